@@ -1,0 +1,64 @@
+/**
+ * The one error class of Gatehouse and its catalogue of stable codes.
+ *
+ * A released code never changes meaning; messages may. Messages and `details` never carry a
+ * token, a secret, a password, a hash or key material: they name what was wrong, not the value.
+ */
+
+/** Every error code, with the sentence that `docs/errors.md` shows for it. */
+export const ERROR_CATALOGUE = {
+  ERR_JWT_MALFORMED:
+    'The token is not a well-formed compact JWS/JWT: wrong number of segments, non-canonical base64url, header or payload not a JSON object, duplicate member names, JSON nested too deeply, or a payload that is not UTF-8.',
+  ERR_JWT_TOO_LARGE:
+    'The token is longer than the verifier accepts (default 8 KiB). Checked before any decoding.',
+  ERR_JWS_ALG_NOT_ALLOWED:
+    'The header `alg` is missing, is `none` in any spelling, is unknown, or is not one the verifier was configured to accept.',
+  ERR_JWS_HEADER_INVALID:
+    'A protected header parameter has the wrong type or a value we refuse (for example `b64`, or a `kid` that is not a string).',
+  ERR_JWS_CRIT_UNSUPPORTED:
+    'The header lists a `crit` parameter that the verifier does not understand (RFC 7515 section 4.1.11).',
+  ERR_JWS_KEY_NOT_FOUND:
+    'No configured key matches the token: unknown `kid`, or no key for the algorithm, or several candidates and no `kid` to choose.',
+  ERR_JWS_SIGNATURE_INVALID: 'The signature does not verify with the selected key.',
+  ERR_JWT_EXPIRED:
+    'The token has expired (`exp`), or it is older than the verifier\'s maximum token age (`iat`).',
+  ERR_JWT_NOT_YET_VALID: 'The token is not valid yet (`nbf` is in the future).',
+  ERR_JWT_CLAIM_MISSING: 'A claim the verifier requires (by default `exp`) is absent.',
+  ERR_JWT_CLAIM_INVALID:
+    'A claim or the `typ` header has the wrong type or value: `iss`, `aud`, `sub`, `typ` mismatch, `iat` in the future, or a numeric date that is not a finite number.',
+  ERR_KEY_INVALID:
+    'Key material was refused at import: wrong type for the algorithm, too short, RSA under 2048 bits, a public key offered as an HMAC secret, wrong `use` or `key_ops`, or a malformed JWK.',
+  ERR_KEY_UNSUPPORTED: 'The key type, curve or algorithm is not one Gatehouse supports.',
+  ERR_KEYRING_INVALID:
+    'The key ring was asked to do something that would break it: a duplicate `kid`, no signing key, or removing the active signing key.',
+  ERR_CONFIG_INVALID: 'Options or configuration failed validation; the message lists every problem.',
+} as const;
+
+/** A stable machine-readable error code. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Safe, non-secret context for an error: which claim, which parameter, which reason. */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | readonly string[]>>;
+
+/**
+ * The error thrown by every Gatehouse module when the caller asked for a guarantee.
+ *
+ * @example
+ * try { verifier.verify(token) } catch (e) { if (e instanceof AuthError && e.code === 'ERR_JWT_EXPIRED') refresh() }
+ */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `value` is an AuthError, optionally with the given code. */
+export function isAuthError(value: unknown, code?: ErrorCode): value is AuthError {
+  return value instanceof AuthError && (code === undefined || value.code === code);
+}

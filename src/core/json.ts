@@ -1,0 +1,74 @@
+/**
+ * JSON object parsing for untrusted token segments. Browser-safe.
+ *
+ * `JSON.parse` keeps the last of duplicate member names, so `{"alg":"RS256","alg":"HS256"}` means
+ * different things to different parsers; RFC 7515 section 5.2 lets us reject it, and we do. The
+ * check is cheap: in valid JSON every `:` outside a string separates exactly one object member, so
+ * duplicates exist exactly when the text has more such colons than the parsed objects have keys.
+ * The same pass bounds nesting depth before `JSON.parse` runs.
+ */
+
+export type JsonObject = Record<string, unknown>;
+
+export type ParseJsonObjectResult =
+  | { readonly ok: true; readonly value: JsonObject }
+  | { readonly ok: false; readonly reason: 'syntax' | 'not_object' | 'duplicate_member' | 'too_deep' };
+
+/** Default nesting bound; JWT headers and claim sets are flat in practice. */
+export const DEFAULT_MAX_JSON_DEPTH = 16;
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COLON = 58;
+const OPEN_BRACE = 123;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACE = 125;
+const CLOSE_BRACKET = 93;
+
+/**
+ * Parses `text` as one JSON object with unique member names and bounded depth.
+ *
+ * @example
+ * parseJsonObject('{"a":1,"a":2}') // { ok: false, reason: 'duplicate_member' }
+ */
+export function parseJsonObject(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): ParseJsonObjectResult {
+  let colons = 0;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) inString = true;
+    else if (code === COLON) colons++;
+    else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (++depth > maxDepth) return { ok: false, reason: 'too_deep' };
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) depth--;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'syntax' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reason: 'not_object' };
+  }
+  if (countMembers(value) !== colons) return { ok: false, reason: 'duplicate_member' };
+  return { ok: true, value: value as JsonObject };
+}
+
+/** Counts object members in a parsed JSON value; depth is already bounded by the scan. */
+function countMembers(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += countMembers(item);
+    return count;
+  }
+  for (const key in value) {
+    count += 1 + countMembers((value as JsonObject)[key]);
+  }
+  return count;
+}

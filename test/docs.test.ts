@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderErrorsDoc } from '../scripts/errors-doc.js';
+import { ERROR_CATALOGUE } from '../src/core/errors.js';
+
+describe('docs/errors.md', () => {
+  it('is exactly what the error catalogue renders (run npm run docs:errors after changing codes)', () => {
+    const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    expect(doc).toBe(renderErrorsDoc());
+  });
+
+  it('lists every code once, and every code follows ERR_<AREA>_<REASON>', () => {
+    const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    for (const code of Object.keys(ERROR_CATALOGUE)) {
+      expect(code).toMatch(/^ERR_[A-Z0-9]+_[A-Z0-9_]+$/);
+      expect(doc.split(`\`${code}\``)).toHaveLength(2);
+    }
+  });
+});
