@@ -23,19 +23,25 @@ const VALUE_OF = (() => {
  * isCanonicalBase64Url('Zm9v') // true; isCanonicalBase64Url('Zm9=') // false
  */
 export function isCanonicalBase64Url(text: string): boolean {
-  const length = text.length;
-  // 4n+1 characters cannot come from any number of bytes.
-  if (length % 4 === 1) return false;
-  for (let i = 0; i < length; i++) {
+  for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code > 127 || (VALUE_OF[code] as number) < 0) return false;
   }
-  if (length === 0) return true;
-  const last = VALUE_OF[text.charCodeAt(length - 1)] as number;
+  return hasCanonicalBase64UrlEnd(text);
+}
+
+/**
+ * The length and last-character rules of canonical base64url, for text whose characters are
+ * already known to be in the alphabet (for example by one regex over a whole token).
+ */
+export function hasCanonicalBase64UrlEnd(text: string): boolean {
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  // 4n+1 characters cannot come from any number of bytes.
+  if (rest === 1) return false;
+  const last = VALUE_OF[text.charCodeAt(text.length - 1)] as number;
   // 2 chars carry 1 byte (4 unused bits), 3 chars carry 2 bytes (2 unused bits): they must be 0.
-  if (length % 4 === 2) return (last & 0x0f) === 0;
-  if (length % 4 === 3) return (last & 0x03) === 0;
-  return true;
+  return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
 }
 
 /**

@@ -34,17 +34,28 @@ const CLOSE_BRACKET = 93;
 export function parseJsonObject(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): ParseJsonObjectResult {
   let colons = 0;
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
     const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === BACKSLASH) i++;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) inString = true;
-    else if (code === COLON) colons++;
+    if (code === QUOTE) {
+      // Jump to the closing quote: one that is preceded by an even number of backslashes.
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1) {
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end === -1) return { ok: false, reason: 'syntax' };
+      i = end + 1;
+      continue;
+    }
+    if (code === COLON) colons++;
     else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++depth > maxDepth) return { ok: false, reason: 'too_deep' };
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) depth--;
+    i++;
   }
   let value: unknown;
   try {

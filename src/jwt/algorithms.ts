@@ -2,14 +2,9 @@
  * The JWS algorithms we implement (RFC 7518 section 3, RFC 8037 section 3.1) and their
  * primitives on node:crypto. `none` does not exist here: there is no code path without a key.
  */
-import {
-  constants,
-  createHmac,
-  type KeyObject,
-  sign as cryptoSign,
-  verify as cryptoVerify,
-  timingSafeEqual,
-} from 'node:crypto';
+import { constants, type KeyObject, sign as cryptoSign, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
+import { AuthError } from '../core/errors.js';
+import type { HmacKernel } from './hmac.js';
 
 export const JWS_ALGORITHMS = [
   'HS256',
@@ -69,67 +64,100 @@ export function isJwsAlgorithm(value: unknown): value is JwsAlgorithm {
   return typeof value === 'string' && Object.hasOwn(ALGORITHM_SPECS, value);
 }
 
+/** What the primitives need of a key; `KeyMaterial` in keys.ts is one. */
+export interface SignatureKey {
+  readonly spec: AlgorithmSpec;
+  /** Signs (private or secret); null for a public key. */
+  readonly signingKey: KeyObject | null;
+  /** Verifies (public or secret). */
+  readonly verifyingKey: KeyObject;
+  /** RSA modulus length in bytes; 0 otherwise. */
+  readonly modulusBytes: number;
+  /** The HMAC kernel of a secret key; null otherwise. */
+  readonly hmac: HmacKernel | null;
+}
+
+const toBytes = (input: Buffer | string) => (typeof input === 'string' ? Buffer.from(input, 'latin1') : input);
+
 /**
- * Computes a JWS signature over `data` with a private or secret key.
- * The key's type has already been checked against `algSpec` when it was imported.
+ * Computes a JWS signature over the signing input (bytes, or a latin1 string: it is ASCII).
+ *
+ * @throws AuthError ERR_KEY_INVALID when the key cannot sign
  */
-export function computeSignature(algSpec: AlgorithmSpec, key: KeyObject, data: Buffer): Buffer {
-  switch (algSpec.family) {
-    case 'hmac':
-      return createHmac(algSpec.hash as string, key).update(data).digest();
+export function computeSignature(key: SignatureKey, input: Buffer | string): Buffer {
+  const { spec, signingKey } = key;
+  if (signingKey === null) throw new AuthError('ERR_KEY_INVALID', 'a public key cannot sign');
+  if (key.hmac !== null) return key.hmac.mac(input);
+  const data = toBytes(input);
+  switch (spec.family) {
     case 'rsa':
-      return cryptoSign(algSpec.hash, data, { key, padding: constants.RSA_PKCS1_PADDING });
+      return cryptoSign(spec.hash, data, { key: signingKey, padding: constants.RSA_PKCS1_PADDING });
     case 'rsa-pss':
-      return cryptoSign(algSpec.hash, data, {
-        key,
+      return cryptoSign(spec.hash, data, {
+        key: signingKey,
         padding: constants.RSA_PKCS1_PSS_PADDING,
         // RFC 7518 section 3.5: the salt is as long as the hash output.
-        saltLength: algSpec.hashBytes,
+        saltLength: spec.hashBytes,
       });
     case 'ecdsa':
-      return cryptoSign(algSpec.hash, data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'eddsa':
-      return cryptoSign(null, data, key);
+      return cryptoSign(spec.hash, data, { key: signingKey, dsaEncoding: 'ieee-p1363' });
+    default:
+      return cryptoSign(null, data, signingKey);
   }
 }
 
 /**
- * Checks a JWS signature. Returns false (never throws) for a wrong signature of any shape.
- *
- * `modulusBytes` is the RSA key size in bytes (0 for other families): RFC 8017 section 8.2.2
- * step 1 requires the signature to be exactly that long.
+ * Constant-time equality of two strings of the same public length (no early exit on a mismatch).
  */
-export function checkSignature(
-  algSpec: AlgorithmSpec,
-  key: KeyObject,
-  modulusBytes: number,
-  data: Buffer,
-  signature: Buffer,
-): boolean {
-  const fixed = algSpec.signatureBytes;
+function timingSafeEqualStrings(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * Checks a JWS signature, given as bytes or as its canonical base64url segment. Returns false
+ * (never throws) for a wrong signature of any shape.
+ *
+ * `input` is the signing input, as bytes or as a latin1 string (a JWS signing input is ASCII).
+ * An HMAC tag given as a segment is compared in base64url without decoding it: canonical
+ * base64url has one spelling per byte string, so equal text means equal tags.
+ * RSA signatures must be exactly as long as the modulus (RFC 8017 section 8.2.2 step 1).
+ */
+export function checkSignature(key: SignatureKey, input: Buffer | string, signatureInput: Buffer | string): boolean {
+  const { spec, verifyingKey } = key;
+  if (key.hmac !== null && typeof signatureInput === 'string' && typeof input === 'string') {
+    return timingSafeEqualStrings(key.hmac.macBase64Url(input), signatureInput);
+  }
+  const signature = typeof signatureInput === 'string' ? Buffer.from(signatureInput, 'base64url') : signatureInput;
+  const fixed = spec.signatureBytes;
   if (fixed !== undefined && signature.length !== fixed) return false;
   try {
-    switch (algSpec.family) {
-      case 'hmac': {
-        const expected = createHmac(algSpec.hash as string, key).update(data).digest();
-        return timingSafeEqual(expected, signature);
-      }
+    if (key.hmac !== null) {
+      // Constant time; both are the full tag length (checked above).
+      return timingSafeEqual(key.hmac.mac(input), signature);
+    }
+    const data = toBytes(input);
+    switch (spec.family) {
       case 'rsa':
-        if (signature.length !== modulusBytes) return false;
-        return cryptoVerify(algSpec.hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+        if (signature.length !== key.modulusBytes) return false;
+        return cryptoVerify(spec.hash, data, { key: verifyingKey, padding: constants.RSA_PKCS1_PADDING }, signature);
       case 'rsa-pss':
-        if (signature.length !== modulusBytes) return false;
+        if (signature.length !== key.modulusBytes) return false;
         return cryptoVerify(
-          algSpec.hash,
+          spec.hash,
           data,
           // An explicit salt length: node's default for verify is AUTO, which would accept any.
-          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algSpec.hashBytes },
+          { key: verifyingKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes },
           signature,
         );
       case 'ecdsa':
-        return cryptoVerify(algSpec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+        return cryptoVerify(spec.hash, data, { key: verifyingKey, dsaEncoding: 'ieee-p1363' }, signature);
       case 'eddsa':
-        return cryptoVerify(null, data, key, signature);
+        return cryptoVerify(null, data, verifyingKey, signature);
+      default:
+        return false;
     }
   } catch {
     // OpenSSL throws on some malformed signatures instead of returning false.

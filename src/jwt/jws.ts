@@ -8,7 +8,7 @@
  * `verify.ts` turns it into claims only after the signature holds.
  */
 import { isUtf8 } from 'node:buffer';
-import { isCanonicalBase64Url } from '../core/encoding.js';
+import { hasCanonicalBase64UrlEnd } from '../core/encoding.js';
 import { AuthError } from '../core/errors.js';
 import { type JsonObject, parseJsonObject } from '../core/json.js';
 import { checkSignature, isJwsAlgorithm, JWS_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
@@ -35,6 +35,8 @@ export interface JwsVerifyConfig {
   readonly ring: KeyRing;
   readonly algorithms: ReadonlySet<JwsAlgorithm> | null;
   readonly maxTokenBytes: number;
+  /** Header segments already parsed by this verifier (see parseHeader). */
+  readonly headerCache: Map<string, JsonObject>;
 }
 
 export interface VerifiedJws {
@@ -78,7 +80,7 @@ export function collectJwsConfig(options: JwsVerifyOptions, problems: string[]):
   }
   const maxTokenBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
   if (!Number.isInteger(maxTokenBytes) || maxTokenBytes < 64) problems.push('maxTokenBytes must be an integer of at least 64');
-  return Object.freeze({ ring, algorithms, maxTokenBytes });
+  return Object.freeze({ ring, algorithms, maxTokenBytes, headerCache: new Map<string, JsonObject>() });
 }
 
 function malformed(reason: string): AuthError {
@@ -115,15 +117,17 @@ export function verifyCompactJws(config: JwsVerifyConfig, token: unknown): Verif
   const payloadSegment = token.slice(firstDot + 1, secondDot);
   const signatureSegment = token.slice(secondDot + 1);
   if (headerSegment.length === 0 || signatureSegment.length === 0) throw malformed('empty segment');
+  // One regex pass for the alphabet, then the per-segment length and unused-bit rules.
   if (
-    !isCanonicalBase64Url(headerSegment) ||
-    !isCanonicalBase64Url(payloadSegment) ||
-    !isCanonicalBase64Url(signatureSegment)
+    !COMPACT_ALPHABET.test(token) ||
+    !hasCanonicalBase64UrlEnd(headerSegment) ||
+    !hasCanonicalBase64UrlEnd(payloadSegment) ||
+    !hasCanonicalBase64UrlEnd(signatureSegment)
   ) {
     throw malformed('not canonical base64url');
   }
 
-  const header = parseHeader(headerSegment);
+  const header = parseHeader(config, headerSegment);
   const alg = header.alg;
   // RFC 8725 section 3.1: the algorithm set comes from our keys and options; `none` is in neither.
   if (!isJwsAlgorithm(alg) || !config.ring.algorithms().has(alg) || (config.algorithms !== null && !config.algorithms.has(alg))) {
@@ -149,18 +153,41 @@ export function verifyCompactJws(config: JwsVerifyConfig, token: unknown): Verif
   if (key.alg !== alg) throw new AuthError('ERR_JWS_ALG_NOT_ALLOWED', 'token algorithm does not match its key');
 
   const material = getKeyMaterial(key);
-  const signingInput = Buffer.from(token.slice(0, secondDot), 'latin1');
-  const signature = Buffer.from(signatureSegment, 'base64url');
-  if (!checkSignature(material.spec, material.verifyingKey, material.modulusBytes, signingInput, signature)) {
+  if (!checkSignature(material, token.slice(0, secondDot), signatureSegment)) {
     throw new AuthError('ERR_JWS_SIGNATURE_INVALID', 'signature verification failed');
   }
   return { header: header as JwsHeader, payloadSegment, key };
 }
 
-function parseHeader(segment: string): JsonObject {
+const HEADER_CACHE_SIZE = 64;
+
+/**
+ * Parses a header segment, through the verifier's cache: parsing is a pure function of the text,
+ * and the cached header is frozen, so a hit is exactly as strict as a miss.
+ */
+function parseHeader(config: JwsVerifyConfig, segment: string): JsonObject {
+  const cache = config.headerCache;
+  const cached = cache.get(segment);
+  if (cached !== undefined) return cached;
   const text = decodeSegmentText(segment);
   if (text === null) throw malformed('header is not UTF-8');
   const parsed = parseJsonObject(text, MAX_HEADER_DEPTH);
   if (!parsed.ok) throw malformed(`header ${parsed.reason}`);
-  return parsed.value;
+  const header = deepFreeze(parsed.value);
+  // Tokens of one issuer share a handful of headers; a full cache starts over rather than grow.
+  if (cache.size >= HEADER_CACHE_SIZE) cache.clear();
+  cache.set(segment, header);
+  return header;
 }
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Base64url characters and exactly the two dots (already counted) of a compact JWS. */
+const COMPACT_ALPHABET = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+

@@ -19,7 +19,8 @@ import {
 } from 'node:crypto';
 import { decodeBase64Url, encodeBase64Url, isCanonicalBase64Url } from '../core/encoding.js';
 import { AuthError } from '../core/errors.js';
-import { ALGORITHM_SPECS, type AlgorithmSpec, isJwsAlgorithm, type JwsAlgorithm } from './algorithms.js';
+import { ALGORITHM_SPECS, isJwsAlgorithm, type JwsAlgorithm, type SignatureKey } from './algorithms.js';
+import { createHmacKernel } from './hmac.js';
 
 /** What a key can do: a secret signs and verifies, a private key signs, a public key verifies. */
 export type JwtKeyKind = 'secret' | 'private' | 'public';
@@ -31,16 +32,8 @@ export interface JwtKey {
   readonly kind: JwtKeyKind;
 }
 
-/** Key material behind a JwtKey; never leaves this module except to sign.ts and verify.ts. */
-export interface KeyMaterial {
-  readonly spec: AlgorithmSpec;
-  /** Signs (private or secret); null for a public key. */
-  readonly signingKey: KeyObject | null;
-  /** Verifies (public or secret). */
-  readonly verifyingKey: KeyObject;
-  /** RSA modulus length in bytes; 0 otherwise. */
-  readonly modulusBytes: number;
-}
+/** Key material behind a JwtKey; never leaves this module except to sign.ts and jws.ts. */
+export type KeyMaterial = SignatureKey;
 
 /** A JSON Web Key as it appears on the wire (RFC 7517). */
 export type Jwk = Readonly<Record<string, unknown>>;
@@ -143,7 +136,13 @@ export function importKeyObject(keyObject: KeyObject, alg: JwsAlgorithm, options
   const key: JwtKey = Object.freeze({ alg, kid, kind });
   materials.set(
     key,
-    Object.freeze({ spec, signingKey: kind === 'public' ? null : keyObject, verifyingKey, modulusBytes }),
+    Object.freeze({
+      spec,
+      signingKey: kind === 'public' ? null : keyObject,
+      verifyingKey,
+      modulusBytes,
+      hmac: kind === 'secret' ? createHmacKernel(spec.hash as string, keyObject) : null,
+    }),
   );
   return key;
 }

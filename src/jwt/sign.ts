@@ -47,7 +47,7 @@ export function signJws(payload: Uint8Array, key: JwtKey, options: SignJwtOption
   const material = getKeyMaterial(key);
   if (material.signingKey === null) throw signingError('a public key cannot sign');
   const signingInput = `${encodedHeader(key, options.typ)}.${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64url')}`;
-  const signature = computeSignature(material.spec, material.signingKey, Buffer.from(signingInput, 'latin1'));
+  const signature = computeSignature(material, signingInput);
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 

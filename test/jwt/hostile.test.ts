@@ -4,8 +4,6 @@
  */
 import {
   createHmac,
-  createPrivateKey,
-  createPublicKey,
   generateKeyPairSync,
   type KeyObject,
   sign as cryptoSign,
@@ -13,7 +11,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { AuthError, type ErrorCode } from '../../src/core/errors.js';
-import { importHmacSecret, importKeyObject, type JwtKey } from '../../src/jwt/keys.js';
+import { importHmacSecret, importKeyObject, } from '../../src/jwt/keys.js';
 import { createJwtVerifier, type JwtVerifyOptions } from '../../src/jwt/verify.js';
 
 const NOW = 1_700_000_000;

@@ -25,8 +25,7 @@ function codeOf(fn: () => unknown): string | null {
 }
 
 function verifyPrimitive(key: JwtKey, msg: Buffer, sig: Buffer): boolean {
-  const m = getKeyMaterial(key);
-  return checkSignature(m.spec, m.verifyingKey, m.modulusBytes, msg, sig);
+  return checkSignature(getKeyMaterial(key), msg, sig);
 }
 
 /** Runs one primitive file; `importKey` may throw ERR_KEY_INVALID when our policy refuses the key. */
