@@ -1,6 +1,7 @@
 /** `gatehouse token verify TOKEN (--jwks FILE | --secret-file FILE)`: exit 0 valid, 1 invalid. */
 import { parseArgs } from 'node:util';
 import { isAuthError } from '../../core/errors.js';
+import { decodeJwtUnverified } from '../../jwt/decode.js';
 import { importHmacSecret, importJwks, type JwtKey, publicKeyOf } from '../../jwt/keys.js';
 import { createJwtVerifier } from '../../jwt/verify.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
@@ -32,6 +33,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
   }
   const alg = values.alg;
   if (alg !== 'HS256' && alg !== 'HS384' && alg !== 'HS512') throw new UsageError('--alg must be HS256, HS384 or HS512');
+  const token = (positionals[0] as string).trim();
   try {
     let keys: JwtKey[];
     if (values.jwks !== undefined) {
@@ -41,14 +43,16 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
     } else {
       let secret = await io.readFile(secretFile as string);
       if (secret.at(-1) === 0x0a) secret = secret.subarray(0, secret.at(-2) === 0x0d ? -2 : -1);
-      keys = [importHmacSecret(secret, alg, { kid: 'secret-file' })];
+      // One secret, one algorithm: it answers to whatever kid the token names (a label, not a lookup).
+      const kid = decodeJwtUnverified(token, 1 << 20).header.kid;
+      keys = [importHmacSecret(secret, alg, { kid: typeof kid === 'string' && kid !== '' ? kid : 'secret-file' })];
     }
     const verifier = createJwtVerifier({
       keys,
       ...(values.aud === undefined ? {} : { audience: values.aud }),
       ...(values.iss === undefined ? {} : { issuer: values.iss }),
     });
-    const { header, payload } = verifier.verify((positionals[0] as string).trim());
+    const { header, payload } = verifier.verify(token);
     io.stdout(`valid: signature and claims verified (alg ${header.alg}, kid ${String(header.kid ?? '-')})\n`);
     io.stdout(`${JSON.stringify(readableDates(payload), null, 2)}\n`);
     return 0;
