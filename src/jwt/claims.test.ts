@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError } from '../core/errors.js';
+import type { AuthError } from '../core/errors.js';
 import { type ClaimsConfig, checkClaims, type JwtPayload, normaliseTyp } from './claims.js';
 
 const NOW_MS = 1_700_000_000_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
+import type { AuthError } from '../core/errors.js';
 import { createKeyRing } from './key-ring.js';
 import { generateJwtKey, publicKeyOf } from './keys.js';
 import { createJwtSigner } from './sign.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
+import type { AuthError } from '../core/errors.js';
 import { decodeJwtUnverified } from './decode.js';
 import { generateJwtKey, publicKeyOf } from './keys.js';
 import { createJwtSigner, signJws, signJwt } from './sign.js';
