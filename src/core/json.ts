@@ -83,3 +83,15 @@ function countMembers(value: unknown): number {
   }
   return count;
 }
+
+/**
+ * Freezes a parsed JSON value and everything inside it, so a value handed to several callers
+ * (a cached header, a cached claims set) cannot be changed by one of them for the others.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -10,7 +10,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hasCanonicalBase64UrlEnd } from '../core/encoding.js';
 import { AuthError } from '../core/errors.js';
-import { type JsonObject, parseJsonObject } from '../core/json.js';
+import { deepFreeze, type JsonObject, parseJsonObject } from '../core/json.js';
 import { checkSignature, isJwsAlgorithm, JWS_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
 import { createKeyRing, type KeyRing } from './key-ring.js';
 import { getKeyMaterial, isJwtKey, type JwtKey } from './keys.js';
@@ -180,13 +180,6 @@ function parseHeader(config: JwsVerifyConfig, segment: string): JsonObject {
   return header;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
 
 /** Base64url characters and exactly the two dots (already counted) of a compact JWS. */
 const COMPACT_ALPHABET = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;

@@ -4,7 +4,7 @@
  */
 import { type Clock, systemClock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
-import { parseJsonObject } from '../core/json.js';
+import { deepFreeze, parseJsonObject } from '../core/json.js';
 import { type ClaimsConfig, checkClaims, type JwtPayload, normaliseTyp } from './claims.js';
 import {
   collectJwsConfig,
@@ -16,6 +16,7 @@ import {
   verifyCompactJws,
 } from './jws.js';
 import type { JwtKey } from './keys.js';
+import { createVerifiedTokenCache } from './verified-cache.js';
 
 export interface JwtVerifyOptions extends JwsVerifyOptions {
   /** Accepted `iss` value(s); unchecked when absent. */
@@ -36,12 +37,19 @@ export interface JwtVerifyOptions extends JwsVerifyOptions {
   readonly clockToleranceSeconds?: number;
   /** Injected clock; the system clock by default. */
   readonly clock?: Clock;
+  /**
+   * Remember up to this many verified tokens (default 0: off). A hit skips decoding and the
+   * signature check but re-runs every claim check; a key ring change invalidates all entries.
+   * Verified results are frozen when the cache is on.
+   */
+  readonly cacheSize?: number;
 }
 
 export interface JwtVerifyConfig {
   readonly jws: JwsVerifyConfig;
   readonly claims: ClaimsConfig;
   readonly clock: Clock;
+  readonly cacheSize: number;
 }
 
 export interface VerifiedJwt {
@@ -124,8 +132,12 @@ export function createJwtVerifyConfig(options: JwtVerifyOptions): JwtVerifyConfi
     maxTokenAgeSeconds: nonNegative(options.maxTokenAgeSeconds, 'maxTokenAgeSeconds', problems),
     clockToleranceSeconds: nonNegative(options.clockToleranceSeconds, 'clockToleranceSeconds', problems) ?? 0,
   });
+  const cacheSize = options.cacheSize ?? 0;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0 || cacheSize > 1_000_000) {
+    problems.push('cacheSize must be an integer from 0 to 1000000');
+  }
   if (problems.length > 0) throw configError(problems);
-  return Object.freeze({ jws, claims, clock });
+  return Object.freeze({ jws, claims, clock, cacheSize });
 }
 
 /** Decodes and parses a signed payload segment as a JWT claims set. @throws AuthError ERR_JWT_MALFORMED */
@@ -150,13 +162,33 @@ export function parsePayload(payloadSegment: string): JwtPayload {
 export function createJwtVerifier(options: JwtVerifyOptions): JwtVerifier {
   const config = createJwtVerifyConfig(options);
   const { jws, claims, clock } = config;
+  const cache = config.cacheSize > 0 ? createVerifiedTokenCache(config.cacheSize) : null;
+  const verifyFully = (token: unknown): VerifiedJwt => {
+    const verified = verifyCompactJws(jws, token);
+    const payload = parsePayload(verified.payloadSegment);
+    checkClaims(verified.header, payload, claims, clock.nowMs());
+    return { header: verified.header, payload, key: verified.key };
+  };
+  if (cache === null) return Object.freeze({ config, verify: verifyFully });
   return Object.freeze({
     config,
     verify(token: unknown): VerifiedJwt {
-      const verified = verifyCompactJws(jws, token);
-      const payload = parsePayload(verified.payloadSegment);
-      checkClaims(verified.header, payload, claims, clock.nowMs());
-      return { header: verified.header, payload, key: verified.key };
+      if (typeof token !== 'string') return verifyFully(token);
+      const generation = jws.ring.generation;
+      const hit = cache.get(token, generation);
+      if (hit !== undefined) {
+        try {
+          checkClaims(hit.header, hit.payload, claims, clock.nowMs());
+        } catch (error) {
+          cache.delete(token);
+          throw error;
+        }
+        return hit;
+      }
+      const result = verifyFully(token);
+      const frozen = Object.freeze({ header: result.header, payload: deepFreeze(result.payload), key: result.key });
+      cache.set(token, generation, frozen);
+      return frozen;
     },
   });
 }
