@@ -1,0 +1,25 @@
+/** Counters for failed logins, per account and per client address. */
+export interface LimitState {
+  readonly failures: number;
+  readonly windowStartedAtMs: number;
+  readonly blockedUntilMs: number;
+}
+
+export interface LimitStore {
+  getLimit(key: string): Promise<LimitState | null>;
+  /** Atomically replaces the state of `key` with `plan(current)` and returns it. */
+  updateLimit(key: string, plan: (current: LimitState | null) => LimitState): Promise<LimitState>;
+  deleteLimit(key: string): Promise<void>;
+}
+
+export interface SecurityEvent {
+  readonly type: 'refresh_reuse' | 'login_failed' | 'login_rate_limited' | 'password_changed';
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  readonly ip: string | null;
+  readonly atMs: number;
+}
+
+export interface SecurityEventStore {
+  recordEvent(event: SecurityEvent): Promise<void>;
+}

@@ -1,0 +1,9 @@
+/** gatehouse/passwords: argon2id hashing, verification and parameter upgrades. */
+export {
+  createDummyHash,
+  hashPassword,
+  needsRehash,
+  OWASP_MINIMUM,
+  type PasswordHashParams,
+  verifyPassword,
+} from './hash.js';

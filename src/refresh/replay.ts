@@ -1,0 +1,36 @@
+/**
+ * The grace-window replay of a refresh response, stored without storing a raw token
+ * (../shared/DESIGN-NOTES.md): the successor response is encrypted with AES-256-GCM under a key
+ * derived (HKDF-SHA-256) from the *presented* token, so only whoever holds that token again can
+ * read it back; the database alone cannot.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+const INFO = 'gatehouse/refresh-replay/v1';
+
+function keyFor(presentedSecret: string, recordId: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', presentedSecret, recordId, INFO, 32));
+}
+
+/** Encrypts `plaintext` for whoever presents the same secret for the same record again. */
+export function sealReplay(presentedSecret: string, recordId: string, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keyFor(presentedSecret, recordId), iv);
+  cipher.setAAD(Buffer.from(recordId));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** Decrypts a sealed replay; null when the secret is wrong or the ciphertext was altered. */
+export function openReplay(presentedSecret: string, recordId: string, sealed: string): string | null {
+  try {
+    const data = Buffer.from(sealed, 'base64url');
+    if (data.length < 12 + 16) return null;
+    const decipher = createDecipheriv('aes-256-gcm', keyFor(presentedSecret, recordId), data.subarray(0, 12));
+    decipher.setAAD(Buffer.from(recordId));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    return Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}

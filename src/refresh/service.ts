@@ -1,0 +1,147 @@
+/**
+ * Refresh tokens: opaque `<id>.<secret>` strings (256-bit secret) stored only as SHA-256 hashes.
+ * Every use rotates; a consumed token presented again within the grace window gets the same new
+ * pair again; presented later, it revokes the whole family (the login session).
+ */
+import type { Clock } from '../core/clock.js';
+import { AuthError } from '../core/errors.js';
+import type { RandomSource } from '../core/random.js';
+import { createOpaqueToken, parseOpaqueToken } from '../core/tokens.js';
+import { hashSecret, secretMatches } from '../sessions/secret-hash.js';
+import type { SessionService } from '../sessions/service.js';
+import type { SessionRecord } from '../sessions/store.js';
+import { openReplay, sealReplay } from './replay.js';
+import { planRotation, type RefreshPolicy } from './rotation.js';
+import type { RefreshRecord, RefreshStore } from './store.js';
+
+/** The token endpoint's success body (RFC 6749 section 5.1). */
+export interface TokenPair {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly refresh_token: string;
+  readonly refresh_token_expires_in: number;
+}
+
+export interface AccessTokenIssuer {
+  /** Signs an access token for the session; returns it with its lifetime in seconds. */
+  (session: SessionRecord, clientId: string): { token: string; expiresIn: number };
+}
+
+export interface RefreshServiceOptions {
+  readonly store: RefreshStore;
+  readonly sessions: SessionService;
+  readonly policy: RefreshPolicy;
+  readonly issueAccessToken: AccessTokenIssuer;
+  /** Called after a reuse revoked a session (for the security-event log). */
+  readonly onReuse?: (session: SessionRecord) => Promise<void>;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
+
+export interface RefreshService {
+  /** The first pair of a new token session. */
+  issue(session: SessionRecord, clientId: string): Promise<TokenPair>;
+  /**
+   * Rotates a refresh token. `expectSessionId`, when given, must be the token's session.
+   * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH
+   */
+  refresh(presented: unknown, clientId: string, expectSessionId?: string): Promise<TokenPair>;
+  /** The session a refresh token belongs to, if the token is genuine (RFC 7009 revocation). */
+  sessionOf(presented: unknown): Promise<string | null>;
+}
+
+const invalid = () => new AuthError('ERR_REFRESH_INVALID', 'the refresh token is invalid or expired');
+
+/** Creates the refresh-token service. */
+export function createRefreshService(options: RefreshServiceOptions): RefreshService {
+  const { store, sessions, policy, issueAccessToken, clock, random } = options;
+
+  const newRecord = (session: SessionRecord, now: number) => {
+    const credential = createOpaqueToken(random);
+    const record: RefreshRecord = {
+      id: credential.id,
+      sessionId: session.id,
+      secretHash: hashSecret(credential.secret),
+      createdAtMs: now,
+      // A family never outlives its login: rotation cannot extend the session.
+      expiresAtMs: Math.min(now + policy.refreshTtlMs, session.expiresAtMs),
+      consumedAtMs: null,
+      replayCiphertext: null,
+      replayExpiresAtMs: null,
+    };
+    return { record, token: credential.token };
+  };
+
+  const pairFor = (session: SessionRecord, clientId: string, record: RefreshRecord, token: string, now: number): TokenPair => {
+    const access = issueAccessToken(session, clientId);
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: token,
+      refresh_token_expires_in: Math.max(0, Math.floor((record.expiresAtMs - now) / 1000)),
+    };
+  };
+
+  /** Finds the record of a presented token, checking its secret in constant time. */
+  const lookup = async (presented: unknown) => {
+    const parsed = parseOpaqueToken(presented);
+    if (parsed === null) return null;
+    const record = await store.findRefreshToken(parsed.id);
+    if (record === null || !secretMatches(parsed.secret, record.secretHash)) return null;
+    return { record, secret: parsed.secret };
+  };
+
+  return {
+    async issue(session, clientId) {
+      const now = clock.nowMs();
+      const { record, token } = newRecord(session, now);
+      await store.insertRefreshToken(record);
+      return pairFor(session, clientId, record, token, now);
+    },
+
+    async refresh(presented, clientId, expectSessionId) {
+      // Two passes at most: a lost race on the atomic consume means another request rotated it
+      // a moment ago, so the second pass finds it consumed and (within the grace) replays.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const found = await lookup(presented);
+        if (found === null) throw invalid();
+        const { record, secret } = found;
+        if (expectSessionId !== undefined && record.sessionId !== expectSessionId) {
+          throw new AuthError('ERR_REFRESH_SESSION_MISMATCH', 'the access token belongs to another session');
+        }
+        const session = await sessions.findActive(record.sessionId);
+        const now = clock.nowMs();
+        const plan = planRotation(record, session, now, policy);
+        switch (plan.action) {
+          case 'reject':
+            throw invalid();
+          case 'replay': {
+            const text = openReplay(secret, record.id, record.replayCiphertext as string);
+            if (text === null) throw invalid();
+            return JSON.parse(text) as TokenPair;
+          }
+          case 'reuse': {
+            await sessions.revoke(record.sessionId, 'refresh_reuse');
+            if (options.onReuse && session !== null) await options.onReuse(session);
+            throw new AuthError('ERR_REFRESH_REUSED', 'refresh token reuse detected; the session was revoked');
+          }
+          case 'rotate': {
+            const activeSession = session as SessionRecord;
+            const successor = newRecord(activeSession, now);
+            const pair = pairFor(activeSession, clientId, successor.record, successor.token, now);
+            const replay = { ciphertext: sealReplay(secret, record.id, JSON.stringify(pair)), expiresAtMs: now + policy.reuseGraceMs };
+            if (await store.consumeRefreshToken(record.id, now, replay, successor.record)) return pair;
+          }
+        }
+      }
+      throw invalid();
+    },
+
+    async sessionOf(presented) {
+      const found = await lookup(presented);
+      return found === null ? null : found.record.sessionId;
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Login sessions: created at login, found by id, authenticated by secret (cookie sessions), and
+ * revoked into both storage and the in-memory revocation list, so access tokens carrying the
+ * session id stop working at this server the moment the session ends.
+ */
+import type { Clock } from '../core/clock.js';
+import type { RandomSource } from '../core/random.js';
+import { createOpaqueToken, parseOpaqueToken } from '../core/tokens.js';
+import type { RevocationList } from '../revocation/list.js';
+import { checkSession, type SessionPolicy, shouldTouch } from './policy.js';
+import { hashSecret, secretMatches } from './secret-hash.js';
+import type { SessionKind, SessionRecord, SessionStore } from './store.js';
+
+export interface SessionServiceOptions {
+  readonly store: SessionStore;
+  readonly policy: SessionPolicy;
+  readonly revocations: RevocationList;
+  /** How long an access token can outlive its session's revocation: the access-token lifetime. */
+  readonly accessTokenTtlMs: number;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
+
+export interface SessionMeta {
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
+
+export interface SessionService {
+  /** Starts a session; cookie sessions also get their `<id>.<secret>` cookie value. */
+  start(userId: string, kind: SessionKind, meta: SessionMeta): Promise<{ session: SessionRecord; cookieValue: string | null }>;
+  /** The active cookie session for a cookie value, or null. Renews the idle timeout. */
+  authenticateCookie(cookieValue: string): Promise<SessionRecord | null>;
+  /** The session if it is active now, else null. */
+  findActive(id: string): Promise<SessionRecord | null>;
+  list(userId: string): Promise<SessionRecord[]>;
+  revoke(id: string, reason: string): Promise<boolean>;
+  revokeAllForUser(userId: string, reason: string, exceptId?: string): Promise<string[]>;
+  /** Rebuilds the revocation list from storage (at start-up). */
+  loadRevocations(): Promise<number>;
+  readonly policy: SessionPolicy;
+}
+
+/** Creates the session service. */
+export function createSessionService(options: SessionServiceOptions): SessionService {
+  const { store, policy, revocations, accessTokenTtlMs, clock, random } = options;
+
+  const markRevoked = (ids: readonly string[], atMs: number) => {
+    for (const id of ids) revocations.revoke(id, atMs + accessTokenTtlMs);
+  };
+
+  return {
+    policy,
+    async start(userId, kind, meta) {
+      const now = clock.nowMs();
+      const credential = createOpaqueToken(random);
+      const session: SessionRecord = {
+        id: credential.id,
+        userId,
+        kind,
+        secretHash: kind === 'cookie' ? hashSecret(credential.secret) : null,
+        createdAtMs: now,
+        lastUsedAtMs: now,
+        expiresAtMs: now + policy.absoluteTtlMs,
+        userAgent: meta.userAgent?.slice(0, 512) ?? null,
+        ip: meta.ip,
+        revokedAtMs: null,
+      };
+      await store.createSession(session);
+      return { session, cookieValue: kind === 'cookie' ? credential.token : null };
+    },
+
+    async authenticateCookie(cookieValue) {
+      const parsed = parseOpaqueToken(cookieValue);
+      if (parsed === null) return null;
+      const session = await store.findSession(parsed.id);
+      if (session === null || session.kind !== 'cookie' || session.secretHash === null) return null;
+      if (!secretMatches(parsed.secret, session.secretHash)) return null;
+      const now = clock.nowMs();
+      if (checkSession(session, now, policy) !== 'active') return null;
+      if (shouldTouch(session, now, policy)) {
+        await store.touchSession(session.id, now);
+        return { ...session, lastUsedAtMs: now };
+      }
+      return session;
+    },
+
+    async findActive(id) {
+      const session = await store.findSession(id);
+      if (session === null) return null;
+      return checkSession(session, clock.nowMs(), policy) === 'active' ? session : null;
+    },
+
+    list: (userId) => store.listUserSessions(userId, clock.nowMs()),
+
+    async revoke(id, reason) {
+      const now = clock.nowMs();
+      const revoked = await store.revokeSession(id, now, reason);
+      markRevoked([id], now);
+      return revoked;
+    },
+
+    async revokeAllForUser(userId, reason, exceptId) {
+      const now = clock.nowMs();
+      const ids = await store.revokeUserSessions(userId, now, reason, exceptId);
+      markRevoked(ids, now);
+      return ids;
+    },
+
+    async loadRevocations() {
+      const now = clock.nowMs();
+      const revoked = await store.listRevokedSince(now - accessTokenTtlMs);
+      for (const { id, revokedAtMs } of revoked) revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
+      return revoked.length;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/** What the session service needs from storage. Times in ms; secrets only as hashes. */
+export type SessionKind = 'cookie' | 'token';
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly kind: SessionKind;
+  /** SHA-256 of the cookie secret; null for token sessions (their secrets are refresh tokens). */
+  readonly secretHash: string | null;
+  readonly createdAtMs: number;
+  readonly lastUsedAtMs: number;
+  /** Absolute end of the session, counted from login. */
+  readonly expiresAtMs: number;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+  readonly revokedAtMs: number | null;
+}
+
+export interface SessionStore {
+  createSession(session: SessionRecord): Promise<void>;
+  findSession(id: string): Promise<SessionRecord | null>;
+  touchSession(id: string, nowMs: number): Promise<void>;
+  /** The user's sessions that are neither revoked nor past their absolute end. */
+  listUserSessions(userId: string, nowMs: number): Promise<SessionRecord[]>;
+  /** Revokes one session; true when it was active until now. */
+  revokeSession(id: string, nowMs: number, reason: string): Promise<boolean>;
+  /** Revokes every active session of a user except `exceptId`; returns the revoked ids. */
+  revokeUserSessions(userId: string, nowMs: number, reason: string, exceptId?: string): Promise<string[]>;
+  /** Sessions revoked at or after `sinceMs`, to rebuild the in-memory revocation list. */
+  listRevokedSince(sinceMs: number): Promise<Array<{ id: string; revokedAtMs: number }>>;
+}

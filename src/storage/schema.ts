@@ -1,0 +1,68 @@
+/**
+ * The one schema of Gatehouse's storage, as Kysely table types. Times are integers of
+ * milliseconds since the epoch. Secrets never appear: only SHA-256 hashes of them, and (for the
+ * refresh grace window) a ciphertext whose key only the holder of the old token can derive.
+ */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  /** 'cookie' (browser session) or 'token' (access and refresh tokens). */
+  kind: string;
+  /** SHA-256 (base64url) of the cookie secret; null for token sessions. */
+  secret_hash: string | null;
+  created_at: number;
+  last_used_at: number;
+  /** Absolute end, counted from login; rotation never moves it. */
+  expires_at: number;
+  user_agent: string | null;
+  ip: string | null;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  /** SHA-256 (base64url) of the token's secret part. */
+  secret_hash: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+  /** AES-256-GCM of the successor response, keyed by HKDF of the presented token. */
+  replay_ciphertext: string | null;
+  replay_expires_at: number | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  failures: number;
+  window_started_at: number;
+  blocked_until: number;
+}
+
+export interface SecurityEventsTable {
+  id: Generated<number>;
+  type: string;
+  user_id: string | null;
+  session_id: string | null;
+  ip: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  rate_limits: RateLimitsTable;
+  security_events: SecurityEventsTable;
+}

@@ -1,0 +1,43 @@
+/**
+ * The embedded default: one SQLite file (better-sqlite3) behind Kysely, migrated on open.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { AuthError } from '../../core/errors.js';
+import { migrationProvider } from '../migrations/index.js';
+import type { Database } from '../schema.js';
+
+export interface SqliteHandle {
+  readonly db: Kysely<Database>;
+  readonly raw: SqliteDatabase.Database;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating if needed) the SQLite database at `path` (`:memory:` for tests) and applies
+ * pending migrations.
+ *
+ * @throws AuthError ERR_STORE_UNAVAILABLE when the file cannot be opened or migrated
+ */
+export async function openSqlite(path: string): Promise<SqliteHandle> {
+  let raw: SqliteDatabase.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    raw = new SqliteDatabase(path);
+    // WAL: readers do not block the writer; foreign keys: cascades on user and session deletes.
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('foreign_keys = ON');
+    raw.pragma('busy_timeout = 5000');
+  } catch (error) {
+    throw new AuthError('ERR_STORE_UNAVAILABLE', `cannot open the SQLite database: ${(error as Error).message}`);
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error !== undefined) {
+    await db.destroy();
+    throw new AuthError('ERR_STORE_UNAVAILABLE', `database migration failed: ${(error as Error).message}`);
+  }
+  return { db, raw, close: () => db.destroy() };
+}
