@@ -1,5 +1,6 @@
 /** The `gatehouse` command line: dispatches to one module per command. */
 import * as keysGenerate from './commands/keys-generate.js';
+import * as serve from './commands/serve.js';
 import * as tokenDecode from './commands/token-decode.js';
 import * as tokenVerify from './commands/token-verify.js';
 import { type CliIo, type ExitCode, processIo, UsageError } from './io.js';
@@ -10,6 +11,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  serve,
   'keys generate': keysGenerate,
   'token decode': tokenDecode,
   'token verify': tokenVerify,
@@ -34,18 +36,18 @@ Run 'gatehouse help keys generate' (or another command) for details.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<ExitCode> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
-    const command = COMMANDS[argv.slice(1, 3).join(' ')];
+    const command = COMMANDS[argv.slice(1, 3).join(' ')] ?? COMMANDS[argv[1] ?? ''];
     io.stdout(command?.usage ?? usage);
     return 0;
   }
-  const name = argv.slice(0, 2).join(' ');
+  const name = argv[0] === 'serve' ? 'serve' : argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
   if (command === undefined) {
     io.stderr(`error: unknown command '${argv.slice(0, 2).join(' ')}'\n\n${usage}`);
     return 2;
   }
   try {
-    return await command.run(argv.slice(2), io);
+    return await command.run(argv.slice(name.split(' ').length), io);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {

@@ -10,6 +10,7 @@ const base: ClaimsConfig = {
   subject: null,
   typ: null,
   requireExpiration: true,
+  ignoreExpiration: false,
   requiredClaims: [],
   maxTokenAgeSeconds: null,
   clockToleranceSeconds: 0,
@@ -55,6 +56,13 @@ describe('time claims: both sides of every boundary', () => {
     expect(outcome({ exp: NOW + 60, iat: NOW - 300 }, { maxTokenAgeSeconds: 300 })).toBe('ok');
     expect(outcome({ exp: NOW + 60, iat: NOW - 301 }, { maxTokenAgeSeconds: 300 })).toBe('ERR_JWT_EXPIRED');
     expect(outcome({ exp: NOW + 60 }, { maxTokenAgeSeconds: 300 })).toBe('ERR_JWT_CLAIM_MISSING');
+  });
+
+  it('ignoreExpiration skips only the exp comparison', () => {
+    expect(outcome({ exp: NOW - 3600 }, { ignoreExpiration: true })).toBe('ok');
+    expect(outcome({}, { ignoreExpiration: true })).toBe('ERR_JWT_CLAIM_MISSING');
+    expect(outcome({ exp: '1' } as unknown as JwtPayload, { ignoreExpiration: true })).toBe('ERR_JWT_CLAIM_INVALID');
+    expect(outcome({ exp: NOW + 60, nbf: NOW + 30 }, { ignoreExpiration: true })).toBe('ERR_JWT_NOT_YET_VALID');
   });
 
   it('exp is required unless the caller opts out', () => {

@@ -23,6 +23,8 @@ export interface ClaimsConfig {
   /** Normalised expected `typ` (lower case, no `application/` prefix), or null to not check. */
   readonly typ: string | null;
   readonly requireExpiration: boolean;
+  /** Skip only the `exp` comparison (the claim is still required and type-checked). */
+  readonly ignoreExpiration: boolean;
   readonly requiredClaims: readonly string[];
   readonly maxTokenAgeSeconds: number | null;
   readonly clockToleranceSeconds: number;
@@ -74,7 +76,7 @@ export function checkClaims(header: JsonObject, payload: JwtPayload, config: Cla
   const exp = numericDate(payload, 'exp');
   const nbf = numericDate(payload, 'nbf');
   const iat = numericDate(payload, 'iat');
-  if (exp !== undefined && now >= exp + tolerance) {
+  if (exp !== undefined && !config.ignoreExpiration && now >= exp + tolerance) {
     throw new AuthError('ERR_JWT_EXPIRED', 'token has expired', { claim: 'exp' });
   }
   if (nbf !== undefined && now + tolerance < nbf) {

@@ -29,6 +29,11 @@ export interface JwtVerifyOptions extends JwsVerifyOptions {
   readonly typ?: string;
   /** `exp` must be present (default true). Opting out is for tokens that truly never expire. */
   readonly requireExpiration?: boolean;
+  /**
+   * Skip the `exp` comparison only: for a refresh request that carries the expired access token
+   * to prove it belongs to the same session. Everything else is checked. Default false.
+   */
+  readonly ignoreExpiration?: boolean;
   /** Further claims that must be present. */
   readonly requiredClaims?: readonly string[];
   /** Maximum age in seconds since `iat` (which then becomes required). */
@@ -128,6 +133,7 @@ export function createJwtVerifyConfig(options: JwtVerifyOptions): JwtVerifyConfi
     subject: typeof options.subject === 'string' ? options.subject : null,
     typ: typeof options.typ === 'string' ? normaliseTyp(options.typ) : null,
     requireExpiration: options.requireExpiration !== false,
+    ignoreExpiration: options.ignoreExpiration === true,
     requiredClaims: Object.freeze([...requiredClaims]),
     maxTokenAgeSeconds: nonNegative(options.maxTokenAgeSeconds, 'maxTokenAgeSeconds', problems),
     clockToleranceSeconds: nonNegative(options.clockToleranceSeconds, 'clockToleranceSeconds', problems) ?? 0,

@@ -1,0 +1,50 @@
+/**
+ * The server's signing keys: an HS256 secret from configuration, or a private JWKS file (the
+ * format `gatehouse keys generate` writes). When the file does not exist, one ES256 key is
+ * generated and written with mode 0600, so a restart keeps the keys and the tokens stay valid.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AuthError } from '../core/errors.js';
+import { createKeyRing, type KeyRing } from '../jwt/key-ring.js';
+import { exportJwk, generateJwtKey, importHmacSecret, importJwks } from '../jwt/keys.js';
+import type { ServerConfig } from './config.js';
+
+/**
+ * Loads (or creates) the key ring for the configuration.
+ *
+ * @throws AuthError ERR_CONFIG_INVALID when the file cannot be read or holds no signing key
+ */
+export function loadSigningKeys(config: Pick<ServerConfig, 'jwtSecret' | 'signingKeysPath'>): { ring: KeyRing; created: boolean } {
+  if (config.jwtSecret !== null) {
+    return { ring: createKeyRing({ signingKey: importHmacSecret(config.jwtSecret, 'HS256', { kid: 'hs256' }) }), created: false };
+  }
+  let text: string | null = null;
+  try {
+    text = readFileSync(config.signingKeysPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new AuthError('ERR_CONFIG_INVALID', 'GATEHOUSE_SIGNING_KEYS cannot be read');
+    }
+  }
+  if (text === null) {
+    const key = generateJwtKey('ES256');
+    mkdirSync(dirname(config.signingKeysPath), { recursive: true, mode: 0o700 });
+    writeFileSync(config.signingKeysPath, `${JSON.stringify({ keys: [exportJwk(key, { includePrivate: true })] }, null, 2)}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+    return { ring: createKeyRing({ signingKey: key }), created: true };
+  }
+  let keys: ReturnType<typeof importJwks>;
+  try {
+    keys = importJwks(text);
+  } catch (error) {
+    throw new AuthError('ERR_CONFIG_INVALID', `GATEHOUSE_SIGNING_KEYS: ${error instanceof AuthError ? error.message : 'unreadable'}`);
+  }
+  const [first, ...rest] = keys;
+  if (first === undefined || first.kind === 'public') {
+    throw new AuthError('ERR_CONFIG_INVALID', 'GATEHOUSE_SIGNING_KEYS: the first key must be a private key (it signs)');
+  }
+  return { ring: createKeyRing({ signingKey: first, verificationKeys: rest }), created: false };
+}

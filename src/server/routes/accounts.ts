@@ -1,0 +1,56 @@
+/** Sign-up, who-am-I, password change. */
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { AuthError } from '../../core/errors.js';
+import { authenticate } from '../authenticate.js';
+import type { ServerContext } from '../context.js';
+import { ChangePassword, Credentials, ErrorBody, errorResponses, User } from '../schemas.js';
+
+export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/v1/signup',
+      { schema: { tags: ['accounts'], summary: 'Create an account', body: Credentials, response: { 201: User, ...errorResponses } } },
+      async (request, reply) => {
+        const user = await ctx.accounts.signup(request.body.email, request.body.password);
+        return reply.status(201).send(user);
+      },
+    );
+
+    app.get(
+      '/v1/me',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'The authenticated user (Bearer token, session cookie, or Basic when enabled)',
+          security: [{ bearer: [] }, { cookie: [] }],
+          response: { 200: User, 401: ErrorBody, 503: ErrorBody },
+        },
+      },
+      async (request) => {
+        const principal = await authenticate(ctx, request);
+        const user = await ctx.accounts.findUser(principal.userId);
+        if (user === null) throw new AuthError('ERR_AUTH_UNAUTHENTICATED', 'user no longer exists', { presented: true });
+        return user;
+      },
+    );
+
+    app.post(
+      '/v1/password',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Change the password; every other session and refresh token is revoked',
+          security: [{ bearer: [] }, { cookie: [] }],
+          body: ChangePassword,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const principal = await authenticate(ctx, request);
+        await ctx.accounts.changePassword(principal.userId, request.body.current_password, request.body.new_password, request.ip);
+        await ctx.sessions.revokeAllForUser(principal.userId, 'password_changed', principal.sessionId ?? undefined);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,76 @@
+/** Request and response schemas: one source for validation, TypeScript types and OpenAPI. */
+import { Type } from '@fastify/type-provider-typebox';
+
+export const ErrorBody = Type.Object(
+  { error: Type.String(), error_description: Type.String() },
+  { $id: 'ErrorBody', description: 'Every error: an RFC 6749 style code and a human description.' },
+);
+
+const Email = Type.String({ minLength: 3, maxLength: 320, description: 'The account email (case-insensitive).' });
+const Password = Type.String({ minLength: 1, maxLength: 1024, description: '8 to 256 characters (checked after NFKC normalisation).' });
+
+export const Credentials = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
+
+export const User = Type.Object({ id: Type.String(), email: Type.String() });
+
+export const ChangePassword = Type.Object(
+  { current_password: Password, new_password: Password },
+  { additionalProperties: false },
+);
+
+export const Logout = Type.Object(
+  { scope: Type.Optional(Type.Union([Type.Literal('global'), Type.Literal('session')])) },
+  { additionalProperties: false },
+);
+
+/** RFC 6749 section 3.2: unknown parameters are ignored at the token endpoint. */
+export const TokenRequest = Type.Object(
+  {
+    grant_type: Type.Optional(Type.String({ maxLength: 64 })),
+    username: Type.Optional(Type.String({ maxLength: 320 })),
+    password: Type.Optional(Type.String({ maxLength: 1024 })),
+    refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
+    client_id: Type.Optional(Type.String({ maxLength: 128 })),
+    scope: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: true },
+);
+
+export const TokenResponse = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer(),
+  refresh_token: Type.String(),
+  refresh_token_expires_in: Type.Integer(),
+});
+
+/** RFC 7009 section 2.1. */
+export const RevokeRequest = Type.Object(
+  {
+    token: Type.Optional(Type.String({ maxLength: 4096 })),
+    token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
+    client_id: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: true },
+);
+
+export const SessionView = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('cookie'), Type.Literal('token')]),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.String({ format: 'date-time' }),
+  expires_at: Type.String({ format: 'date-time' }),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean(),
+});
+
+export const SessionIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+};

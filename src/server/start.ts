@@ -1,0 +1,48 @@
+/**
+ * Starts Gatehouse: storage, keys, the application, the listener, and a clean shutdown.
+ */
+import { createDummyHash } from '../passwords/hash.js';
+import { openSqlite } from '../storage/sqlite/database.js';
+import { createSqliteStores } from '../storage/sqlite/stores.js';
+import { buildApp, type GatehouseApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import { loadSigningKeys } from './keys.js';
+
+export interface RunningServer {
+  readonly app: GatehouseApp;
+  /** The address it listens on, e.g. http://127.0.0.1:3000. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens storage, loads the keys and listens.
+ *
+ * @throws AuthError ERR_CONFIG_INVALID or ERR_STORE_UNAVAILABLE when it cannot start
+ */
+export async function startServer(config: ServerConfig, options: { logger?: boolean } = {}): Promise<RunningServer> {
+  const sqlite = await openSqlite(config.database.path);
+  try {
+    const { ring, created } = loadSigningKeys(config);
+    const { app } = await buildApp({
+      config,
+      stores: createSqliteStores(sqlite.db),
+      keyRing: ring,
+      dummyHash: await createDummyHash(config.passwordParams),
+      logger: options.logger ?? true,
+    });
+    if (created) app.log.info({ path: config.signingKeysPath }, 'generated a new ES256 signing key');
+    const address = await app.listen({ port: config.port, host: config.host });
+    return {
+      app,
+      address,
+      async close() {
+        await app.close();
+        await sqlite.close();
+      },
+    };
+  } catch (error) {
+    await sqlite.close();
+    throw error;
+  }
+}
