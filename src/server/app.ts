@@ -180,12 +180,18 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     }
   });
 
-  // Form bodies are for the OAuth endpoints only (config.form); JSON everywhere.
+  // Bodies are JSON; form bodies only for the OAuth endpoints (config.form). A body-less request
+  // to an endpoint whose body is all optional (logout) counts as an empty object.
   app.addHook('preValidation', async (request) => {
     const type = request.headers['content-type'];
-    if (typeof type === 'string' && type.startsWith('application/x-www-form-urlencoded') && request.routeOptions.config?.form !== true) {
-      throw Object.assign(new Error('unsupported media type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+    if (typeof type === 'string') {
+      const mediaType = type.split(';')[0]?.trim().toLowerCase();
+      const form = mediaType === 'application/x-www-form-urlencoded' && request.routeOptions.config?.form === true;
+      if (mediaType !== 'application/json' && !form) {
+        throw Object.assign(new Error('unsupported media type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+      }
     }
+    if (request.body === undefined && request.routeOptions.config?.optionalBody === true) request.body = {};
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -254,5 +260,7 @@ declare module 'fastify' {
     form?: boolean;
     /** Errors in RFC 6749 section 5.2 form. */
     oauth?: boolean;
+    /** The body schema is all optional: no body means {}. */
+    optionalBody?: boolean;
   }
 }

@@ -64,6 +64,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
     app.post(
       '/v1/logout',
       {
+        config: { optionalBody: true },
         schema: {
           tags: ['sessions'],
           summary: 'End this session and its refresh tokens; scope "global" ends every session of the user',
@@ -74,7 +75,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        if (request.body?.scope === 'global') {
+        if (request.body.scope === 'global') {
           await ctx.sessions.revokeAllForUser(principal.userId, 'logout_global');
         } else if (principal.sessionId !== null) {
           await ctx.sessions.revoke(principal.sessionId, 'logout');

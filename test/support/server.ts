@@ -1,0 +1,70 @@
+/** Builds a Gatehouse app for tests: real SQLite (memory or file), fixed clock, no logs. */
+import { createFixedClock } from '../../src/core/clock.js';
+import { createKeyRing, type KeyRing } from '../../src/jwt/key-ring.js';
+import { generateJwtKey } from '../../src/jwt/keys.js';
+import { createDummyHash } from '../../src/passwords/hash.js';
+import { buildApp, type GatehouseApp } from '../../src/server/app.js';
+import { configFromEnv, type Env, type ServerConfig } from '../../src/server/config.js';
+import type { ServerContext } from '../../src/server/context.js';
+import { openSqlite, type SqliteHandle } from '../../src/storage/sqlite/database.js';
+import { createSqliteStores } from '../../src/storage/sqlite/stores.js';
+
+let dummy: Promise<string> | undefined;
+
+export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+
+export interface TestServer {
+  readonly app: GatehouseApp;
+  readonly context: ServerContext;
+  readonly clock: ReturnType<typeof createFixedClock>;
+  readonly sqlite: SqliteHandle;
+  readonly config: ServerConfig;
+  close(): Promise<void>;
+}
+
+export async function createTestServer(
+  options: { env?: Env; path?: string; keyRing?: KeyRing; logger?: Record<string, unknown>; clock?: ReturnType<typeof createFixedClock> } = {},
+): Promise<TestServer> {
+  const config = configFromEnv({ GATEHOUSE_ISSUER: 'https://auth.test', ...options.env });
+  const sqlite = await openSqlite(options.path ?? ':memory:');
+  dummy ??= createDummyHash();
+  const clock = options.clock ?? createFixedClock(T0);
+  const { app, context } = await buildApp({
+    config,
+    stores: createSqliteStores(sqlite.db),
+    keyRing: options.keyRing ?? createKeyRing({ signingKey: generateJwtKey('ES256') }),
+    dummyHash: await dummy,
+    clock,
+    logger: options.logger ?? false,
+  });
+  return {
+    app,
+    context,
+    clock,
+    sqlite,
+    config,
+    async close() {
+      await app.close();
+      await sqlite.close();
+    },
+  };
+}
+
+export const json = (body: unknown) => ({ 'content-type': 'application/json', payload: JSON.stringify(body) });
+
+/** Signs up and logs in with the password grant; returns the token pair. */
+export async function signupAndLogin(server: TestServer, email = 'user@example.com', password = 'correct horse battery') {
+  const signup = await server.app.inject({ method: 'POST', url: '/v1/signup', payload: { email, password } });
+  if (signup.statusCode !== 201) throw new Error(`signup failed: ${signup.body}`);
+  const login = await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: email, password } });
+  if (login.statusCode !== 200) throw new Error(`login failed: ${login.body}`);
+  return { user: signup.json() as { id: string; email: string }, pair: login.json() as TokenPairBody, email, password };
+}
+
+export interface TokenPairBody {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token: string;
+  refresh_token_expires_in: number;
+}
