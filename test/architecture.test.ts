@@ -33,7 +33,15 @@ function importsOf(text: string): string[] {
 const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   jwt: ['core'],
-  cli: ['core', 'jwt'],
+  passwords: ['core'],
+  limits: ['core'],
+  revocation: ['core'],
+  sessions: ['core', 'revocation'],
+  refresh: ['core', 'sessions'],
+  accounts: ['core', 'passwords', 'limits'],
+  storage: ['core', 'accounts', 'sessions', 'refresh', 'limits'],
+  server: ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'storage'],
+  cli: ['core', 'jwt', 'server'],
 };
 
 describe('architecture', () => {
@@ -59,12 +67,18 @@ describe('architecture', () => {
     }
   });
 
-  it('only the CLI reads the environment or the global clock outside core defaults', () => {
+  it('only the CLI reads the environment; only core/clock.ts reads the wall clock', () => {
     for (const file of files.filter((f) => f.module !== 'cli')) {
       expect(file.text, file.path).not.toMatch(/process\.env/);
     }
-    for (const file of files.filter((f) => f.module === 'jwt')) {
+    for (const file of files.filter((f) => f.path !== 'core/clock.ts' && f.module !== 'cli')) {
       expect(file.text, file.path).not.toMatch(/Date\.now\(\)/);
+    }
+  });
+
+  it('the domain modules know nothing of HTTP or a database driver', () => {
+    for (const file of files.filter((f) => ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts'].includes(f.module))) {
+      for (const spec of importsOf(file.text)) expect(spec, file.path).not.toMatch(/^(fastify|@fastify|kysely|better-sqlite3|pg|ioredis|node:http)/);
     }
   });
 });

@@ -23,10 +23,8 @@ export interface TokenPair {
   readonly refresh_token_expires_in: number;
 }
 
-export interface AccessTokenIssuer {
-  /** Signs an access token for the session; returns it with its lifetime in seconds. */
-  (session: SessionRecord, clientId: string): { token: string; expiresIn: number };
-}
+/** Signs an access token for the session; returns it with its lifetime in seconds. */
+export type AccessTokenIssuer = (session: SessionRecord, clientId: string) => { token: string; expiresIn: number };
 
 export interface RefreshServiceOptions {
   readonly store: RefreshStore;

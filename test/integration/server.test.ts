@@ -255,7 +255,7 @@ describe('refresh rotation', () => {
     const bodies = new Set(responses.map((r) => r.body));
     expect(bodies.size).toBe(1);
     expect(countRows('refresh_tokens')).toBe(2);
-    const successor = (responses[0]?.json() as TokenPairBody).refresh_token;
+    const successor = ((responses[0] as (typeof responses)[number]).json() as TokenPairBody).refresh_token;
     expect((await refresh(successor)).statusCode).toBe(200);
   });
 
