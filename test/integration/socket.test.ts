@@ -88,6 +88,7 @@ describe('over a real socket', () => {
 
     const keyFile = env.GATEHOUSE_SIGNING_KEYS;
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'db', 'gatehouse.db')).mode & 0o777).toBe(0o600);
     const files = readdirSync(join(dir, 'db')).map((f) => join(dir, 'db', f));
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {

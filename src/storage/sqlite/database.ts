@@ -1,7 +1,7 @@
 /**
  * The embedded default: one SQLite file (better-sqlite3) behind Kysely, migrated on open.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
@@ -26,6 +26,9 @@ export async function openSqlite(path: string): Promise<SqliteHandle> {
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     raw = new SqliteDatabase(path);
+    // Only this user may read the database (password hashes, session metadata); SQLite gives its
+    // -wal and -shm files the same mode.
+    if (path !== ':memory:') chmodSync(path, 0o600);
     // WAL: readers do not block the writer; foreign keys: cascades on user and session deletes.
     raw.pragma('journal_mode = WAL');
     raw.pragma('foreign_keys = ON');
