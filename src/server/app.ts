@@ -233,6 +233,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     return reply.status(http.status).send({ error: http.error, error_description: http.description });
   });
 
+  // Revocation entries end when the last access token they guard would have expired.
+  const sweep = setInterval(() => revocations.sweep(clock.nowMs()), 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));
 
   await app.register(swagger, {

@@ -432,6 +432,40 @@ describe('brute force', () => {
   });
 });
 
+describe('brute force across accounts', () => {
+  it('limits failed logins per client address too', async () => {
+    const attempt = (n: number) =>
+      server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: `nobody${n}@example.com`, password: 'wrong password' } });
+    for (let i = 0; i < 20; i++) expect((await attempt(i)).statusCode).toBe(400);
+    expect((await attempt(20)).statusCode).toBe(400);
+    const limited = await attempt(21);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('password hash upgrades', () => {
+  it('rehashes at login when the configured argon2id parameters were raised', async () => {
+    await signupAndLogin(server);
+    const before = (server.sqlite.raw.prepare('select password_hash from users').get() as { password_hash: string }).password_hash;
+    expect(before).toContain('m=19456,t=2,p=1');
+    const stronger = await createTestServer({ env: { GATEHOUSE_ARGON2_ITERATIONS: '3' } });
+    try {
+      // Same database contents in a server with stronger parameters: copy the user across.
+      const row = server.sqlite.raw.prepare('select * from users').get() as Record<string, unknown>;
+      stronger.sqlite.raw.prepare('insert into users (id, email, password_hash, created_at, updated_at) values (@id, @email, @password_hash, @created_at, @updated_at)').run(row);
+      const login = await stronger.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: 'user@example.com', password: 'correct horse battery' } });
+      expect(login.statusCode).toBe(200);
+      const after = (stronger.sqlite.raw.prepare('select password_hash from users').get() as { password_hash: string }).password_hash;
+      expect(after).toContain('m=19456,t=3,p=1');
+      const again = await stronger.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: 'user@example.com', password: 'correct horse battery' } });
+      expect(again.statusCode).toBe(200);
+    } finally {
+      await stronger.close();
+    }
+  });
+});
+
 describe('storage failures', () => {
   it('answers 503 with a JSON body when the database is gone, and never crashes', async () => {
     const a = await signupAndLogin(server);
