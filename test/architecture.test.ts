@@ -41,7 +41,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   accounts: ['core', 'passwords', 'limits'],
   storage: ['core', 'accounts', 'sessions', 'refresh', 'limits'],
   server: ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'storage'],
-  cli: ['core', 'jwt', 'server'],
+  cli: ['core', 'jwt', 'server', 'storage'],
 };
 
 describe('architecture', () => {

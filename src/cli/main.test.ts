@@ -125,3 +125,21 @@ describe('gatehouse help', () => {
     expect(detail.out).toContain('--secret-file');
   });
 });
+
+describe('gatehouse migrate', () => {
+  it('migrates a new SQLite file, then reports it up to date', async () => {
+    const io = capture();
+    const env = { GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` };
+    expect(await main(['migrate'], { ...io, env })).toBe(0);
+    expect(io.out).toContain('0001_initial');
+    const again = capture();
+    expect(await main(['migrate'], { ...again, env })).toBe(0);
+    expect(again.out).toContain('up to date');
+  });
+
+  it('a bad database URL exits 1 with the reason', async () => {
+    const io = capture();
+    expect(await main(['migrate'], { ...io, env: { GATEHOUSE_DATABASE_URL: 'mysql://x' } })).toBe(1);
+    expect(io.err).toContain('GATEHOUSE_DATABASE_URL');
+  });
+});

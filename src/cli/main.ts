@@ -1,5 +1,6 @@
 /** The `gatehouse` command line: dispatches to one module per command. */
 import * as keysGenerate from './commands/keys-generate.js';
+import * as migrate from './commands/migrate.js';
 import * as serve from './commands/serve.js';
 import * as tokenDecode from './commands/token-decode.js';
 import * as tokenVerify from './commands/token-verify.js';
@@ -12,6 +13,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   serve,
+  migrate,
   'keys generate': keysGenerate,
   'token decode': tokenDecode,
   'token verify': tokenVerify,
@@ -40,7 +42,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.stdout(command?.usage ?? usage);
     return 0;
   }
-  const name = argv[0] === 'serve' ? 'serve' : argv.slice(0, 2).join(' ');
+  const name = argv[0] === 'serve' || argv[0] === 'migrate' ? argv[0] : argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
   if (command === undefined) {
     io.stderr(`error: unknown command '${argv.slice(0, 2).join(' ')}'\n\n${usage}`);

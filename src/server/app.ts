@@ -26,7 +26,7 @@ import { createRefreshService } from '../refresh/service.js';
 import { createRevocationList } from '../revocation/list.js';
 import { createSessionService } from '../sessions/service.js';
 import type { SessionRecord } from '../sessions/store.js';
-import type { Stores } from '../storage/sqlite/stores.js';
+import type { Stores } from '../storage/stores.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
 import { httpErrorFor, httpErrorForFastify } from './errors.js';

@@ -4,11 +4,12 @@
  */
 import { AuthError } from '../core/errors.js';
 import { OWASP_MINIMUM, type PasswordHashParams } from '../passwords/hash.js';
+import type { DatabaseConfig } from '../storage/open.js';
 
 export interface ServerConfig {
   readonly port: number;
   readonly host: string;
-  readonly database: { readonly kind: 'sqlite'; readonly path: string };
+  readonly database: DatabaseConfig;
   readonly issuer: string;
   readonly audience: string;
   /** Private JWKS file (created with one ES256 key when missing), unless `jwtSecret` is set. */
@@ -101,13 +102,20 @@ export function configFromEnv(env: Env): ServerConfig {
   const host = read('GATEHOUSE_HOST') ?? '127.0.0.1';
 
   const databaseUrl = read('GATEHOUSE_DATABASE_URL') ?? 'sqlite:./data/gatehouse.db';
-  let database: ServerConfig['database'] = { kind: 'sqlite', path: './data/gatehouse.db' };
+  let database: DatabaseConfig = { kind: 'sqlite', path: './data/gatehouse.db' };
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
     if (path === '') problems.push('GATEHOUSE_DATABASE_URL sqlite: needs a path (or :memory:)');
     else database = { kind: 'sqlite', path };
+  } else if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    try {
+      new URL(databaseUrl);
+      database = { kind: 'postgres', url: databaseUrl };
+    } catch {
+      problems.push('GATEHOUSE_DATABASE_URL is not a valid postgres:// URL');
+    }
   } else {
-    problems.push('GATEHOUSE_DATABASE_URL must be sqlite:PATH (postgres:// is not supported yet)');
+    problems.push('GATEHOUSE_DATABASE_URL must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE');
   }
 
   const issuer = url('GATEHOUSE_ISSUER', `http://localhost:${port}`);

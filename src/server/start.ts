@@ -2,8 +2,7 @@
  * Starts Gatehouse: storage, keys, the application, the listener, and a clean shutdown.
  */
 import { createDummyHash } from '../passwords/hash.js';
-import { openSqlite } from '../storage/sqlite/database.js';
-import { createSqliteStores } from '../storage/sqlite/stores.js';
+import { openStorage } from '../storage/open.js';
 import { buildApp, type GatehouseApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { loadSigningKeys } from './keys.js';
@@ -21,12 +20,12 @@ export interface RunningServer {
  * @throws AuthError ERR_CONFIG_INVALID or ERR_STORE_UNAVAILABLE when it cannot start
  */
 export async function startServer(config: ServerConfig, options: { logger?: boolean } = {}): Promise<RunningServer> {
-  const sqlite = await openSqlite(config.database.path);
+  const storage = await openStorage(config.database);
   try {
     const { ring, created } = loadSigningKeys(config);
     const { app } = await buildApp({
       config,
-      stores: createSqliteStores(sqlite.db),
+      stores: storage.stores,
       keyRing: ring,
       dummyHash: await createDummyHash(config.passwordParams),
       logger: options.logger ?? true,
@@ -38,11 +37,11 @@ export async function startServer(config: ServerConfig, options: { logger?: bool
       address,
       async close() {
         await app.close();
-        await sqlite.close();
+        await storage.close();
       },
     };
   } catch (error) {
-    await sqlite.close();
+    await storage.close();
     throw error;
   }
 }

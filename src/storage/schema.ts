@@ -1,10 +1,8 @@
 /**
- * The one schema of Gatehouse's storage, as Kysely table types. Times are integers of
+ * The one schema of Gatehouse's SQL storage (SQLite and PostgreSQL), as Kysely table types. Times are integers of
  * milliseconds since the epoch. Secrets never appear: only SHA-256 hashes of them, and (for the
  * refresh grace window) a ciphertext whose key only the holder of the old token can derive.
  */
-import type { Generated } from 'kysely';
-
 export interface UsersTable {
   id: string;
   email: string;
@@ -51,7 +49,7 @@ export interface RateLimitsTable {
 }
 
 export interface SecurityEventsTable {
-  id: Generated<number>;
+  id: string;
   type: string;
   user_id: string | null;
   session_id: string | null;

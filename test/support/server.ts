@@ -7,7 +7,9 @@ import { buildApp, type GatehouseApp } from '../../src/server/app.js';
 import { configFromEnv, type Env, type ServerConfig } from '../../src/server/config.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { openSqlite, type SqliteHandle } from '../../src/storage/sqlite/database.js';
-import { createSqliteStores } from '../../src/storage/sqlite/stores.js';
+import { openPostgres } from '../../src/storage/postgres/database.js';
+import { createSqliteStores, createSqlStores } from '../../src/storage/sql/stores.js';
+import { dropSchema, POSTGRES_URL, uniqueSchema } from './services.js';
 
 let dummy: Promise<string> | undefined;
 
@@ -23,15 +25,34 @@ export interface TestServer {
 }
 
 export async function createTestServer(
-  options: { env?: Env; path?: string; keyRing?: KeyRing; logger?: Record<string, unknown>; clock?: ReturnType<typeof createFixedClock> } = {},
+  options: {
+    env?: Env;
+    path?: string;
+    keyRing?: KeyRing;
+    logger?: Record<string, unknown>;
+    clock?: ReturnType<typeof createFixedClock>;
+    /** Use PostgreSQL (a fresh schema, dropped on close) instead of SQLite for the stores. */
+    postgres?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const config = configFromEnv({ GATEHOUSE_ISSUER: 'https://auth.test', ...options.env });
   const sqlite = await openSqlite(options.path ?? ':memory:');
+  let stores = createSqliteStores(sqlite.db);
+  let closePostgres = async () => {};
+  if (options.postgres === true) {
+    const schema = uniqueSchema('gh_server');
+    const handle = await openPostgres(POSTGRES_URL, { schema });
+    stores = createSqlStores(handle.db, 'postgres');
+    closePostgres = async () => {
+      await handle.close();
+      await dropSchema(schema);
+    };
+  }
   dummy ??= createDummyHash();
   const clock = options.clock ?? createFixedClock(T0);
   const { app, context } = await buildApp({
     config,
-    stores: createSqliteStores(sqlite.db),
+    stores,
     keyRing: options.keyRing ?? createKeyRing({ signingKey: generateJwtKey('ES256') }),
     dummyHash: await dummy,
     clock,
@@ -46,6 +67,7 @@ export async function createTestServer(
     async close() {
       await app.close();
       await sqlite.close();
+      await closePostgres();
     },
   };
 }

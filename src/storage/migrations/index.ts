@@ -1,7 +1,9 @@
 /**
- * Migrations, in order. A released migration is frozen: change the schema with a new one.
+ * Migrations, in order, for every SQL backend (SQLite and PostgreSQL): portable column types only
+ * (text, bigint, integer), no autoincrement. A released migration is frozen: change the schema
+ * with a new one.
  */
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 const m0001Initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -50,14 +52,14 @@ const m0001Initial: Migration = {
       .execute();
     await db.schema
       .createTable('security_events')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('user_id', 'text')
       .addColumn('session_id', 'text')
       .addColumn('ip', 'text')
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
-    await sql`select 1`.execute(db);
+    await db.schema.createIndex('security_events_created_at').on('security_events').column('created_at').execute();
   },
 };
 

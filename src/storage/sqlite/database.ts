@@ -4,14 +4,16 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import { AuthError } from '../../core/errors.js';
-import { migrationProvider } from '../migrations/index.js';
+import { migrateDatabase } from '../migrations/run.js';
 import type { Database } from '../schema.js';
 
 export interface SqliteHandle {
   readonly db: Kysely<Database>;
   readonly raw: SqliteDatabase.Database;
+  /** Migrations applied when it was opened. */
+  readonly applied: readonly string[];
   close(): Promise<void>;
 }
 
@@ -37,10 +39,12 @@ export async function openSqlite(path: string): Promise<SqliteHandle> {
     throw new AuthError('ERR_STORE_UNAVAILABLE', `cannot open the SQLite database: ${(error as Error).message}`);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error !== undefined) {
+  let applied: string[];
+  try {
+    applied = await migrateDatabase(db);
+  } catch (error) {
     await db.destroy();
-    throw new AuthError('ERR_STORE_UNAVAILABLE', `database migration failed: ${(error as Error).message}`);
+    throw error;
   }
-  return { db, raw, close: () => db.destroy() };
+  return { db, raw, applied, close: () => db.destroy() };
 }

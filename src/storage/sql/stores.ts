@@ -1,24 +1,19 @@
 /**
- * The SQLite implementations of every store interface, on Kysely. Any failure of the database
- * becomes ERR_STORE_UNAVAILABLE (the server answers 503); nothing here logs or returns a secret.
+ * The SQL implementations of every store interface, on Kysely, for SQLite and PostgreSQL alike.
+ * Atomic operations are single conditional statements or transactions with row locks (FOR UPDATE
+ * on PostgreSQL; SQLite serialises writers). Any failure of the database becomes
+ * ERR_STORE_UNAVAILABLE (the server answers 503); nothing here logs or returns a secret.
  */
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { AccountStore, UserRecord } from '../../accounts/store.js';
+import type { UserRecord, AccountStore } from '../../accounts/store.js';
 import { AuthError } from '../../core/errors.js';
 import type { LimitState, LimitStore, SecurityEventStore } from '../../limits/store.js';
 import type { RefreshRecord, RefreshStore } from '../../refresh/store.js';
 import type { SessionKind, SessionRecord, SessionStore } from '../../sessions/store.js';
 import type { Database, RefreshTokensTable, SessionsTable, UsersTable } from '../schema.js';
+import type { Stores } from '../stores.js';
 
-export interface Stores {
-  readonly accounts: AccountStore;
-  readonly sessions: SessionStore;
-  readonly refresh: RefreshStore;
-  readonly limits: LimitStore;
-  readonly events: SecurityEventStore;
-  /** Resolves when the database answers a trivial query. */
-  ping(): Promise<void>;
-}
 
 /** Runs a storage operation; database failures become ERR_STORE_UNAVAILABLE. */
 async function guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -82,8 +77,10 @@ const refreshRow = (r: RefreshRecord): RefreshTokensTable => ({
   replay_expires_at: r.replayExpiresAtMs,
 });
 
-/** Creates the stores over a Kysely database (SQLite dialect). */
-export function createSqliteStores(db: Kysely<Database>): Stores {
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/** Creates the stores over a Kysely database of the given dialect. */
+export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): Stores {
   const accounts: AccountStore = {
     async createUser(user) {
       const result = await db
@@ -202,15 +199,23 @@ export function createSqliteStores(db: Kysely<Database>): Stores {
     },
     async updateLimit(key, plan) {
       return db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
-        const current: LimitState | null =
-          row === undefined ? null : { failures: row.failures, windowStartedAtMs: Number(row.window_started_at), blockedUntilMs: Number(row.blocked_until) };
-        const next = plan(current);
-        const values = { key, failures: next.failures, window_started_at: next.windowStartedAtMs, blocked_until: next.blockedUntilMs };
+        // Make sure the row exists, then lock it: two failures at once must both count. On
+        // PostgreSQL a concurrent insert of the same key waits for ours, and FOR UPDATE
+        // serialises the read-modify-write; SQLite has a single writer anyway.
         await trx
           .insertInto('rate_limits')
-          .values(values)
-          .onConflict((oc) => oc.column('key').doUpdateSet({ failures: next.failures, window_started_at: next.windowStartedAtMs, blocked_until: next.blockedUntilMs }))
+          .values({ key, failures: 0, window_started_at: 0, blocked_until: 0 })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
+        const select = trx.selectFrom('rate_limits').selectAll().where('key', '=', key);
+        const row = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
+        const current: LimitState | null =
+          row.failures === 0 ? null : { failures: row.failures, windowStartedAtMs: Number(row.window_started_at), blockedUntilMs: Number(row.blocked_until) };
+        const next = plan(current);
+        await trx
+          .updateTable('rate_limits')
+          .set({ failures: next.failures, window_started_at: next.windowStartedAtMs, blocked_until: next.blockedUntilMs })
+          .where('key', '=', key)
           .execute();
         return next;
       });
@@ -224,7 +229,7 @@ export function createSqliteStores(db: Kysely<Database>): Stores {
     async recordEvent(event) {
       await db
         .insertInto('security_events')
-        .values({ type: event.type, user_id: event.userId, session_id: event.sessionId, ip: event.ip, created_at: event.atMs })
+        .values({ id: randomUUID(), type: event.type, user_id: event.userId, session_id: event.sessionId, ip: event.ip, created_at: event.atMs })
         .execute();
     },
   };
@@ -238,3 +243,6 @@ export function createSqliteStores(db: Kysely<Database>): Stores {
     ping: () => guard(async () => void (await db.selectFrom('users').select('id').limit(1).execute())),
   };
 }
+
+/** The SQLite stores (the embedded default). */
+export const createSqliteStores = (db: Kysely<Database>): Stores => createSqlStores(db, 'sqlite');

@@ -1,0 +1,16 @@
+/** Applies pending migrations (Kysely's migrator; on PostgreSQL under an advisory lock). */
+import { type Kysely, Migrator } from 'kysely';
+import { AuthError } from '../../core/errors.js';
+import type { Database } from '../schema.js';
+import { migrationProvider } from './index.js';
+
+/**
+ * Migrates to the latest schema and returns the names of the migrations it applied.
+ *
+ * @throws AuthError ERR_STORE_UNAVAILABLE when a migration fails
+ */
+export async function migrateDatabase(db: Kysely<Database>): Promise<string[]> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error !== undefined) throw new AuthError('ERR_STORE_UNAVAILABLE', `database migration failed: ${(error as Error).message}`);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

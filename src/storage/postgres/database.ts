@@ -1,0 +1,69 @@
+/**
+ * PostgreSQL behind Kysely (node-postgres pool), migrated on open. Kysely's migrator takes a
+ * PostgreSQL advisory lock, so several instances starting at once migrate exactly once.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { AuthError } from '../../core/errors.js';
+import { migrateDatabase } from '../migrations/run.js';
+import type { Database } from '../schema.js';
+
+export interface PostgresHandle {
+  readonly db: Kysely<Database>;
+  readonly pool: pg.Pool;
+  /** Migrations applied when it was opened. */
+  readonly applied: readonly string[];
+  close(): Promise<void>;
+}
+
+export interface OpenPostgresOptions {
+  /** A schema to create and use (tests: one per run); default: the connection's search_path. */
+  readonly schema?: string;
+  /** Apply pending migrations (default true). */
+  readonly migrate?: boolean;
+  readonly maxConnections?: number;
+}
+
+
+/**
+ * Opens a pool to `url` and (by default) migrates.
+ *
+ * @throws AuthError ERR_STORE_UNAVAILABLE when the server cannot be reached or migrated
+ */
+export async function openPostgres(url: string, options: OpenPostgresOptions = {}): Promise<PostgresHandle> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new AuthError('ERR_CONFIG_INVALID', 'schema names are lower-case letters, digits and _');
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that
+  // would crash the process. The next query fails (503) and the pool reconnects by itself.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let applied: string[] = [];
+  try {
+    if (schema !== undefined) {
+      const client = await pool.connect();
+      try {
+        await client.query(`create schema if not exists ${schema}`);
+      } catch (error) {
+        // Two instances creating it at once: one wins, the other sees a duplicate. Either way it exists.
+        const code = (error as { code?: string }).code;
+        if (code !== '23505' && code !== '42P06') throw error;
+      } finally {
+        client.release();
+      }
+    }
+    if (options.migrate !== false) applied = await migrateDatabase(db);
+  } catch (error) {
+    await db.destroy();
+    if (error instanceof AuthError) throw error;
+    throw new AuthError('ERR_STORE_UNAVAILABLE', `cannot open PostgreSQL: ${(error as Error).message}`);
+  }
+  return { db, pool, applied, close: () => db.destroy() };
+}

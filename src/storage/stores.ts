@@ -1,0 +1,18 @@
+/**
+ * Every store the server needs, whichever backends provide them (SQLite, PostgreSQL, later Redis
+ * for sessions, revocations and limits).
+ */
+import type { AccountStore } from '../accounts/store.js';
+import type { LimitStore, SecurityEventStore } from '../limits/store.js';
+import type { RefreshStore } from '../refresh/store.js';
+import type { SessionStore } from '../sessions/store.js';
+
+export interface Stores {
+  readonly accounts: AccountStore;
+  readonly sessions: SessionStore;
+  readonly refresh: RefreshStore;
+  readonly limits: LimitStore;
+  readonly events: SecurityEventStore;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,182 @@
+/**
+ * One contract for every SQL backend: the same cases against SQLite and PostgreSQL, including
+ * the concurrency of each atomic operation.
+ */
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixedClock } from '../../src/core/clock.js';
+import { systemRandom } from '../../src/core/random.js';
+import { createOpaqueToken } from '../../src/core/tokens.js';
+import { planFailure, ACCOUNT_POLICY } from '../../src/limits/policy.js';
+import type { RefreshRecord } from '../../src/refresh/store.js';
+import type { SessionRecord } from '../../src/sessions/store.js';
+import { openPostgres } from '../../src/storage/postgres/database.js';
+import type { Database } from '../../src/storage/schema.js';
+import { createSqlStores } from '../../src/storage/sql/stores.js';
+import { openSqlite } from '../../src/storage/sqlite/database.js';
+import type { Stores } from '../../src/storage/stores.js';
+import { dropSchema, IN_CI, POSTGRES_URL, postgresReachable, serviceGate, uniqueSchema } from '../support/services.js';
+
+interface Backend {
+  readonly stores: Stores;
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+const pgReachable = await postgresReachable();
+
+const backends: Array<[string, boolean, () => Promise<Backend>]> = [
+  [
+    'sqlite',
+    true,
+    async () => {
+      const h = await openSqlite(':memory:');
+      return { stores: createSqlStores(h.db, 'sqlite'), db: h.db, close: h.close };
+    },
+  ],
+  [
+    'postgres',
+    serviceGate('PostgreSQL', pgReachable),
+    async () => {
+      const schema = uniqueSchema('gh_contract');
+      const h = await openPostgres(POSTGRES_URL, { schema });
+      return {
+        stores: createSqlStores(h.db, 'postgres'),
+        db: h.db,
+        close: async () => {
+          await h.close();
+          await dropSchema(schema);
+        },
+      };
+    },
+  ],
+];
+
+if (IN_CI) {
+  describe('services under CI', () => {
+    it('PostgreSQL is reachable', () => {
+      expect(pgReachable, `PostgreSQL at ${POSTGRES_URL.replace(/:[^:@/]*@/, ':***@')}`).toBe(true);
+    });
+  });
+}
+
+const T = 1_800_000_000_000;
+const user = (id: string, email: string) => ({ id, email, passwordHash: '$argon2id$x', createdAtMs: T, updatedAtMs: T });
+const session = (id: string, userId: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({
+  id,
+  userId,
+  kind: 'token',
+  secretHash: null,
+  createdAtMs: T,
+  lastUsedAtMs: T,
+  expiresAtMs: T + 86_400_000,
+  userAgent: 'ua',
+  ip: '127.0.0.1',
+  revokedAtMs: null,
+  ...extra,
+});
+const refreshRecord = (sessionId: string, extra: Partial<RefreshRecord> = {}): RefreshRecord => ({
+  id: createOpaqueToken(systemRandom).id,
+  sessionId,
+  secretHash: 'hash',
+  createdAtMs: T,
+  expiresAtMs: T + 1000,
+  consumedAtMs: null,
+  replayCiphertext: null,
+  replayExpiresAtMs: null,
+  ...extra,
+});
+
+describe.each(backends)('%s store contract', (_name, enabled, open) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    if (enabled) backend = await open();
+  });
+  afterAll(async () => {
+    if (enabled) await backend.close();
+  });
+
+  it.runIf(enabled)('accounts: unique emails, lookups, password updates', async () => {
+    const { accounts } = backend.stores;
+    expect(await accounts.createUser(user('u1', 'a@x.io'))).toBe(true);
+    expect(await accounts.createUser(user('u2', 'a@x.io'))).toBe(false);
+    expect((await accounts.findUserByEmail('a@x.io'))?.id).toBe('u1');
+    expect(await accounts.findUserByEmail('b@x.io')).toBeNull();
+    await accounts.updatePasswordHash('u1', '$argon2id$y', T + 5);
+    expect(await accounts.findUserById('u1')).toMatchObject({ passwordHash: '$argon2id$y', updatedAtMs: T + 5, createdAtMs: T });
+  });
+
+  it.runIf(enabled)('sessions: create, touch, list active, revoke one and all but one, list revoked', async () => {
+    const { accounts, sessions } = backend.stores;
+    await accounts.createUser(user('s-user', 's@x.io'));
+    for (const id of ['s1', 's2', 's3']) await sessions.createSession(session(id, 's-user'));
+    await sessions.createSession(session('s-old', 's-user', { expiresAtMs: T + 1 }));
+    await sessions.touchSession('s1', T + 100);
+    await sessions.touchSession('s1', T + 50);
+    expect((await sessions.findSession('s1'))?.lastUsedAtMs).toBe(T + 100);
+    expect((await sessions.listUserSessions('s-user', T + 10)).map((s) => s.id).sort()).toEqual(['s1', 's2', 's3']);
+    expect(await sessions.revokeSession('s1', T + 200, 'logout')).toBe(true);
+    expect(await sessions.revokeSession('s1', T + 300, 'logout')).toBe(false);
+    expect((await sessions.findSession('s1'))?.revokedAtMs).toBe(T + 200);
+    expect((await sessions.revokeUserSessions('s-user', T + 400, 'password_changed', 's3')).sort()).toEqual(['s-old', 's2']);
+    expect((await sessions.listUserSessions('s-user', T + 10)).map((s) => s.id)).toEqual(['s3']);
+    expect((await sessions.listRevokedSince(T + 250)).map((r) => r.id).sort()).toEqual(['s-old', 's2']);
+    expect(await sessions.findSession('missing')).toBeNull();
+  });
+
+  it.runIf(enabled)('refresh: 50 concurrent consumes of one token leave exactly one winner and one successor', async () => {
+    const { accounts, sessions, refresh } = backend.stores;
+    await accounts.createUser(user('r-user', 'r@x.io'));
+    await sessions.createSession(session('r-session', 'r-user'));
+    const record = refreshRecord('r-session');
+    await refresh.insertRefreshToken(record);
+    expect(await refresh.findRefreshToken(record.id)).toEqual(record);
+    const successors = Array.from({ length: 50 }, () => refreshRecord('r-session'));
+    const results = await Promise.all(
+      successors.map((successor, i) => refresh.consumeRefreshToken(record.id, T + i, { ciphertext: `c${i}`, expiresAtMs: T + 10_000 }, successor)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    const consumed = await refresh.findRefreshToken(record.id);
+    expect(consumed).toMatchObject({ consumedAtMs: T + winner, replayCiphertext: `c${winner}` });
+    const stored = await backend.db.selectFrom('refresh_tokens').select('id').where('session_id', '=', 'r-session').execute();
+    expect(stored).toHaveLength(2);
+    expect(stored.map((r) => r.id)).toContain(successors[winner]?.id);
+  });
+
+  it.runIf(enabled)('limits: 50 concurrent failures all count; delete resets', async () => {
+    const { limits } = backend.stores;
+    await Promise.all(Array.from({ length: 50 }, () => limits.updateLimit('k', (current) => planFailure(current, T, ACCOUNT_POLICY))));
+    expect((await limits.getLimit('k'))?.failures).toBe(50);
+    await limits.deleteLimit('k');
+    expect(await limits.getLimit('k')).toBeNull();
+  });
+
+  it.runIf(enabled)('security events are recorded; ping answers', async () => {
+    await backend.stores.events.recordEvent({ type: 'refresh_reuse', userId: 'u', sessionId: 's', ip: null, atMs: T });
+    await backend.stores.events.recordEvent({ type: 'login_failed', userId: null, sessionId: null, ip: '1.2.3.4', atMs: T });
+    const rows = await backend.db.selectFrom('security_events').select(['type']).orderBy('type').execute();
+    expect(rows.map((r) => r.type)).toEqual(['login_failed', 'refresh_reuse']);
+    await expect(backend.stores.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('the clock used by these cases is fixed', () => {
+  it('does not read the wall clock', () => {
+    expect(createFixedClock(T).nowMs()).toBe(T);
+  });
+});
+
+describe.runIf(pgReachable)('PostgreSQL migrations', () => {
+  it('three instances starting at once on a new schema: migrated exactly once, all usable', async () => {
+    const schema = uniqueSchema('gh_migrate');
+    try {
+      const handles = await Promise.all([0, 1, 2].map(() => openPostgres(POSTGRES_URL, { schema })));
+      expect(handles.map((h) => h.applied.length).sort()).toEqual([0, 0, 1]);
+      for (const h of handles) await expect(createSqlStores(h.db, 'postgres').ping()).resolves.toBeUndefined();
+      await Promise.all(handles.map((h) => h.close()));
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+});
