@@ -131,7 +131,7 @@ describe('gatehouse migrate', () => {
     const io = capture();
     const env = { GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` };
     expect(await main(['migrate'], { ...io, env })).toBe(0);
-    expect(io.out).toContain('0001_initial');
+    expect(io.out).toContain('0001_initial, 0002_signing_keys');
     const again = capture();
     expect(await main(['migrate'], { ...again, env })).toBe(0);
     expect(again.out).toContain('up to date');

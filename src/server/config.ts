@@ -12,7 +12,11 @@ export interface ServerConfig {
   readonly database: DatabaseConfig;
   readonly issuer: string;
   readonly audience: string;
-  /** Private JWKS file (created with one ES256 key when missing), unless `jwtSecret` is set. */
+  /**
+   * Where the signing keys come from: an HS256 secret, a private JWKS file (created with one
+   * ES256 key when missing), or the database (PostgreSQL default: shared by every instance).
+   */
+  readonly keysSource: 'secret' | 'file' | 'database';
   readonly signingKeysPath: string;
   readonly jwtSecret: string | null;
   readonly accessTokenTtlSeconds: number;
@@ -123,6 +127,8 @@ export function configFromEnv(env: Env): ServerConfig {
 
   const jwtSecret = read('GATEHOUSE_JWT_SECRET') ?? null;
   const signingKeysPath = read('GATEHOUSE_SIGNING_KEYS') ?? './data/signing-keys.json';
+  const keysSource: ServerConfig['keysSource'] =
+    jwtSecret !== null ? 'secret' : read('GATEHOUSE_SIGNING_KEYS') !== undefined || database.kind === 'sqlite' ? 'file' : 'database';
   if (jwtSecret !== null) {
     if (Buffer.byteLength(jwtSecret) < 32) problems.push('GATEHOUSE_JWT_SECRET must be at least 32 bytes (HS256)');
     if (read('GATEHOUSE_SIGNING_KEYS') !== undefined) problems.push('set GATEHOUSE_JWT_SECRET or GATEHOUSE_SIGNING_KEYS, not both');
@@ -171,6 +177,7 @@ export function configFromEnv(env: Env): ServerConfig {
     database,
     issuer,
     audience,
+    keysSource,
     signingKeysPath,
     jwtSecret,
     accessTokenTtlSeconds,

@@ -1,17 +1,53 @@
 /**
- * The server's signing keys: an HS256 secret from configuration, or a private JWKS file (the
- * format `gatehouse keys generate` writes). When the file does not exist, one ES256 key is
- * generated and written with mode 0600, so a restart keeps the keys and the tokens stay valid.
+ * The server's signing keys: an HS256 secret from configuration, a private JWKS file (the format
+ * `gatehouse keys generate` writes), or the database. When the file does not exist, one ES256 key
+ * is generated and written with mode 0600, so a restart keeps the keys and the tokens stay valid.
+ * In the database, the first instance to start stores the initial key and every other instance
+ * uses it (no instance invents its own).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuthError } from '../core/errors.js';
 import { createKeyRing, type KeyRing } from '../jwt/key-ring.js';
-import { exportJwk, generateJwtKey, importHmacSecret, importJwks } from '../jwt/keys.js';
+import type { Clock } from '../core/clock.js';
+import type { SigningKeyStore } from '../jwt/key-store.js';
+import { exportJwk, generateJwtKey, importHmacSecret, importJwk, importJwks } from '../jwt/keys.js';
 import type { ServerConfig } from './config.js';
 
 /**
  * Loads (or creates) the key ring for the configuration.
+ *
+ * @throws AuthError ERR_CONFIG_INVALID when the keys cannot be read or hold no signing key;
+ *   ERR_STORE_UNAVAILABLE when the database cannot be reached
+ */
+export async function loadServerKeys(
+  config: Pick<ServerConfig, 'jwtSecret' | 'signingKeysPath' | 'keysSource'>,
+  store: SigningKeyStore,
+  clock: Clock,
+): Promise<{ ring: KeyRing; created: boolean }> {
+  if (config.keysSource !== 'database') return loadSigningKeys(config);
+  let created = false;
+  if ((await store.listSigningKeys()).length === 0) {
+    const key = generateJwtKey('ES256');
+    created = await store.addInitialSigningKey({
+      kid: key.kid,
+      privateJwk: JSON.stringify(exportJwk(key, { includePrivate: true })),
+      createdAtMs: clock.nowMs(),
+    });
+  }
+  const stored = await store.listSigningKeys();
+  try {
+    const keys = stored.map((row) => importJwk(JSON.parse(row.privateJwk)));
+    const [first, ...rest] = keys;
+    if (first === undefined || first.kind === 'public') throw new AuthError('ERR_CONFIG_INVALID', 'no private signing key');
+    return { ring: createKeyRing({ signingKey: first, verificationKeys: rest }), created };
+  } catch (error) {
+    throw new AuthError('ERR_CONFIG_INVALID', `stored signing keys: ${error instanceof AuthError ? error.message : 'unreadable'}`);
+  }
+}
+
+/**
+ * Loads (or creates) the key ring from a secret or a file.
  *
  * @throws AuthError ERR_CONFIG_INVALID when the file cannot be read or holds no signing key
  */

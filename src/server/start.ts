@@ -5,7 +5,8 @@ import { createDummyHash } from '../passwords/hash.js';
 import { openStorage } from '../storage/open.js';
 import { buildApp, type GatehouseApp } from './app.js';
 import type { ServerConfig } from './config.js';
-import { loadSigningKeys } from './keys.js';
+import { loadServerKeys } from './keys.js';
+import { systemClock } from '../core/clock.js';
 
 export interface RunningServer {
   readonly app: GatehouseApp;
@@ -22,7 +23,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, options: { logger?: boolean } = {}): Promise<RunningServer> {
   const storage = await openStorage(config.database);
   try {
-    const { ring, created } = loadSigningKeys(config);
+    const { ring, created } = await loadServerKeys(config, storage.stores.keys, systemClock);
     const { app } = await buildApp({
       config,
       stores: storage.stores,
@@ -30,7 +31,7 @@ export async function startServer(config: ServerConfig, options: { logger?: bool
       dummyHash: await createDummyHash(config.passwordParams),
       logger: options.logger ?? true,
     });
-    if (created) app.log.info({ path: config.signingKeysPath }, 'generated a new ES256 signing key');
+    if (created) app.log.info({ keys: config.keysSource === 'file' ? config.signingKeysPath : config.keysSource }, 'generated a new ES256 signing key');
     const address = await app.listen({ port: config.port, host: config.host });
     return {
       app,

@@ -57,7 +57,16 @@ export interface SecurityEventsTable {
   created_at: number;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  /** A private JWK (JSON). Readable by whoever can read this table: protect the database. */
+  private_jwk: string;
+  created_at: number;
+  slot: string | null;
+}
+
 export interface Database {
+  signing_keys: SigningKeysTable;
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;

@@ -3,6 +3,7 @@
  * for sessions, revocations and limits).
  */
 import type { AccountStore } from '../accounts/store.js';
+import type { SigningKeyStore } from '../jwt/key-store.js';
 import type { LimitStore, SecurityEventStore } from '../limits/store.js';
 import type { RefreshStore } from '../refresh/store.js';
 import type { SessionStore } from '../sessions/store.js';
@@ -13,6 +14,8 @@ export interface Stores {
   readonly refresh: RefreshStore;
   readonly limits: LimitStore;
   readonly events: SecurityEventStore;
+  /** Shared signing keys (SQL backends). */
+  readonly keys: SigningKeyStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
 }

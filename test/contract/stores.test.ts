@@ -152,6 +152,18 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
     expect(await limits.getLimit('k')).toBeNull();
   });
 
+  it.runIf(enabled)('signing keys: of five instances storing an initial key at once, exactly one wins', async () => {
+    const { keys } = backend.stores;
+    expect(await keys.listSigningKeys()).toEqual([]);
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => keys.addInitialSigningKey({ kid: `k${i}`, privateJwk: `{"i":${i}}`, createdAtMs: T + i })),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const stored = await keys.listSigningKeys();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.kid).toBe(`k${results.indexOf(true)}`);
+  });
+
   it.runIf(enabled)('security events are recorded; ping answers', async () => {
     await backend.stores.events.recordEvent({ type: 'refresh_reuse', userId: 'u', sessionId: 's', ip: null, atMs: T });
     await backend.stores.events.recordEvent({ type: 'login_failed', userId: null, sessionId: null, ip: '1.2.3.4', atMs: T });
@@ -167,12 +179,30 @@ describe('the clock used by these cases is fixed', () => {
   });
 });
 
+describe.runIf(pgReachable)('keys shared through PostgreSQL', () => {
+  it('two instances starting at once end up with the same signing key', async () => {
+    const schema = uniqueSchema('gh_keys');
+    const { loadServerKeys } = await import('../../src/server/keys.js');
+    try {
+      const handles = await Promise.all([0, 1].map(() => openPostgres(POSTGRES_URL, { schema })));
+      const config = { jwtSecret: null, signingKeysPath: '', keysSource: 'database' as const };
+      const rings = await Promise.all(handles.map((h) => loadServerKeys(config, createSqlStores(h.db, 'postgres').keys, createFixedClock(T))));
+      expect(rings.filter((r) => r.created)).toHaveLength(1);
+      expect(rings[0]?.ring.signingKey()?.kid).toBe(rings[1]?.ring.signingKey()?.kid);
+      expect(rings[0]?.ring.signingKey()?.kind).toBe('private');
+      await Promise.all(handles.map((h) => h.close()));
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+});
+
 describe.runIf(pgReachable)('PostgreSQL migrations', () => {
   it('three instances starting at once on a new schema: migrated exactly once, all usable', async () => {
     const schema = uniqueSchema('gh_migrate');
     try {
       const handles = await Promise.all([0, 1, 2].map(() => openPostgres(POSTGRES_URL, { schema })));
-      expect(handles.map((h) => h.applied.length).sort()).toEqual([0, 0, 1]);
+      expect(handles.map((h) => h.applied.length).sort()).toEqual([0, 0, 2]);
       for (const h of handles) await expect(createSqlStores(h.db, 'postgres').ping()).resolves.toBeUndefined();
       await Promise.all(handles.map((h) => h.close()));
     } finally {

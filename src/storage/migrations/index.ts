@@ -63,8 +63,22 @@ const m0001Initial: Migration = {
   },
 };
 
+const m0002SigningKeys: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('signing_keys')
+      .addColumn('kid', 'text', (c) => c.primaryKey())
+      .addColumn('private_jwk', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      // 'initial' for the key made at first start; unique, so only one instance's key wins.
+      .addColumn('slot', 'text', (c) => c.unique())
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001Initial,
+  '0002_signing_keys': m0002SigningKeys,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { UserRecord, AccountStore } from '../../accounts/store.js';
+import type { AccountStore, UserRecord } from '../../accounts/store.js';
+import type { SigningKeyStore } from '../../jwt/key-store.js';
 import { AuthError } from '../../core/errors.js';
 import type { LimitState, LimitStore, SecurityEventStore } from '../../limits/store.js';
 import type { RefreshRecord, RefreshStore } from '../../refresh/store.js';
@@ -234,7 +235,23 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     },
   };
 
+  const keys: SigningKeyStore = {
+    async listSigningKeys() {
+      const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+      return rows.map((r) => ({ kid: r.kid, privateJwk: r.private_jwk, createdAtMs: Number(r.created_at) }));
+    },
+    async addInitialSigningKey(key) {
+      const result = await db
+        .insertInto('signing_keys')
+        .values({ kid: key.kid, private_jwk: key.privateJwk, created_at: key.createdAtMs, slot: 'initial' })
+        .onConflict((oc) => oc.column('slot').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+  };
+
   return {
+    keys: guarded(keys),
     accounts: guarded(accounts),
     sessions: guarded(sessions),
     refresh: guarded(refresh),
