@@ -2,7 +2,7 @@
  * The JWS algorithms we implement (RFC 7518 section 3, RFC 8037 section 3.1) and their
  * primitives on node:crypto. `none` does not exist here: there is no code path without a key.
  */
-import { constants, type KeyObject, sign as cryptoSign, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
+import { constants, sign as cryptoSign, verify as cryptoVerify, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '../core/errors.js';
 import type { HmacKernel } from './hmac.js';
 

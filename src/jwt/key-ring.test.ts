@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/support/errors.js';
 import { createFixedClock } from '../core/clock.js';
-import type { AuthError } from '../core/errors.js';
 import { createKeyRing } from './key-ring.js';
 import { generateJwtKey, publicKeyOf } from './keys.js';
 import { createJwtSigner } from './sign.js';
 import { createJwtVerifier } from './verify.js';
 
-function codeOf(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    return (error as AuthError).code;
-  }
-}
 
 const clock = createFixedClock(1_700_000_000_000);
 

@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
-import { AuthError } from '../core/errors.js';
+import { codeOf } from '../../test/support/errors.js';
+import type { AuthError } from '../core/errors.js';
 import { JWS_ALGORITHMS } from './algorithms.js';
 import {
   calculateJwkThumbprint,
@@ -18,15 +19,6 @@ import {
   publicKeyOf,
 } from './keys.js';
 
-function codeOf(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    if (error instanceof AuthError) return error.code;
-    throw error;
-  }
-}
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -13,8 +13,8 @@ import {
   createPublicKey,
   createSecretKey,
   generateKeyPairSync,
-  type JsonWebKey as NodeJsonWebKey,
   type KeyObject,
+  type JsonWebKey as NodeJsonWebKey,
   randomBytes,
 } from 'node:crypto';
 import { decodeBase64Url, encodeBase64Url, isCanonicalBase64Url } from '../core/encoding.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/support/errors.js';
 import { createFixedClock } from '../core/clock.js';
 import type { AuthError } from '../core/errors.js';
 import { decodeJwtUnverified } from './decode.js';
@@ -6,14 +7,6 @@ import { generateJwtKey, publicKeyOf } from './keys.js';
 import { createJwtSigner, signJws, signJwt } from './sign.js';
 import { createJwsVerifier, createJwtVerifier, verifyJwt } from './verify.js';
 
-function codeOf(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    return (error as AuthError).code;
-  }
-}
 
 const clock = createFixedClock(1_700_000_000_500);
 

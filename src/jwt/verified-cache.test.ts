@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/support/errors.js';
 import { createFixedClock } from '../core/clock.js';
-import type { AuthError } from '../core/errors.js';
 import { createKeyRing } from './key-ring.js';
 import { generateJwtKey } from './keys.js';
 import { signJwt } from './sign.js';
 import { createJwtVerifier } from './verify.js';
 
-function codeOf(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    return (error as AuthError).code;
-  }
-}
 
 const T0 = 1_700_000_000;
 

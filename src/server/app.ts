@@ -2,9 +2,10 @@
  * Builds the Fastify application (does not listen): services, hooks, the error mapping and the
  * routes. Everything it needs is passed in, so tests build it over any store and clock.
  */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,

@@ -3,8 +3,8 @@
  */
 import type { AccountService } from '../accounts/service.js';
 import type { Clock } from '../core/clock.js';
-import type { JwtVerifier } from '../jwt/verify.js';
 import type { KeyRing } from '../jwt/key-ring.js';
+import type { JwtVerifier } from '../jwt/verify.js';
 import type { RefreshService } from '../refresh/service.js';
 import type { RevocationList } from '../revocation/list.js';
 import type { SessionService } from '../sessions/service.js';

@@ -1,12 +1,13 @@
 /**
  * Starts Gatehouse: storage, keys, the application, the listener, and a clean shutdown.
  */
+
+import { systemClock } from '../core/clock.js';
 import { createDummyHash } from '../passwords/hash.js';
 import { openStorage } from '../storage/open.js';
 import { buildApp, type GatehouseApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { loadServerKeys } from './keys.js';
-import { systemClock } from '../core/clock.js';
 
 export interface RunningServer {
   readonly app: GatehouseApp;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { systemRandom } from '../../src/core/random.js';
 import { createOpaqueToken } from '../../src/core/tokens.js';
-import { planFailure, ACCOUNT_POLICY } from '../../src/limits/policy.js';
+import { ACCOUNT_POLICY, planFailure } from '../../src/limits/policy.js';
 import type { RefreshRecord } from '../../src/refresh/store.js';
 import type { SessionRecord } from '../../src/sessions/store.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';

@@ -4,9 +4,9 @@
  */
 import {
   createHmac,
+  sign as cryptoSign,
   generateKeyPairSync,
   type KeyObject,
-  sign as cryptoSign,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';

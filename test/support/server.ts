@@ -6,9 +6,9 @@ import { createDummyHash } from '../../src/passwords/hash.js';
 import { buildApp, type GatehouseApp } from '../../src/server/app.js';
 import { configFromEnv, type Env, type ServerConfig } from '../../src/server/config.js';
 import type { ServerContext } from '../../src/server/context.js';
-import { openSqlite, type SqliteHandle } from '../../src/storage/sqlite/database.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
 import { createSqliteStores, createSqlStores } from '../../src/storage/sql/stores.js';
+import { openSqlite, type SqliteHandle } from '../../src/storage/sqlite/database.js';
 import { dropSchema, POSTGRES_URL, uniqueSchema } from './services.js';
 
 let dummy: Promise<string> | undefined;

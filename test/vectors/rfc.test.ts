@@ -3,10 +3,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
-import { AuthError } from '../../src/core/errors.js';
 import type { JwsAlgorithm } from '../../src/jwt/algorithms.js';
 import { importJwk, type Jwk } from '../../src/jwt/keys.js';
 import { createJwsVerifier, createJwtVerifier } from '../../src/jwt/verify.js';
+import { codeOf as errorCode } from '../support/errors.js';
 import { listVectorDir, readVectorJson, readVectorText } from '../support/vectors.js';
 
 interface CookbookExample {
@@ -16,15 +16,6 @@ interface CookbookExample {
   output: { compact?: string; json?: unknown; json_flat?: unknown };
 }
 
-function errorCode(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    if (error instanceof AuthError) return error.code;
-    throw error;
-  }
-}
 
 const publicPart = (jwk: Jwk): Jwk => {
   const { d, p, q, dp, dq, qi, ...rest } = jwk as Record<string, unknown>;

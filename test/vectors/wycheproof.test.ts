@@ -10,19 +10,11 @@ import { AuthError } from '../../src/core/errors.js';
 import { ALGORITHM_SPECS, checkSignature, type JwsAlgorithm } from '../../src/jwt/algorithms.js';
 import { getKeyMaterial, importDer, importHmacSecret, importJwk, importJwks, type JwtKey } from '../../src/jwt/keys.js';
 import { createJwsVerifier } from '../../src/jwt/verify.js';
+import { codeOf } from '../support/errors.js';
 import { readVectorJson, type WycheproofFile, type WycheproofGroup, type WycheproofTest } from '../support/vectors.js';
 
 const hex = (s: string | undefined) => Buffer.from(s ?? '', 'hex');
 
-function codeOf(fn: () => unknown): string | null {
-  try {
-    fn();
-    return null;
-  } catch (error) {
-    if (error instanceof AuthError) return error.code;
-    throw error;
-  }
-}
 
 function verifyPrimitive(key: JwtKey, msg: Buffer, sig: Buffer): boolean {
   return checkSignature(getKeyMaterial(key), msg, sig);

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountStore, UserRecord } from '../../accounts/store.js';
-import type { SigningKeyStore } from '../../jwt/key-store.js';
 import { AuthError } from '../../core/errors.js';
+import type { SigningKeyStore } from '../../jwt/key-store.js';
 import type { LimitState, LimitStore, SecurityEventStore } from '../../limits/store.js';
 import type { RefreshRecord, RefreshStore } from '../../refresh/store.js';
 import type { SessionKind, SessionRecord, SessionStore } from '../../sessions/store.js';
