@@ -237,7 +237,23 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
   // Revocation entries end when the last access token they guard would have expired.
   const sweep = setInterval(() => revocations.sweep(clock.nowMs()), 60_000);
   sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
+  // Revocations by other instances arrive within one sync interval. A failing read (storage
+  // down) is logged at most once per minute, and the next tick simply tries again.
+  let lastSyncErrorMs = Number.NEGATIVE_INFINITY;
+  const sync = setInterval(() => {
+    sessions.syncRevocations().catch(() => {
+      const now = clock.nowMs();
+      if (now - lastSyncErrorMs >= 60_000) {
+        lastSyncErrorMs = now;
+        app.log.warn('revocation sync failed: storage unavailable; retrying');
+      }
+    });
+  }, config.revocationSyncSeconds * 1000);
+  sync.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    clearInterval(sync);
+  });
 
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));
 

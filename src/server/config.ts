@@ -25,6 +25,8 @@ export interface ServerConfig {
   readonly sessionAbsoluteTtlSeconds: number;
   readonly sessionIdleTtlSeconds: number;
   readonly sessionTouchIntervalSeconds: number;
+  /** How often revocations made by other instances are read from storage (the revocation bound). */
+  readonly revocationSyncSeconds: number;
   readonly basicAuth: boolean;
   readonly allowedOrigins: readonly string[];
   readonly passwordParams: PasswordHashParams;
@@ -140,6 +142,7 @@ export function configFromEnv(env: Env): ServerConfig {
   const sessionAbsoluteTtlSeconds = duration('GATEHOUSE_SESSION_ABSOLUTE_TTL', 30 * 86_400, 60, 400 * 86_400);
   const sessionIdleTtlSeconds = duration('GATEHOUSE_SESSION_IDLE_TTL', 86_400, 60, 400 * 86_400);
   const sessionTouchIntervalSeconds = duration('GATEHOUSE_SESSION_TOUCH_INTERVAL', 60, 0, 86_400);
+  const revocationSyncSeconds = duration('GATEHOUSE_REVOCATION_SYNC_INTERVAL', 2, 1, 3600);
   if (refreshTokenTtlSeconds <= accessTokenTtlSeconds) {
     problems.push('GATEHOUSE_REFRESH_TOKEN_TTL must be longer than GATEHOUSE_ACCESS_TOKEN_TTL');
   }
@@ -186,6 +189,7 @@ export function configFromEnv(env: Env): ServerConfig {
     sessionAbsoluteTtlSeconds,
     sessionIdleTtlSeconds,
     sessionTouchIntervalSeconds,
+    revocationSyncSeconds,
     basicAuth,
     allowedOrigins: Object.freeze(allowedOrigins),
     passwordParams,

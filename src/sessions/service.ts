@@ -38,12 +38,22 @@ export interface SessionService {
   revokeAllForUser(userId: string, reason: string, exceptId?: string): Promise<string[]>;
   /** Rebuilds the revocation list from storage (at start-up). */
   loadRevocations(): Promise<number>;
+  /**
+   * Brings in revocations made by other instances since the last call (the feed that bounds how
+   * long another instance keeps accepting a revoked session's access tokens). Returns how many
+   * entries it read.
+   */
+  syncRevocations(): Promise<number>;
   readonly policy: SessionPolicy;
 }
 
 /** Creates the session service. */
 export function createSessionService(options: SessionServiceOptions): SessionService {
   const { store, policy, revocations, accessTokenTtlMs, clock, random } = options;
+
+  // Instances stamp revocations with their own clocks; read back a margin to cover skew.
+  const SKEW_MARGIN_MS = 60_000;
+  let syncedUntilMs = clock.nowMs();
 
   const markRevoked = (ids: readonly string[], atMs: number) => {
     for (const id of ids) revocations.revoke(id, atMs + accessTokenTtlMs);
@@ -111,6 +121,15 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       const now = clock.nowMs();
       const revoked = await store.listRevokedSince(now - accessTokenTtlMs);
       for (const { id, revokedAtMs } of revoked) revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
+      syncedUntilMs = now;
+      return revoked.length;
+    },
+
+    async syncRevocations() {
+      const now = clock.nowMs();
+      const revoked = await store.listRevokedSince(Math.min(syncedUntilMs, now) - SKEW_MARGIN_MS);
+      for (const { id, revokedAtMs } of revoked) revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
+      syncedUntilMs = now;
       return revoked.length;
     },
   };
