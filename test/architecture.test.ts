@@ -39,7 +39,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   sessions: ['core', 'revocation'],
   refresh: ['core', 'sessions'],
   accounts: ['core', 'passwords', 'limits'],
-  storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits'],
+  storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'revocation'],
   server: ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'storage'],
   cli: ['core', 'jwt', 'server', 'storage'],
 };

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import type { RandomSource } from '../core/random.js';
 import { createRandomId } from '../core/tokens.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY, checkLimit, planFailure } from '../limits/policy.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, checkLimit } from '../limits/policy.js';
 import type { LimitStore, SecurityEventStore } from '../limits/store.js';
 import { hashPassword, needsRehash, type PasswordHashParams, verifyPassword } from '../passwords/hash.js';
 import type { AccountStore, UserRecord } from './store.js';
@@ -70,7 +70,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   const recordFailure = async (keys: string[], ip: string | null) => {
     const now = clock.nowMs();
     for (const key of keys) {
-      await limits.updateLimit(key, (current) => planFailure(current, now, key.startsWith('address:') ? ADDRESS_POLICY : ACCOUNT_POLICY));
+      await limits.recordFailure(key, now, key.startsWith('address:') ? ADDRESS_POLICY : ACCOUNT_POLICY);
     }
     await events.recordEvent({ type: 'login_failed', userId: null, sessionId: null, ip, atMs: now });
   };

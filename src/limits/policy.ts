@@ -4,6 +4,7 @@
  */
 import type { LimitState } from './store.js';
 
+
 export interface LimitPolicy {
   readonly freeFailures: number;
   readonly windowMs: number;

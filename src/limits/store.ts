@@ -1,3 +1,5 @@
+import type { LimitPolicy } from './policy.js';
+
 /** Counters for failed logins, per account and per client address. */
 export interface LimitState {
   readonly failures: number;
@@ -7,8 +9,11 @@ export interface LimitState {
 
 export interface LimitStore {
   getLimit(key: string): Promise<LimitState | null>;
-  /** Atomically replaces the state of `key` with `plan(current)` and returns it. */
-  updateLimit(key: string, plan: (current: LimitState | null) => LimitState): Promise<LimitState>;
+  /**
+   * Atomically records one failure for `key` at `nowMs` (the state becomes
+   * `planFailure(current, nowMs, policy)`) and returns the new state: concurrent failures all count.
+   */
+  recordFailure(key: string, nowMs: number, policy: LimitPolicy): Promise<LimitState>;
   deleteLimit(key: string): Promise<void>;
 }
 

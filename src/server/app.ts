@@ -24,9 +24,10 @@ import type { KeyRing } from '../jwt/key-ring.js';
 import { signJwt } from '../jwt/sign.js';
 import { createJwtVerifier, type JwtVerifyOptions } from '../jwt/verify.js';
 import { createRefreshService } from '../refresh/service.js';
-import { createRevocationList } from '../revocation/list.js';
+import { createRevocationList, type RevocationList } from '../revocation/list.js';
 import { createSessionService } from '../sessions/service.js';
 import type { SessionRecord } from '../sessions/store.js';
+import type { RevocationFeed } from '../storage/redis/revocation-feed.js';
 import type { Stores } from '../storage/stores.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   readonly random?: RandomSource;
   /** pino options, or false for no logs (tests). */
   readonly logger?: boolean | Record<string, unknown>;
+  /** Connects the revocation list to other instances (Redis pub/sub), when there are any. */
+  readonly startRevocationFeed?: (list: RevocationList) => Promise<RevocationFeed>;
 }
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -88,7 +91,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
   const accessTtlMs = config.accessTokenTtlSeconds * 1000;
 
   const revocations = createRevocationList();
+  const feed = deps.startRevocationFeed === undefined ? null : await deps.startRevocationFeed(revocations);
   const sessions = createSessionService({
+    ...(feed === null ? {} : { onRevoked: feed.publish }),
     store: stores.sessions,
     policy: {
       absoluteTtlMs: config.sessionAbsoluteTtlSeconds * 1000,
@@ -253,6 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
   app.addHook('onClose', async () => {
     clearInterval(sweep);
     clearInterval(sync);
+    await feed?.close();
   });
 
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));

@@ -10,6 +10,8 @@ export interface ServerConfig {
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
+  /** Redis for cookie sessions, the login limiter and the revocation feed; null: all in the database. */
+  readonly redis: { readonly url: string; readonly prefix: string } | null;
   readonly issuer: string;
   readonly audience: string;
   /**
@@ -124,6 +126,14 @@ export function configFromEnv(env: Env): ServerConfig {
     problems.push('GATEHOUSE_DATABASE_URL must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE');
   }
 
+  const redisUrl = read('GATEHOUSE_REDIS_URL');
+  let redis: ServerConfig['redis'] = null;
+  if (redisUrl !== undefined) {
+    const prefix = read('GATEHOUSE_REDIS_PREFIX') ?? 'gatehouse:';
+    if (!/^rediss?:\/\//.test(redisUrl)) problems.push('GATEHOUSE_REDIS_URL must be redis://HOST:PORT (or rediss://)');
+    else redis = { url: redisUrl, prefix };
+  }
+
   const issuer = url('GATEHOUSE_ISSUER', `http://localhost:${port}`);
   const audience = read('GATEHOUSE_AUDIENCE') ?? issuer;
 
@@ -178,6 +188,7 @@ export function configFromEnv(env: Env): ServerConfig {
     port,
     host,
     database,
+    redis,
     issuer,
     audience,
     keysSource,

@@ -4,7 +4,10 @@
 
 import { systemClock } from '../core/clock.js';
 import { createDummyHash } from '../passwords/hash.js';
+import type { RevocationList } from '../revocation/list.js';
 import { openStorage } from '../storage/open.js';
+import type { RedisHandle } from '../storage/redis/client.js';
+import { startRevocationFeed } from '../storage/redis/revocation-feed.js';
 import { buildApp, type GatehouseApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { loadServerKeys } from './keys.js';
@@ -22,7 +25,7 @@ export interface RunningServer {
  * @throws AuthError ERR_CONFIG_INVALID or ERR_STORE_UNAVAILABLE when it cannot start
  */
 export async function startServer(config: ServerConfig, options: { logger?: boolean } = {}): Promise<RunningServer> {
-  const storage = await openStorage(config.database);
+  const storage = await openStorage(config.database, config.redis);
   try {
     const { ring, created } = await loadServerKeys(config, storage.stores.keys, systemClock);
     const { app } = await buildApp({
@@ -31,6 +34,12 @@ export async function startServer(config: ServerConfig, options: { logger?: bool
       keyRing: ring,
       dummyHash: await createDummyHash(config.passwordParams),
       logger: options.logger ?? true,
+      ...(storage.redis === null
+        ? {}
+        : {
+            startRevocationFeed: (list: RevocationList) =>
+              startRevocationFeed((storage.redis as RedisHandle).redis, `${(storage.redis as RedisHandle).prefix}revocations`, list),
+          }),
     });
     if (created) app.log.info({ keys: config.keysSource === 'file' ? config.signingKeysPath : config.keysSource }, 'generated a new ES256 signing key');
     const address = await app.listen({ port: config.port, host: config.host });

@@ -19,6 +19,8 @@ export interface SessionServiceOptions {
   readonly accessTokenTtlMs: number;
   readonly clock: Clock;
   readonly random: RandomSource;
+  /** Told of every revocation made here (to push it to other instances). */
+  readonly onRevoked?: (sessionId: string, untilMs: number) => void;
 }
 
 export interface SessionMeta {
@@ -56,7 +58,10 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   let syncedUntilMs = clock.nowMs();
 
   const markRevoked = (ids: readonly string[], atMs: number) => {
-    for (const id of ids) revocations.revoke(id, atMs + accessTokenTtlMs);
+    for (const id of ids) {
+      revocations.revoke(id, atMs + accessTokenTtlMs);
+      options.onRevoked?.(id, atMs + accessTokenTtlMs);
+    }
   };
 
   return {

@@ -2,7 +2,12 @@
  * Opens the configured storage and returns its stores: the SQLite file (the embedded default) or
  * PostgreSQL.
  */
+import { createCompositeSessionStore } from './composite-sessions.js';
+import { guard, guarded } from './guard.js';
 import { openPostgres } from './postgres/database.js';
+import { openRedis, type RedisHandle } from './redis/client.js';
+import { createRedisLimitStore } from './redis/limits.js';
+import { createRedisSessionStore } from './redis/sessions.js';
 import { createSqlStores } from './sql/stores.js';
 import { openSqlite } from './sqlite/database.js';
 import type { Stores } from './stores.js';
@@ -11,17 +16,51 @@ export type DatabaseConfig = { readonly kind: 'sqlite'; readonly path: string } 
 
 export interface OpenStorage {
   readonly stores: Stores;
+  /** The Redis connection when Redis is configured (for the revocation feed). */
+  readonly redis: RedisHandle | null;
   /** Migrations applied while opening. */
   readonly applied: readonly string[];
   close(): Promise<void>;
 }
 
-/** @throws AuthError ERR_STORE_UNAVAILABLE when the database cannot be opened or migrated */
-export async function openStorage(database: DatabaseConfig): Promise<OpenStorage> {
-  if (database.kind === 'postgres') {
-    const handle = await openPostgres(database.url);
-    return { stores: createSqlStores(handle.db, 'postgres'), applied: handle.applied, close: handle.close };
+/** @throws AuthError ERR_STORE_UNAVAILABLE when the database (or Redis) cannot be opened or migrated */
+export async function openStorage(database: DatabaseConfig, redisConfig: { url: string; prefix: string } | null = null): Promise<OpenStorage> {
+  const sql =
+    database.kind === 'postgres'
+      ? await openPostgres(database.url).then((h) => ({ stores: createSqlStores(h.db, 'postgres'), applied: h.applied, close: h.close }))
+      : await openSqlite(database.path).then((h) => ({ stores: createSqlStores(h.db, 'sqlite'), applied: h.applied, close: h.close }));
+  if (redisConfig === null) return { ...sql, redis: null };
+  let redis: RedisHandle;
+  try {
+    redis = await openRedis(redisConfig.url, redisConfig.prefix);
+  } catch (error) {
+    await sql.close();
+    throw error;
   }
-  const handle = await openSqlite(database.path);
-  return { stores: createSqlStores(handle.db, 'sqlite'), applied: handle.applied, close: handle.close };
+  return {
+    stores: withRedis(sql.stores, redis),
+    redis,
+    applied: sql.applied,
+    async close() {
+      await redis.close();
+      await sql.close();
+    },
+  };
+}
+
+/** The stores with cookie sessions and the limiter moved to Redis. */
+export function withRedis(sql: Stores, handle: RedisHandle): Stores {
+  const pingRedis = () => guard(async () => void (await handle.redis.ping()));
+  return {
+    ...sql,
+    sessions: createCompositeSessionStore(guarded(createRedisSessionStore(handle.redis, handle.prefix)), sql.sessions),
+    limits: guarded(createRedisLimitStore(handle.redis, handle.prefix)),
+    async ping() {
+      await sql.ping();
+      await pingRedis();
+    },
+    async health() {
+      return { ...(await sql.health()), redis: await pingRedis().then(() => 'up' as const, () => 'down' as const) };
+    },
+  };
 }

@@ -16,6 +16,8 @@ export interface Stores {
   readonly events: SecurityEventStore;
   /** Shared signing keys (SQL backends). */
   readonly keys: SigningKeyStore;
-  /** Resolves when the database answers a trivial query. */
+  /** Resolves when every backend answers a trivial query. */
   ping(): Promise<void>;
+  /** Each backend by name ('database', 'redis'), up or not. */
+  health(): Promise<Record<string, 'up' | 'down'>>;
 }

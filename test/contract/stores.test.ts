@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { systemRandom } from '../../src/core/random.js';
 import { createOpaqueToken } from '../../src/core/tokens.js';
-import { ACCOUNT_POLICY, planFailure } from '../../src/limits/policy.js';
+import { ACCOUNT_POLICY } from '../../src/limits/policy.js';
 import type { RefreshRecord } from '../../src/refresh/store.js';
 import type { SessionRecord } from '../../src/sessions/store.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
@@ -146,7 +146,7 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
 
   it.runIf(enabled)('limits: 50 concurrent failures all count; delete resets', async () => {
     const { limits } = backend.stores;
-    await Promise.all(Array.from({ length: 50 }, () => limits.updateLimit('k', (current) => planFailure(current, T, ACCOUNT_POLICY))));
+    await Promise.all(Array.from({ length: 50 }, () => limits.recordFailure('k', T, ACCOUNT_POLICY)));
     expect((await limits.getLimit('k'))?.failures).toBe(50);
     await limits.deleteLimit('k');
     expect(await limits.getLimit('k')).toBeNull();

@@ -38,7 +38,7 @@ describe('discovery', () => {
 
   it('health and readiness', async () => {
     expect((await server.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-    expect((await server.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    expect((await server.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', checks: { database: 'up' } });
   });
 
   it('publishes an OpenAPI document of every route', async () => {

@@ -25,13 +25,11 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
 
     app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
 
-    app.get('/readyz', { schema: { tags: ['health'], summary: 'Storage is reachable' } }, async (_request, reply) => {
-      try {
-        await ctx.stores.ping();
-        return { status: 'ready' };
-      } catch {
-        return reply.status(503).send({ error: 'temporarily_unavailable', error_description: 'Storage is unavailable.' });
-      }
+    app.get('/readyz', { schema: { tags: ['health'], summary: 'Every storage backend is reachable (which is not, when one is down)' } }, async (_request, reply) => {
+      const checks = await ctx.stores.health();
+      const down = Object.entries(checks).filter(([, state]) => state === 'down').map(([name]) => name);
+      if (down.length === 0) return { status: 'ready', checks };
+      return reply.status(503).send({ error: 'temporarily_unavailable', error_description: `Unavailable: ${down.join(', ')}.`, checks });
     });
   };
 }

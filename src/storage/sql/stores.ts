@@ -7,33 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountStore, UserRecord } from '../../accounts/store.js';
-import { AuthError } from '../../core/errors.js';
 import type { SigningKeyStore } from '../../jwt/key-store.js';
+import { planFailure } from '../../limits/policy.js';
 import type { LimitState, LimitStore, SecurityEventStore } from '../../limits/store.js';
 import type { RefreshRecord, RefreshStore } from '../../refresh/store.js';
 import type { SessionKind, SessionRecord, SessionStore } from '../../sessions/store.js';
 import type { Database, RefreshTokensTable, SessionsTable, UsersTable } from '../schema.js';
+import { guard, guarded } from '../guard.js';
 import type { Stores } from '../stores.js';
 
-
-/** Runs a storage operation; database failures become ERR_STORE_UNAVAILABLE. */
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof AuthError) throw error;
-    throw new AuthError('ERR_STORE_UNAVAILABLE', 'storage is unavailable');
-  }
-}
-
-/** Wraps every method of a store in `guard`. */
-function guarded<T extends object>(store: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(store)) {
-    out[name] = typeof fn === 'function' ? (...args: unknown[]) => guard(() => fn(...args)) : fn;
-  }
-  return out as T;
-}
 
 const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   id: row.id,
@@ -198,7 +180,7 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
         ? null
         : { failures: row.failures, windowStartedAtMs: Number(row.window_started_at), blockedUntilMs: Number(row.blocked_until) };
     },
-    async updateLimit(key, plan) {
+    async recordFailure(key, nowMs, policy) {
       return db.transaction().execute(async (trx) => {
         // Make sure the row exists, then lock it: two failures at once must both count. On
         // PostgreSQL a concurrent insert of the same key waits for ours, and FOR UPDATE
@@ -212,7 +194,7 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
         const row = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
         const current: LimitState | null =
           row.failures === 0 ? null : { failures: row.failures, windowStartedAtMs: Number(row.window_started_at), blockedUntilMs: Number(row.blocked_until) };
-        const next = plan(current);
+        const next = planFailure(current, nowMs, policy);
         await trx
           .updateTable('rate_limits')
           .set({ failures: next.failures, window_started_at: next.windowStartedAtMs, blocked_until: next.blockedUntilMs })
@@ -250,6 +232,8 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     },
   };
 
+  const ping = () => guard(async () => void (await db.selectFrom('users').select('id').limit(1).execute()));
+
   return {
     keys: guarded(keys),
     accounts: guarded(accounts),
@@ -257,7 +241,8 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     refresh: guarded(refresh),
     limits: guarded(limits),
     events: guarded(events),
-    ping: () => guard(async () => void (await db.selectFrom('users').select('id').limit(1).execute())),
+    ping,
+    health: async () => ({ database: await ping().then(() => 'up' as const, () => 'down' as const) }),
   };
 }
 
