@@ -9,7 +9,11 @@ import type { ServerContext } from '../../src/server/context.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
 import { createSqliteStores, createSqlStores } from '../../src/storage/sql/stores.js';
 import { openSqlite, type SqliteHandle } from '../../src/storage/sqlite/database.js';
-import { dropSchema, POSTGRES_URL, uniqueSchema } from './services.js';
+import type { RevocationList } from '../../src/revocation/list.js';
+import { withRedis } from '../../src/storage/open.js';
+import { openRedis, type RedisHandle } from '../../src/storage/redis/client.js';
+import { startRevocationFeed } from '../../src/storage/redis/revocation-feed.js';
+import { deleteRedisPrefix, dropSchema, POSTGRES_URL, uniqueSchema } from './services.js';
 
 let dummy: Promise<string> | undefined;
 
@@ -21,6 +25,7 @@ export interface TestServer {
   readonly clock: ReturnType<typeof createFixedClock>;
   readonly sqlite: SqliteHandle;
   readonly config: ServerConfig;
+  readonly redis: RedisHandle | null;
   close(): Promise<void>;
 }
 
@@ -33,6 +38,8 @@ export async function createTestServer(
     clock?: ReturnType<typeof createFixedClock>;
     /** Use PostgreSQL (a fresh schema, dropped on close) instead of SQLite for the stores. */
     postgres?: boolean;
+    /** Put cookie sessions, the limiter and the revocation feed in Redis at this URL (fresh prefix). */
+    redisUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const config = configFromEnv({ GATEHOUSE_ISSUER: 'https://auth.test', ...options.env });
@@ -48,9 +55,18 @@ export async function createTestServer(
       await dropSchema(schema);
     };
   }
+  let redis: RedisHandle | null = null;
+  if (options.redisUrl !== undefined) {
+    redis = await openRedis(options.redisUrl, `gh:test:${process.pid}:${Math.floor(Math.random() * 1e9)}:`);
+    stores = withRedis(stores, redis);
+  }
+  const redisHandle = redis;
   dummy ??= createDummyHash();
   const clock = options.clock ?? createFixedClock(T0);
   const { app, context } = await buildApp({
+    ...(redisHandle === null
+      ? {}
+      : { startRevocationFeed: (list: RevocationList) => startRevocationFeed(redisHandle.redis, `${redisHandle.prefix}revocations`, list) }),
     config,
     stores,
     keyRing: options.keyRing ?? createKeyRing({ signingKey: generateJwtKey('ES256') }),
@@ -64,10 +80,15 @@ export async function createTestServer(
     clock,
     sqlite,
     config,
+    redis: redisHandle,
     async close() {
       await app.close();
       await sqlite.close();
       await closePostgres();
+      if (redisHandle !== null) {
+        await redisHandle.close();
+        await deleteRedisPrefix(redisHandle.prefix, options.redisUrl).catch(() => {});
+      }
     },
   };
 }
