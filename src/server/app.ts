@@ -212,6 +212,16 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     reply.header('x-content-type-options', 'nosniff');
   });
 
+  // An outage is logged once per backend per minute with its cause, not once per request.
+  const outageLoggedAt = new Map<string, number>();
+  const reportOutage = (error: AuthError) => {
+    const backend = String(error.details?.backend ?? 'storage');
+    const now = clock.nowMs();
+    if (now - (outageLoggedAt.get(backend) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    outageLoggedAt.set(backend, now);
+    app.log.error({ backend, cause: error.details?.cause }, 'storage unavailable: answering 503 until it returns');
+  };
+
   app.setErrorHandler((error: FastifyError | AuthError, request, reply) => {
     const oauth = request.routeOptions.config?.oauth === true;
     let http = error instanceof AuthError ? httpErrorFor(error.code) : httpErrorForFastify(error.code, error.statusCode);
@@ -221,6 +231,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     }
     // The precise reason goes to the log line of this request; never the token or the secret.
     request.failureCode = error instanceof AuthError ? String(error.details?.reason ?? error.code) : error.code;
+    if (error instanceof AuthError && error.code === 'ERR_STORE_UNAVAILABLE') reportOutage(error);
     if (oauth) {
       // RFC 6749 5.2: the token endpoint speaks invalid_request / invalid_grant, with status 400.
       if (error instanceof AuthError && error.code === 'ERR_AUTH_INVALID_CREDENTIALS') {

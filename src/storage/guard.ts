@@ -1,25 +1,34 @@
 /**
  * Storage failures, whatever the backend, become one coded error: ERR_STORE_UNAVAILABLE (the
- * server answers 503 and the request can be retried). Nothing of the cause reaches the client.
+ * server answers 503 and the request can be retried). The client learns nothing of the cause;
+ * `details.backend` and `details.cause` (an error class or driver code, never a message that
+ * could carry data) are for the server's log.
  */
 import { AuthError } from '../core/errors.js';
 
-/** Runs a storage operation; database failures become ERR_STORE_UNAVAILABLE. */
-export async function guard<T>(operation: () => Promise<T>): Promise<T> {
+export type Backend = 'database' | 'redis';
+
+function causeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[A-Za-z0-9_]{1,40}$/.test(code)) return code;
+  return error instanceof Error ? error.name : 'unknown';
+}
+
+/** Runs a storage operation; backend failures become ERR_STORE_UNAVAILABLE. */
+export async function guard<T>(operation: () => Promise<T>, backend: Backend = 'database'): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     if (error instanceof AuthError) throw error;
-    throw new AuthError('ERR_STORE_UNAVAILABLE', 'storage is unavailable');
+    throw new AuthError('ERR_STORE_UNAVAILABLE', `${backend} is unavailable`, { backend, cause: causeOf(error) });
   }
 }
 
 /** Wraps every method of a store in `guard`. */
-export function guarded<T extends object>(store: T): T {
+export function guarded<T extends object>(store: T, backend: Backend = 'database'): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(store)) {
-    out[name] = typeof fn === 'function' ? (...args: unknown[]) => guard(() => fn(...args)) : fn;
+    out[name] = typeof fn === 'function' ? (...args: unknown[]) => guard(() => fn(...args), backend) : fn;
   }
   return out as T;
 }
-

@@ -50,11 +50,11 @@ export async function openStorage(database: DatabaseConfig, redisConfig: { url: 
 
 /** The stores with cookie sessions and the limiter moved to Redis. */
 export function withRedis(sql: Stores, handle: RedisHandle): Stores {
-  const pingRedis = () => guard(async () => void (await handle.redis.ping()));
+  const pingRedis = () => guard(async () => void (await handle.redis.ping()), 'redis');
   return {
     ...sql,
-    sessions: createCompositeSessionStore(guarded(createRedisSessionStore(handle.redis, handle.prefix)), sql.sessions),
-    limits: guarded(createRedisLimitStore(handle.redis, handle.prefix)),
+    sessions: createCompositeSessionStore(guarded(createRedisSessionStore(handle.redis, handle.prefix), 'redis'), sql.sessions),
+    limits: guarded(createRedisLimitStore(handle.redis, handle.prefix), 'redis'),
     async ping() {
       await sql.ping();
       await pingRedis();

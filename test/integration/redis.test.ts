@@ -4,6 +4,7 @@
  * fail closed with 503, the rest keep working, and service returns without a restart.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestServer, type TestServer } from '../support/server.js';
 import { IN_CI, REDIS_URL, redisReachable, serviceGate } from '../support/services.js';
@@ -80,7 +81,14 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
 
   it('fails closed with 503 while Redis is down, keeps bearer tokens working, and recovers by itself', async () => {
     await startRedis();
-    const server = await createTestServer({ redisUrl: url });
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const server = await createTestServer({ redisUrl: url, logger: { stream } });
     try {
       await server.app.inject({ method: 'POST', url: '/v1/signup', payload: credentials });
       const cookie = await cookieLogin(server);
@@ -96,6 +104,11 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
       // Logins need the limiter: refused, not waved through.
       const login = await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: credentials.email, password: credentials.password } });
       expect(login.statusCode).toBe(503);
+      for (let i = 0; i < 5; i++) expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(503);
+      // The cause is logged once for the outage, not once per request.
+      const outageLines = lines.map((l) => JSON.parse(l) as { msg: string; backend?: string; cause?: string }).filter((l) => l.msg.startsWith('storage unavailable'));
+      expect(outageLines).toHaveLength(1);
+      expect(outageLines[0]).toMatchObject({ backend: 'redis', cause: expect.any(String) });
       // Access tokens need no Redis: the API keeps serving them.
       expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${pair.access_token}` } })).statusCode).toBe(200);
 
