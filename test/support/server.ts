@@ -36,8 +36,8 @@ export async function createTestServer(
     keyRing?: KeyRing;
     logger?: Record<string, unknown>;
     clock?: ReturnType<typeof createFixedClock>;
-    /** Use PostgreSQL (a fresh schema, dropped on close) instead of SQLite for the stores. */
-    postgres?: boolean;
+    /** Use PostgreSQL (a fresh schema, dropped on close; or a given URL as it is) instead of SQLite. */
+    postgres?: boolean | { url: string };
     /** Put cookie sessions, the limiter and the revocation feed in Redis at this URL (fresh prefix). */
     redisUrl?: string;
   } = {},
@@ -54,6 +54,10 @@ export async function createTestServer(
       await handle.close();
       await dropSchema(schema);
     };
+  } else if (typeof options.postgres === 'object') {
+    const handle = await openPostgres(options.postgres.url);
+    stores = createSqlStores(handle.db, 'postgres');
+    closePostgres = handle.close;
   }
   let redis: RedisHandle | null = null;
   if (options.redisUrl !== undefined) {

@@ -44,6 +44,9 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   // An idle client that loses its server emits 'error' on the pool; without a listener that
   // would crash the process. The next query fails (503) and the pool reconnects by itself.
   pool.on('error', () => {});
+  // The same for a client that is checked out when its server goes away: pg emits 'error' on
+  // it, and an unheard 'error' would crash the process. pg-pool drops such a client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let applied: string[] = [];
   try {
