@@ -52,9 +52,10 @@ describe('verified-token cache', () => {
     const verifier = createJwtVerifier({ keys: [key], clock: createFixedClock(T0 * 1000), cacheSize: 10 });
     const token = signJwt({ exp: T0 + 60, sub: 'u' }, key);
     verifier.verify(token);
-    const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}A`;
-    expect(codeOf(() => verifier.verify(tampered))).toMatch(/ERR_JWS_SIGNATURE_INVALID|ERR_JWT_MALFORMED/);
-    expect(codeOf(() => verifier.verify(tampered))).toMatch(/ERR_JWS_SIGNATURE_INVALID|ERR_JWT_MALFORMED/);
+    const at = token.length - 10;
+    const tampered = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+    expect(codeOf(() => verifier.verify(tampered))).toBe('ERR_JWS_SIGNATURE_INVALID');
+    expect(codeOf(() => verifier.verify(tampered))).toBe('ERR_JWS_SIGNATURE_INVALID');
   });
 
   it('holds at most cacheSize entries: the oldest is verified again', () => {

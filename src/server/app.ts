@@ -13,6 +13,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
+  LogController,
   type RawServerDefault,
 } from 'fastify';
 import { createAccountService } from '../accounts/service.js';
@@ -171,7 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
   const app = Fastify({
     logger,
     // One line per request, written by the onResponse hook below.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     genReqId: () => createRandomId(random),
