@@ -42,6 +42,7 @@ function run(name, options) {
     autocannon({ connections: CONNECTIONS, duration: DURATION, ...options }, (error, result) => {
       if (error) return reject(error);
       const bad = result.non2xx + result.errors + result.timeouts;
+      if (bad > 0) console.error(name, JSON.stringify(result.statusCodeStats), 'errors', result.errors, 'timeouts', result.timeouts);
       resolve({ name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, bad });
     });
   });
@@ -78,14 +79,18 @@ try {
   results.push(await run('GET /v1/me, cookie (Redis)', { url: `${gatehouse}/v1/me`, headers: { cookie } }));
   results.push(await run('Express + express-session + connect-redis', { url: `${peer}/me`, headers: { cookie: peerCookie } }));
 
-  // One login (one refresh chain) per connection; the limiter allows 5 quick logins per account.
+  // Refresh chains: a pool of current refresh tokens. Each request takes one, and its response
+  // puts the successor back, so every request is a real rotation (autocannon resets its
+  // per-request context after each request, so the state lives here). Twice as many chains as
+  // connections, so a request never waits for one.
   const chains = [];
-  for (let i = 0; i < CONNECTIONS; i++) {
+  for (let i = 0; i < CONNECTIONS * 2; i++) {
     const email = `chain${i}@example.com`;
     await json(gatehouse, 'POST', '/v1/signup', { email, password: user.password });
     chains.push((await json(gatehouse, 'POST', '/v1/token', { grant_type: 'password', username: email, password: user.password })).body.refresh_token);
   }
-  let next = 0;
+  let replays = 0;
+  const seen = new Set();
   results.push(
     await run('POST /v1/token refresh (PostgreSQL)', {
       url: `${gatehouse}/v1/token`,
@@ -93,17 +98,23 @@ try {
         {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          setupRequest(request, context) {
-            context.token ??= chains[next++ % chains.length];
-            return { ...request, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: context.token }) };
+          setupRequest(request) {
+            const token = chains.shift();
+            return { ...request, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: token }) };
           },
-          onResponse(status, body, context) {
-            if (status === 200) context.token = JSON.parse(body).refresh_token;
+          onResponse(status, body) {
+            if (status !== 200) return;
+            const successor = JSON.parse(body).refresh_token;
+            // A successor seen before means the server replayed instead of rotating.
+            if (seen.has(successor)) replays++;
+            seen.add(successor);
+            chains.push(successor);
           },
         },
       ],
     }),
   );
+  if (replays > 0) console.error(`warning: ${replays} refresh responses were replays, not rotations`);
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await db.query(`drop schema if exists ${schema} cascade`);

@@ -2,7 +2,7 @@
  * PostgreSQL behind Kysely (node-postgres pool), migrated on open. Kysely's migrator takes a
  * PostgreSQL advisory lock, so several instances starting at once migrate exactly once.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AuthError } from '../../core/errors.js';
 import { migrateDatabase } from '../migrations/run.js';
@@ -62,7 +62,12 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
         client.release();
       }
     }
-    if (options.migrate !== false) applied = await migrateDatabase(db);
+    if (options.migrate !== false) {
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+      const current = rows[0]?.schema;
+      if (current === undefined || current === null) throw new AuthError('ERR_CONFIG_INVALID', 'no current schema: check search_path');
+      applied = await migrateDatabase(db, current);
+    }
   } catch (error) {
     await db.destroy();
     if (error instanceof AuthError) throw error;
