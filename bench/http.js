@@ -116,7 +116,16 @@ try {
   );
   if (replays > 0) console.error(`warning: ${replays} refresh responses were replays, not rotations`);
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  // Let the servers finish and close their pools before their schema is dropped.
+  await Promise.all(
+    children.map((child) =>
+      child.exitCode !== null ? null : new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+    ),
+  );
   await db.query(`drop schema if exists ${schema} cascade`);
   await db.end();
 }

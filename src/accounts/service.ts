@@ -20,6 +20,12 @@ export interface AccountServiceOptions {
   readonly dummyHash: string;
   readonly clock: Clock;
   readonly random: RandomSource;
+  /**
+   * How long `findUser` may answer from memory (default 30 s; 0 turns it off). `{id, email}`
+   * only changes when an account is deleted (not yet possible), so a request authenticated by a
+   * token that verified in memory needs no storage read either.
+   */
+  readonly userCacheTtlMs?: number;
 }
 
 export interface PublicUser {
@@ -58,6 +64,7 @@ export function normaliseEmail(email: string): string {
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 const publicUser = (user: UserRecord): PublicUser => ({ id: user.id, email: user.email });
+const USER_CACHE_SIZE = 10_000;
 const accountKey = (email: string) => `account:${createHash('sha256').update(email).digest('base64url')}`;
 const addressKey = (ip: string) => `address:${ip}`;
 
@@ -66,6 +73,8 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   const { store, limits, events, passwordParams, dummyHash, clock, random } = options;
 
   const invalidCredentials = () => new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'invalid email or password');
+  const userCacheTtlMs = options.userCacheTtlMs ?? 30_000;
+  const userCache = new Map<string, { user: PublicUser; untilMs: number }>();
 
   const recordFailure = async (keys: string[], ip: string | null) => {
     const now = clock.nowMs();
@@ -126,8 +135,20 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     },
 
     async findUser(id) {
+      const now = clock.nowMs();
+      const cached = userCache.get(id);
+      if (cached !== undefined && now < cached.untilMs) return cached.user;
       const user = await store.findUserById(id);
-      return user === null ? null : publicUser(user);
+      if (user === null) {
+        userCache.delete(id);
+        return null;
+      }
+      const view = publicUser(user);
+      if (userCacheTtlMs > 0) {
+        if (userCache.size >= USER_CACHE_SIZE) userCache.delete(userCache.keys().next().value as string);
+        userCache.set(id, { user: view, untilMs: now + userCacheTtlMs });
+      }
+      return view;
     },
   };
 }

@@ -164,6 +164,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     clock,
   };
 
+  const requestIdPrefix = createRandomId(random).slice(0, 8);
+  // The per-request line is at level info: written only when the level lets info through.
+  const logEnabled = deps.logger !== false && deps.logger !== undefined && ['info', 'debug', 'trace'].includes(config.logLevel);
+  let requestCount = 0;
   const logger = (
     deps.logger === false || deps.logger === undefined
       ? false
@@ -175,7 +179,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
-    genReqId: () => createRandomId(random),
+    // Request ids only correlate log lines: a per-process random prefix and a counter will do.
+    genReqId: () => `${requestIdPrefix}-${(++requestCount).toString(36)}`,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -189,28 +194,31 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
 
   // Bodies are JSON; form bodies only for the OAuth endpoints (config.form). A body-less request
   // to an endpoint whose body is all optional (logout) counts as an empty object.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const type = request.headers['content-type'];
     if (typeof type === 'string') {
       const mediaType = type.split(';')[0]?.trim().toLowerCase();
       const form = mediaType === 'application/x-www-form-urlencoded' && request.routeOptions.config?.form === true;
       if (mediaType !== 'application/json' && !form) {
-        throw Object.assign(new Error('unsupported media type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+        done(Object.assign(new Error('unsupported media type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }));
+        return;
       }
     }
     if (request.body === undefined && request.routeOptions.config?.optionalBody === true) request.body = {};
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { req: request, res: reply, ms: Math.round(reply.elapsedTime * 10) / 10, code: request.failureCode },
-      'request',
-    );
+  app.addHook('onResponse', (request, reply, done) => {
+    if (logEnabled) {
+      request.log.info({ req: request, res: reply, ms: Math.round(reply.elapsedTime * 10) / 10, code: request.failureCode }, 'request');
+    }
+    done();
   });
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
   });
 
   // An outage is logged once per backend per minute with its cause, not once per request.

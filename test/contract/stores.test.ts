@@ -198,6 +198,23 @@ describe.runIf(pgReachable)('keys shared through PostgreSQL', () => {
 });
 
 describe.runIf(pgReachable)('PostgreSQL migrations', () => {
+  it('migrate each schema on its own, even when another schema of the database is already migrated', async () => {
+    const first = uniqueSchema('gh_first');
+    const second = uniqueSchema('gh_second');
+    try {
+      const a = await openPostgres(POSTGRES_URL, { schema: first });
+      const b = await openPostgres(POSTGRES_URL, { schema: second });
+      expect(a.applied).toHaveLength(2);
+      expect(b.applied).toHaveLength(2);
+      await expect(createSqlStores(b.db, 'postgres').accounts.createUser({ id: 'x', email: 'x@x.io', passwordHash: 'h', createdAtMs: T, updatedAtMs: T })).resolves.toBe(true);
+      await a.close();
+      await b.close();
+    } finally {
+      await dropSchema(first);
+      await dropSchema(second);
+    }
+  });
+
   it('three instances starting at once on a new schema: migrated exactly once, all usable', async () => {
     const schema = uniqueSchema('gh_migrate');
     try {

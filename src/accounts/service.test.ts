@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { createFixedClock } from '../core/clock.js';
+import { systemRandom } from '../core/random.js';
+import { createSqlStores } from '../storage/sql/stores.js';
+import { openSqlite } from '../storage/sqlite/database.js';
+import { createAccountService } from './service.js';
+
+describe('account service', () => {
+  it('answers findUser from memory for the cache lifetime, then reads storage again', async () => {
+    const sqlite = await openSqlite(':memory:');
+    try {
+      const stores = createSqlStores(sqlite.db, 'sqlite');
+      let reads = 0;
+      const store = {
+        ...stores.accounts,
+        findUserById: (id: string) => (reads++, stores.accounts.findUserById(id)),
+      };
+      const clock = createFixedClock(1_000_000);
+      const accounts = createAccountService({
+        store,
+        limits: stores.limits,
+        events: stores.events,
+        passwordParams: { memoryKiB: 19_456, iterations: 2, parallelism: 1 },
+        dummyHash: 'x',
+        clock,
+        random: systemRandom,
+        userCacheTtlMs: 30_000,
+      });
+      const user = await accounts.signup('c@x.io', 'cache password');
+      expect(await accounts.findUser(user.id)).toEqual(user);
+      expect(await accounts.findUser(user.id)).toEqual(user);
+      expect(reads).toBe(1);
+      clock.advanceMs(30_000);
+      expect(await accounts.findUser(user.id)).toEqual(user);
+      expect(reads).toBe(2);
+      expect(await accounts.findUser('missing')).toBeNull();
+      expect(await accounts.findUser('missing')).toBeNull();
+      expect(reads).toBe(4);
+    } finally {
+      await sqlite.close();
+    }
+  });
+});
