@@ -13,7 +13,10 @@ describe('account service', () => {
       let reads = 0;
       const store = {
         ...stores.accounts,
-        findUserById: (id: string) => (reads++, stores.accounts.findUserById(id)),
+        findUserById: (id: string) => {
+          reads++;
+          return stores.accounts.findUserById(id);
+        },
       };
       const clock = createFixedClock(1_000_000);
       const accounts = createAccountService({
