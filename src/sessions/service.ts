@@ -69,8 +69,12 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     async start(userId, kind, meta) {
       const now = clock.nowMs();
       const credential = createOpaqueToken(random);
+      // The first character of the id names the kind, so a store split by kind (cookie sessions
+      // in Redis, token sessions in SQL) finds a session without asking both. The id is not a
+      // secret; the secret keeps its 256 bits.
+      const id = `${kind === 'cookie' ? 'c' : 't'}${credential.id.slice(1)}`;
       const session: SessionRecord = {
-        id: credential.id,
+        id,
         userId,
         kind,
         secretHash: kind === 'cookie' ? hashSecret(credential.secret) : null,
@@ -82,7 +86,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         revokedAtMs: null,
       };
       await store.createSession(session);
-      return { session, cookieValue: kind === 'cookie' ? credential.token : null };
+      return { session, cookieValue: kind === 'cookie' ? `${id}.${credential.secret}` : null };
     },
 
     async authenticateCookie(cookieValue) {

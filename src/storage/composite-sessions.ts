@@ -1,27 +1,25 @@
 /**
  * Sessions split by kind: cookie sessions in one store (Redis), token sessions (refresh-token
- * families) in another (SQL, next to their refresh tokens). Ids are random, so a lookup can ask
- * the cookie store first and fall back to the other.
+ * families) in another (SQL, next to their refresh tokens). A session id starts with `c` for a
+ * cookie session (sessions/service.ts), so each lookup asks exactly one store: token sessions
+ * (refresh, bearer tokens) keep working while Redis is down.
  */
 import type { SessionStore } from '../sessions/store.js';
 
+/** The store a session id belongs to. */
+const isCookieId = (id: string) => id.startsWith('c');
+
 export function createCompositeSessionStore(cookieStore: SessionStore, tokenStore: SessionStore): SessionStore {
+  const storeOf = (id: string) => (isCookieId(id) ? cookieStore : tokenStore);
   return {
     createSession: (s) => (s.kind === 'cookie' ? cookieStore : tokenStore).createSession(s),
-    async findSession(id) {
-      return (await cookieStore.findSession(id)) ?? tokenStore.findSession(id);
-    },
-    async touchSession(id, nowMs) {
-      await cookieStore.touchSession(id, nowMs);
-      await tokenStore.touchSession(id, nowMs);
-    },
+    findSession: (id) => storeOf(id).findSession(id),
+    touchSession: (id, nowMs) => storeOf(id).touchSession(id, nowMs),
     async listUserSessions(userId, nowMs) {
       const all = [...(await cookieStore.listUserSessions(userId, nowMs)), ...(await tokenStore.listUserSessions(userId, nowMs))];
       return all.sort((a, b) => b.createdAtMs - a.createdAtMs);
     },
-    async revokeSession(id, nowMs, reason) {
-      return (await cookieStore.revokeSession(id, nowMs, reason)) || tokenStore.revokeSession(id, nowMs, reason);
-    },
+    revokeSession: (id, nowMs, reason) => storeOf(id).revokeSession(id, nowMs, reason),
     async revokeUserSessions(userId, nowMs, reason, exceptId) {
       return [
         ...(await cookieStore.revokeUserSessions(userId, nowMs, reason, exceptId)),

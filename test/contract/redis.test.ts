@@ -78,14 +78,14 @@ describe.runIf(enabled)('Redis stores', () => {
       const sql = createSqlStores(sqlite.db, 'sqlite');
       await sql.accounts.createUser({ id: 'u2', email: 'u2@x.io', passwordHash: 'h', createdAtMs: T, updatedAtMs: T });
       const store = createCompositeSessionStore(createRedisSessionStore(handle.redis, prefix), sql.sessions);
-      await store.createSession(cookieSession('cookie-a', 'u2'));
-      await store.createSession({ ...cookieSession('token-a', 'u2'), kind: 'token', secretHash: null, expiresAtMs: T + 86_400_000 });
-      expect(await sqlite.db.selectFrom('sessions').select('id').execute()).toEqual([{ id: 'token-a' }]);
-      expect((await store.findSession('cookie-a'))?.kind).toBe('cookie');
-      expect((await store.findSession('token-a'))?.kind).toBe('token');
-      expect((await store.listUserSessions('u2', T)).map((s) => s.id).sort()).toEqual(['cookie-a', 'token-a']);
-      expect((await store.revokeUserSessions('u2', T + 1, 'logout_global')).sort()).toEqual(['cookie-a', 'token-a']);
-      expect(await store.listRevokedSince(T)).toEqual([{ id: 'token-a', revokedAtMs: T + 1 }]);
+      await store.createSession(cookieSession('c-cookie-a', 'u2'));
+      await store.createSession({ ...cookieSession('t-token-a', 'u2'), kind: 'token', secretHash: null, expiresAtMs: T + 86_400_000 });
+      expect(await sqlite.db.selectFrom('sessions').select('id').execute()).toEqual([{ id: 't-token-a' }]);
+      expect((await store.findSession('c-cookie-a'))?.kind).toBe('cookie');
+      expect((await store.findSession('t-token-a'))?.kind).toBe('token');
+      expect((await store.listUserSessions('u2', T)).map((s) => s.id).sort()).toEqual(['c-cookie-a', 't-token-a']);
+      expect((await store.revokeUserSessions('u2', T + 1, 'logout_global')).sort()).toEqual(['c-cookie-a', 't-token-a']);
+      expect(await store.listRevokedSince(T)).toEqual([{ id: 't-token-a', revokedAtMs: T + 1 }]);
     } finally {
       await sqlite.close();
     }

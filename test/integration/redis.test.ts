@@ -109,8 +109,10 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
       const outageLines = lines.map((l) => JSON.parse(l) as { msg: string; backend?: string; cause?: string }).filter((l) => l.msg.startsWith('storage unavailable'));
       expect(outageLines).toHaveLength(1);
       expect(outageLines[0]).toMatchObject({ backend: 'redis', cause: expect.any(String) });
-      // Access tokens need no Redis: the API keeps serving them.
+      // Access and refresh tokens need no Redis: the API keeps serving them, refresh keeps rotating.
       expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${pair.access_token}` } })).statusCode).toBe(200);
+      const rotated = await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'refresh_token', refresh_token: pair.refresh_token } });
+      expect(rotated.statusCode).toBe(200);
 
       await startRedis();
       await vi.waitFor(
