@@ -5,10 +5,10 @@
 // GET /v1/me with a Redis-backed cookie session; Gatehouse POST /v1/token refresh on PostgreSQL
 // (every connection follows its own rotation chain, so each request is a real rotation); and
 // Express 5 + express-session + connect-redis as the cookie-session peer.
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { startProcess, stopProcesses } from './support.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -18,19 +18,6 @@ const schema = `bench_${process.pid}`;
 const prefix = `bench:${process.pid}:`;
 const children = [];
 
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr.on('data', (chunk) => {
-      text += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(text);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
-  });
-}
 
 async function json(base, method, path, body, headers = {}) {
   const response = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
@@ -53,10 +40,10 @@ await db.connect();
 await db.query(`create schema ${schema}`);
 const results = [];
 try {
-  const hello = await start(['bench/servers/fastify-hello.js']);
+  const hello = await startProcess(children, ['bench/servers/fastify-hello.js']);
   const pgUrl = new URL(POSTGRES_URL);
   pgUrl.searchParams.set('options', `-c search_path=${schema}`);
-  const gatehouse = await start(['bin/gatehouse.js', 'serve'], {
+  const gatehouse = await startProcess(children, ['bin/gatehouse.js', 'serve'], {
     GATEHOUSE_PORT: '0',
     GATEHOUSE_DATABASE_URL: pgUrl.toString(),
     GATEHOUSE_REDIS_URL: REDIS_URL,
@@ -64,7 +51,7 @@ try {
     GATEHOUSE_ISSUER: 'http://localhost:3000',
     GATEHOUSE_LOG_LEVEL: 'silent',
   });
-  const peer = await start(['bench/servers/express-session.js'], { REDIS_URL, REDIS_PREFIX: prefix });
+  const peer = await startProcess(children, ['bench/servers/express-session.js'], { REDIS_URL, REDIS_PREFIX: prefix });
 
   const user = { email: 'bench@example.com', password: 'benchmark password' };
   await json(gatehouse, 'POST', '/v1/signup', user);
@@ -117,15 +104,7 @@ try {
   if (replays > 0) console.error(`warning: ${replays} refresh responses were replays, not rotations`);
 } finally {
   // Let the servers finish and close their pools before their schema is dropped.
-  await Promise.all(
-    children.map((child) =>
-      child.exitCode !== null ? null : new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-    ),
-  );
+  await stopProcesses(children);
   await db.query(`drop schema if exists ${schema} cascade`);
   await db.end();
 }

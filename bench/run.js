@@ -5,7 +5,7 @@
 // Method: every library signs the same claims and verifies the same token. Each case runs in
 // timed batches for BENCH_MS (default 600 ms) after a warm-up; rounds are interleaved across
 // libraries (so drift hits all alike) and the median round is reported.
-import { constants, createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+import { constants, createHmac, sign as cryptoSign, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
 import os from 'node:os';
 import { createSigner, createVerifier } from 'fast-jwt';
 import * as jose from 'jose';

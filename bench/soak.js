@@ -4,6 +4,7 @@
 // token-session losses (token sessions live in PostgreSQL and must survive the Redis restart).
 import { spawn } from 'node:child_process';
 import pg from 'pg';
+import { startProcess, stopProcesses } from './support.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 24);
@@ -12,19 +13,6 @@ const REDIS_PORT = 21_000 + (process.pid % 20_000);
 const schema = `soak_${process.pid}`;
 const children = [];
 
-function startServer(env) {
-  const child = spawn(process.execPath, ['bin/gatehouse.js', 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr.on('data', (chunk) => {
-      text += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(text);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
-  });
-}
 
 let redis = null;
 function startRedis() {
@@ -79,7 +67,7 @@ try {
     GATEHOUSE_ISSUER: 'http://localhost:3000',
     GATEHOUSE_LOG_LEVEL: 'warn',
   };
-  const instances = await Promise.all([startServer(env), startServer(env)]);
+  const instances = await Promise.all([startProcess(children, ['bin/gatehouse.js', 'serve'], env), startProcess(children, ['bin/gatehouse.js', 'serve'], env)]);
   const deadline = Date.now() + SECONDS * 1000;
   const outageAt = Date.now() + (SECONDS * 1000) / 2;
 
@@ -139,13 +127,7 @@ try {
   console.log(`\nrequests: ${total}; 500s: ${fives}; families with two live tokens: ${rows.length}; token sessions lost: ${lostTokenSessions}`);
   failed = fives > 0 || rows.length > 0 || lostTokenSessions > 0;
 } finally {
-  await Promise.all(
-    children.map((child) => (child.exitCode !== null ? null : new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    }))),
-  );
+  await stopProcesses(children);
   if (redis !== null) await stopRedis();
   await db.query(`drop schema if exists ${schema} cascade`);
   await db.end();

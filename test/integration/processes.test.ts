@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call } from '../support/http.js';
 import {
   deleteRedisPrefix,
   dropSchema,
@@ -44,15 +45,6 @@ async function startInstance(env: Record<string, string>): Promise<Proc> {
   return { child, base };
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? null : (JSON.parse(text) as Record<string, string>) };
-}
 
 describe.runIf(enabled)('two server processes on PostgreSQL and Redis', () => {
   const schema = uniqueSchema('gh_procs');

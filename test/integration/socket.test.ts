@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuthError } from '../../src/core/errors.js';
 import { configFromEnv } from '../../src/server/config.js';
 import { startServer } from '../../src/server/start.js';
+import { call } from '../support/http.js';
 import { createTestServer } from '../support/server.js';
 
 function tempConfig(extra: Record<string, string> = {}) {
@@ -26,15 +27,6 @@ function tempConfig(extra: Record<string, string> = {}) {
   return { dir, env };
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? null : (JSON.parse(text) as Record<string, unknown>) };
-}
 
 describe('over a real socket', () => {
   it('runs every style end to end; a restart keeps users, sessions and keys; no raw secret on disk', async () => {
