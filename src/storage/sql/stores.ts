@@ -5,7 +5,7 @@
  * ERR_STORE_UNAVAILABLE (the server answers 503); nothing here logs or returns a secret.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { AccountStore, UserRecord } from '../../accounts/store.js';
 import type { SigningKeyStore } from '../../jwt/key-store.js';
 import { planFailure } from '../../limits/policy.js';
@@ -158,6 +158,22 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
       return row === undefined ? null : toRefresh(row);
     },
     async consumeRefreshToken(id, nowMs, replay, successor) {
+      if (dialect === 'postgres') {
+        // One statement, one round trip: the conditional update and the successor's insert
+        // commit together or not at all. A concurrent consume waits on the row lock, then finds
+        // consumed_at set (READ COMMITTED re-checks the WHERE) and inserts nothing.
+        const s = successor;
+        const result = await sql`
+          with consumed as (
+            update refresh_tokens
+               set consumed_at = ${nowMs}, replay_ciphertext = ${replay.ciphertext}, replay_expires_at = ${replay.expiresAtMs}
+             where id = ${id} and consumed_at is null
+            returning id)
+          insert into refresh_tokens (id, session_id, secret_hash, created_at, expires_at)
+          select ${s.id}::text, ${s.sessionId}::text, ${s.secretHash}::text, ${s.createdAtMs}::bigint, ${s.expiresAtMs}::bigint
+           where exists (select 1 from consumed)`.execute(db);
+        return Number(result.numAffectedRows ?? 0n) === 1;
+      }
       return db.transaction().execute(async (trx) => {
         // The compare-and-set: only one request can move consumed_at from NULL.
         const result = await trx
