@@ -42,6 +42,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'revocation'],
   server: ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'storage'],
   middleware: ['core', 'jwt'],
+  client: ['core'],
   cli: ['core', 'jwt', 'server', 'storage'],
 };
 
@@ -61,8 +62,8 @@ describe('architecture', () => {
     }
   });
 
-  it('core is browser-safe: no node: built-ins, no Buffer, no process', () => {
-    for (const file of files.filter((f) => f.module === 'core')) {
+  it('core and client are browser-safe: no node: built-ins, no Buffer, no process', () => {
+    for (const file of files.filter((f) => f.module === 'core' || f.module === 'client')) {
       expect(importsOf(file.text).filter((s) => s.startsWith('node:')), file.path).toEqual([]);
       expect(file.text, file.path).not.toMatch(/\bBuffer\b|\bprocess\./);
     }
@@ -78,7 +79,7 @@ describe('architecture', () => {
   });
 
   it('the domain modules know nothing of HTTP or a database driver', () => {
-    for (const file of files.filter((f) => ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'middleware'].includes(f.module))) {
+    for (const file of files.filter((f) => ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'middleware', 'client'].includes(f.module))) {
       for (const spec of importsOf(file.text)) expect(spec, file.path).not.toMatch(/^(fastify|@fastify|kysely|better-sqlite3|pg|ioredis|node:http)/);
     }
   });
