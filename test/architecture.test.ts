@@ -43,6 +43,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   server: ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'storage'],
   middleware: ['core', 'jwt'],
   client: ['core'],
+  web: [],
   cli: ['core', 'jwt', 'server', 'storage'],
 };
 

@@ -37,6 +37,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tokenRoutes } from './routes/token.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppDeps {
   readonly config: ServerConfig;
@@ -295,6 +296,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
   await app.register(accountRoutes(context));
   await app.register(tokenRoutes(context));
   await app.register(sessionRoutes(context));
+  await app.register(webRoutes());
   return { app, context };
 }
 
