@@ -52,10 +52,13 @@ export class AuthClientError extends Error {
   override readonly name = 'AuthClientError';
   readonly status: number;
   readonly error: string;
-  constructor(status: number, error: string, message: string) {
+  /** From Retry-After on a 429: how long to wait before trying again. */
+  readonly retryAfterSeconds: number | null;
+  constructor(status: number, error: string, message: string, retryAfterSeconds: number | null = null) {
     super(message);
     this.status = status;
     this.error = error;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -188,7 +191,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const response = await postToken({ grant_type: 'password', username: email, password });
       if (!response.ok) {
         const body = (await response.json().catch(() => ({}))) as { error?: string; error_description?: string };
-        throw new AuthClientError(response.status, body.error ?? 'server_error', body.error_description ?? `login failed with ${response.status}`);
+        const retryAfter = Number(response.headers.get('retry-after'));
+        throw new AuthClientError(
+          response.status,
+          body.error ?? 'server_error',
+          body.error_description ?? `login failed with ${response.status}`,
+          Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+        );
       }
       save(tokensFrom((await response.json()) as TokenResponse), 'signed_in');
     },

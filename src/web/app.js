@@ -78,7 +78,7 @@ $('#auth-form').addEventListener('submit', async (event) => {
     try {
       await auth.login(email, password);
     } catch (error) {
-      const wait = error.status === 429 ? ' Wait a little before trying again.' : '';
+      const wait = error.status === 429 && error.retryAfterSeconds ? ` Try again in ${error.retryAfterSeconds} s.` : '';
       return say(explain(error.status, { error: error.error }) + wait, true);
     }
   } else {

@@ -139,7 +139,10 @@ describe('gatehouse/client', () => {
 
   it('a refused login throws with the server error; logout revokes at the server', async () => {
     const { client } = makeClient();
-    await expect(client.login(credentials.email, 'wrong password')).rejects.toMatchObject({ status: 400, error: 'invalid_grant' });
+    await expect(client.login(credentials.email, 'wrong password')).rejects.toMatchObject({ status: 400, error: 'invalid_grant', retryAfterSeconds: null });
+    for (let i = 0; i < 5; i++) await client.login(credentials.email, 'wrong password').catch(() => undefined);
+    await expect(client.login(credentials.email, credentials.password)).rejects.toMatchObject({ status: 429, error: 'rate_limited', retryAfterSeconds: 1 });
+    server.clock.advanceMs(1000);
     await client.login(credentials.email, credentials.password);
     const token = (await client.getAccessToken()) as string;
     await client.logout();
