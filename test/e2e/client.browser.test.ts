@@ -1,18 +1,12 @@
-/**
- * gatehouse/client in a real browser (Debian's Chromium driven by playwright-core): two tabs of
- * one origin share their tokens in localStorage; with the access token expired, both tabs fire
- * requests at once; exactly one refresh reaches the server, and both tabs end with the same new
- * token (one tab refreshes under a Web Lock, the other receives it by BroadcastChannel).
- */
-import { existsSync } from 'node:fs';
+
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 import { IN_CI } from '../support/services.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
+const available = hasChromium;
 if (!available) {
   if (IN_CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
   console.warn('\n*** Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED (apt-get install -y chromium). ***\n');
@@ -50,10 +44,7 @@ describe.runIf(available)('gatehouse/client in Chromium', () => {
     });
     base = await server.app.listen({ port: 0, host: '127.0.0.1' });
     await server.app.inject({ method: 'POST', url: '/v1/signup', payload: { email: 'tabs@example.com', password: 'two tabs password' } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

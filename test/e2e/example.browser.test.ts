@@ -1,26 +1,19 @@
-/**
- * The example (examples/): a person signs up and logs in on the page, calls the protected
- * Express API, and logs out, in Chromium, against a real Gatehouse.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+
 import type { Server } from 'node:http';
-import { type Browser, chromium } from 'playwright-core';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
-describe.runIf(existsSync(CHROMIUM))('the example page and API', () => {
+describe.runIf(hasChromium)('the example page and API', () => {
   let gatehouse: TestServer;
   let example: Server;
   let base: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    // The example serves the compiled client from dist/, as `npm run example` does after its build.
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'pipe' });
     const { createFixedClock } = await import('../../src/core/clock.js');
     gatehouse = await createTestServer({ env: { GATEHOUSE_ISSUER: 'http://localhost:3000' }, clock: createFixedClock(Date.now()) });
     const gatehouseUrl = await gatehouse.app.listen({ port: 0, host: '127.0.0.1' });
@@ -29,10 +22,7 @@ describe.runIf(existsSync(CHROMIUM))('the example page and API', () => {
     example = createExampleApp({ gatehouseUrl, issuer: 'http://localhost:3000' }).listen(0, '127.0.0.1');
     await new Promise((resolve) => example.once('listening', resolve));
     base = `http://127.0.0.1:${(example.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

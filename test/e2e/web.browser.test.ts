@@ -3,17 +3,16 @@
  * session, staying signed in past access-token expiry, signing out everywhere, cookie sign-in,
  * and the token inspector's signature check. Screenshots go to test-results/ (not committed).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { importHmacSecret } from '../../src/jwt/keys.js';
 import { signJwt } from '../../src/jwt/sign.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -23,24 +22,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe.runIf(existsSync(CHROMIUM))('web pages', () => {
+describe.runIf(hasChromium)('web pages', () => {
   let server: TestServer;
   let base: string;
   let browser: Browser;
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    // The pages load the compiled client from dist/, as after `npm start`'s build.
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'pipe' });
     mkdirSync('test-results', { recursive: true });
     const port = await freePort();
     base = `http://localhost:${port}`;
     server = await createTestServer({ env: { GATEHOUSE_ISSUER: base }, clock: createFixedClock(Date.now()) });
     await server.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
