@@ -45,7 +45,7 @@ describe('gatehouse keys generate', () => {
   });
 
   it('bad arguments exit 2 with a usage message', async () => {
-    for (const args of [['keys', 'generate'], ['keys', 'generate', '--alg', 'none', '--out', 'x'], ['keys', 'generate', '--bogus'], ['keys', 'rotate']]) {
+    for (const args of [['keys', 'generate'], ['keys', 'generate', '--alg', 'none', '--out', 'x'], ['keys', 'generate', '--bogus'], ['keys', 'destroy']]) {
       const io = capture();
       expect(await main(args, io)).toBe(2);
       expect(io.err).toMatch(/gatehouse/);

@@ -1,5 +1,7 @@
 /** The `gatehouse` command line: dispatches to one module per command. */
 import * as keysGenerate from './commands/keys-generate.js';
+import * as keysRetire from './commands/keys-retire.js';
+import * as keysRotate from './commands/keys-rotate.js';
 import * as migrate from './commands/migrate.js';
 import * as serve from './commands/serve.js';
 import * as tokenDecode from './commands/token-decode.js';
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, Command> = {
   serve,
   migrate,
   'keys generate': keysGenerate,
+  'keys rotate': keysRotate,
+  'keys retire': keysRetire,
   'token decode': tokenDecode,
   'token verify': tokenVerify,
 };

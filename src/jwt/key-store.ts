@@ -17,4 +17,8 @@ export interface SigningKeyStore {
    * at once exactly one key wins. Returns true when this key was stored.
    */
   addInitialSigningKey(key: StoredSigningKey): Promise<boolean>;
+  /** Stores a new key (a rotation): being the newest, it becomes the one that signs. */
+  addSigningKey(key: StoredSigningKey): Promise<void>;
+  /** Removes a retired key; false when there was none with that kid. */
+  removeSigningKey(kid: string): Promise<boolean>;
 }

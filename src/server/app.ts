@@ -33,6 +33,7 @@ import type { Stores } from '../storage/stores.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
 import { httpErrorFor, httpErrorForFastify } from './errors.js';
+import { reloadServerKeys } from './keys.js';
 import { accountRoutes } from './routes/accounts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -267,6 +268,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
   // down) is logged at most once per minute, and the next tick simply tries again.
   let lastSyncErrorMs = Number.NEGATIVE_INFINITY;
   const sync = setInterval(() => {
+    // Keys shared through the database: pick up rotations made on any machine.
+    if (config.keysSource === 'database') reloadServerKeys(keyRing, stores.keys).catch(() => {});
     sessions.syncRevocations().catch(() => {
       const now = clock.nowMs();
       if (now - lastSyncErrorMs >= 60_000) {

@@ -84,3 +84,34 @@ export function loadSigningKeys(config: Pick<ServerConfig, 'jwtSecret' | 'signin
   }
   return { ring: createKeyRing({ signingKey: first, verificationKeys: rest }), created: false };
 }
+
+/**
+ * Brings a running ring up to date with the stored keys (after `gatehouse keys rotate` or
+ * `retire` on any machine): new keys are added, the newest signs, retired keys are removed.
+ * Returns true when the ring changed.
+ *
+ * @throws AuthError ERR_STORE_UNAVAILABLE when the database cannot be read
+ */
+export async function reloadServerKeys(ring: KeyRing, store: SigningKeyStore): Promise<boolean> {
+  const stored = await store.listSigningKeys();
+  if (stored.length === 0) return false;
+  let changed = false;
+  for (const row of stored) {
+    if (ring.get(row.kid) !== undefined) continue;
+    ring.add(importJwk(JSON.parse(row.privateJwk)));
+    changed = true;
+  }
+  const newest = (stored[0] as { kid: string }).kid;
+  if (ring.signingKey()?.kid !== newest) {
+    ring.setSigningKey(newest);
+    changed = true;
+  }
+  const kept = new Set(stored.map((row) => row.kid));
+  for (const key of ring.list()) {
+    if (!kept.has(key.kid)) {
+      ring.remove(key.kid);
+      changed = true;
+    }
+  }
+  return changed;
+}

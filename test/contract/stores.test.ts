@@ -162,6 +162,12 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
     const stored = await keys.listSigningKeys();
     expect(stored).toHaveLength(1);
     expect(stored[0]?.kid).toBe(`k${results.indexOf(true)}`);
+    // A rotation adds a newer key (listed first); retiring removes one.
+    await keys.addSigningKey({ kid: 'rotated', privateJwk: '{}', createdAtMs: T + 100 });
+    expect((await keys.listSigningKeys()).map((k) => k.kid)).toEqual(['rotated', `k${results.indexOf(true)}`]);
+    expect(await keys.removeSigningKey(`k${results.indexOf(true)}`)).toBe(true);
+    expect(await keys.removeSigningKey('missing')).toBe(false);
+    expect((await keys.listSigningKeys()).map((k) => k.kid)).toEqual(['rotated']);
   });
 
   it.runIf(enabled)('security events are recorded; ping answers', async () => {

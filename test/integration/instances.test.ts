@@ -10,7 +10,9 @@ import { createDummyHash } from '../../src/passwords/hash.js';
 import { buildApp, type GatehouseApp } from '../../src/server/app.js';
 import { configFromEnv } from '../../src/server/config.js';
 import type { ServerContext } from '../../src/server/context.js';
-import { loadServerKeys } from '../../src/server/keys.js';
+import { loadServerKeys, reloadServerKeys } from '../../src/server/keys.js';
+import { processIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { openPostgres, type PostgresHandle } from '../../src/storage/postgres/database.js';
 import { createSqlStores } from '../../src/storage/sql/stores.js';
 import { T0, type TokenPairBody } from '../support/server.js';
@@ -72,6 +74,32 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     // A learns at its next sync (every GATEHOUSE_REVOCATION_SYNC_INTERVAL, default 2 s): run it now.
     expect(await at(0).context.sessions.syncRevocations()).toBeGreaterThan(0);
     expect((await me(0, next.access_token)).statusCode).toBe(401);
+  });
+
+  it('keys rotate and retire through the CLI reach both instances', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const env = { GATEHOUSE_DATABASE_URL: url.toString() };
+    const out: string[] = [];
+    const io = { ...processIo, env, stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t) };
+    const before = (await login(0)) as TokenPairBody;
+    const oldKid = at(0).context.keyRing.signingKey()?.kid as string;
+
+    expect(await main(['keys', 'rotate'], io)).toBe(0);
+    for (const i of [0, 1]) expect(await reloadServerKeys(at(i).context.keyRing, createSqlStores(at(i).handle.db, 'postgres').keys)).toBe(true);
+    const newKid = at(0).context.keyRing.signingKey()?.kid as string;
+    expect(newKid).not.toBe(oldKid);
+    expect(at(1).context.keyRing.signingKey()?.kid).toBe(newKid);
+    const after = (await login(1)) as TokenPairBody;
+    expect(decodeJwtUnverified(after.access_token).header.kid).toBe(newKid);
+    // Tokens signed before the rotation keep working until their key is retired.
+    expect((await me(0, before.access_token)).statusCode).toBe(200);
+    expect(await main(['keys', 'retire', '--kid', newKid], io)).toBe(1);
+    expect(await main(['keys', 'retire', '--kid', oldKid], io)).toBe(0);
+    for (const i of [0, 1]) await reloadServerKeys(at(i).context.keyRing, createSqlStores(at(i).handle.db, 'postgres').keys);
+    expect((await me(1, before.access_token)).statusCode).toBe(401);
+    expect((await me(1, after.access_token)).statusCode).toBe(200);
+    expect(at(0).context.keyRing.list().map((k) => k.kid)).toEqual([newKid]);
   });
 
   it('a refresh-token reuse detected on A revokes the session on B', async () => {

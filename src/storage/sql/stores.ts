@@ -246,6 +246,13 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
+    async addSigningKey(key) {
+      await db.insertInto('signing_keys').values({ kid: key.kid, private_jwk: key.privateJwk, created_at: key.createdAtMs, slot: null }).execute();
+    },
+    async removeSigningKey(kid) {
+      const result = await db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
   };
 
   const ping = () => guard(async () => void (await db.selectFrom('users').select('id').limit(1).execute()));
