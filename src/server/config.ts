@@ -161,6 +161,8 @@ export function configFromEnv(env: Env): ServerConfig {
   if (basicAuth && production) problems.push('GATEHOUSE_BASIC_AUTH=true is refused when NODE_ENV=production');
 
   const allowedOrigins: string[] = [new URL(issuer.startsWith('http') ? issuer : 'http://invalid').origin];
+  // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
+  if (read('GATEHOUSE_ISSUER') === undefined) allowedOrigins.push(`http://127.0.0.1:${port}`);
   for (const origin of (read('GATEHOUSE_ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
     try {
       allowedOrigins.push(new URL(origin).origin);

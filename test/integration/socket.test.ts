@@ -103,6 +103,11 @@ describe('over a real socket', () => {
     expect(problems.join('\n')).toMatch(/GATEHOUSE_PORT[\s\S]*GATEHOUSE_DATABASE_URL[\s\S]*GATEHOUSE_ACCESS_TOKEN_TTL[\s\S]*GATEHOUSE_BASIC_AUTH/);
   });
 
+  it('allows both localhost and 127.0.0.1 origins for the default issuer, only the issuer otherwise', () => {
+    expect(configFromEnv({ GATEHOUSE_PORT: '3100' }).allowedOrigins).toEqual(['http://localhost:3100', 'http://127.0.0.1:3100']);
+    expect(configFromEnv({ GATEHOUSE_ISSUER: 'https://auth.example.com' }).allowedOrigins).toEqual(['https://auth.example.com']);
+  });
+
   it('parses durations with units and applies them', () => {
     const config = configFromEnv({ GATEHOUSE_ACCESS_TOKEN_TTL: '15m', GATEHOUSE_REFRESH_TOKEN_TTL: '14d', GATEHOUSE_REFRESH_REUSE_GRACE: '5' });
     expect(config).toMatchObject({ accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 14 * 86_400, refreshReuseGraceSeconds: 5 });
