@@ -94,8 +94,8 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     expect(decodeJwtUnverified(after.access_token).header.kid).toBe(newKid);
     // Tokens signed before the rotation keep working until their key is retired.
     expect((await me(0, before.access_token)).statusCode).toBe(200);
-    expect(await main(['keys', 'retire', '--kid', newKid], io)).toBe(1);
-    expect(await main(['keys', 'retire', '--kid', oldKid], io)).toBe(0);
+    expect(await main(['keys', 'retire', `--kid=${newKid}`], io)).toBe(1);
+    expect(await main(['keys', 'retire', `--kid=${oldKid}`], io)).toBe(0);
     for (const i of [0, 1]) await reloadServerKeys(at(i).context.keyRing, createSqlStores(at(i).handle.db, 'postgres').keys);
     expect((await me(1, before.access_token)).statusCode).toBe(401);
     expect((await me(1, after.access_token)).statusCode).toBe(200);

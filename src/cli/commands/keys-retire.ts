@@ -1,13 +1,14 @@
-/** `gatehouse keys retire --kid KID`: removes an old key from the database (it stops verifying). */
+/** `gatehouse keys retire --kid=KID`: removes an old key from the database (it stops verifying). */
 import { parseArgs } from 'node:util';
 import { isAuthError } from '../../core/errors.js';
 import { configFromEnv } from '../../server/config.js';
 import { openStorage } from '../../storage/open.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
 
-export const usage = `gatehouse keys retire --kid KID
+export const usage = `gatehouse keys retire --kid=KID
   Removes a signing key that is no longer the newest from the database. Tokens it signed stop
   verifying on every instance: wait at least one access-token lifetime after the rotation.
+  Write --kid=KID with '=': a kid (an RFC 7638 thumbprint) may begin with '-'.
 `;
 
 export async function run(args: readonly string[], io: CliIo): Promise<ExitCode> {

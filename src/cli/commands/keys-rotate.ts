@@ -10,7 +10,7 @@ import { type CliIo, type ExitCode, UsageError } from '../io.js';
 export const usage = `gatehouse keys rotate [--alg ES256]
   Stores a new signing key in the database (GATEHOUSE_DATABASE_URL=postgres://..., keys in the
   database). Every instance signs with it within GATEHOUSE_REVOCATION_SYNC_INTERVAL; older keys
-  keep verifying until 'gatehouse keys retire --kid KID' (wait one access-token lifetime first).
+  keep verifying until 'gatehouse keys retire --kid=KID' (wait one access-token lifetime first).
 `;
 
 export async function run(args: readonly string[], io: CliIo): Promise<ExitCode> {
