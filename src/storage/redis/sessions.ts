@@ -45,6 +45,9 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
   return {
     async createSession(s) {
       if (s.kind !== 'cookie') throw new AuthError('ERR_CONFIG_INVALID', 'Redis holds cookie sessions only');
+      // Redis expires by its own wall clock, we decide by the injected clock: give it the session's
+      // remaining life (from creation), never an absolute time from our clock.
+      const ttlMs = Math.max(1, s.expiresAtMs - s.createdAtMs);
       await redis
         .multi()
         .hset(sessionKey(s.id), {
@@ -56,12 +59,12 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
           userAgent: s.userAgent ?? '',
           ip: s.ip ?? '',
         })
-        .pexpireat(sessionKey(s.id), s.expiresAtMs)
+        .pexpire(sessionKey(s.id), ttlMs)
         .sadd(userKey(s.userId), s.id)
-        .pexpireat(userKey(s.userId), s.expiresAtMs, 'GT')
+        .pexpire(userKey(s.userId), ttlMs, 'GT')
         .exec();
       // A new user set has no TTL for GT to compare with: give it one.
-      await redis.pexpireat(userKey(s.userId), s.expiresAtMs, 'NX');
+      await redis.pexpire(userKey(s.userId), ttlMs, 'NX');
     },
     findSession: find,
     async touchSession(id, nowMs) {
