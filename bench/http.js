@@ -12,16 +12,24 @@ import { startProcess, stopProcesses } from './support.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const schema = `bench_${process.pid}`;
 const prefix = `bench:${process.pid}:`;
 const children = [];
 
-
 async function json(base, method, path, body, headers = {}) {
-  const response = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
-  return { status: response.status, headers: response.headers, body: response.status === 204 ? null : await response.json() };
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body && JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: response.status === 204 ? null : await response.json(),
+  };
 }
 
 function run(name, options) {
@@ -29,8 +37,23 @@ function run(name, options) {
     autocannon({ connections: CONNECTIONS, duration: DURATION, ...options }, (error, result) => {
       if (error) return reject(error);
       const bad = result.non2xx + result.errors + result.timeouts;
-      if (bad > 0) console.error(name, JSON.stringify(result.statusCodeStats), 'errors', result.errors, 'timeouts', result.timeouts);
-      resolve({ name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, bad });
+      if (bad > 0)
+        console.error(
+          name,
+          JSON.stringify(result.statusCodeStats),
+          'errors',
+          result.errors,
+          'timeouts',
+          result.timeouts,
+        );
+      resolve({
+        name,
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        total: result.requests.total,
+        bad,
+      });
     });
   });
 }
@@ -51,20 +74,44 @@ try {
     GATEHOUSE_ISSUER: 'http://localhost:3000',
     GATEHOUSE_LOG_LEVEL: 'silent',
   });
-  const peer = await startProcess(children, ['bench/servers/express-session.js'], { REDIS_URL, REDIS_PREFIX: prefix });
+  const peer = await startProcess(children, ['bench/servers/express-session.js'], {
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+  });
 
   const user = { email: 'bench@example.com', password: 'benchmark password' };
   await json(gatehouse, 'POST', '/v1/signup', user);
-  const login = () => json(gatehouse, 'POST', '/v1/token', { grant_type: 'password', username: user.email, password: user.password });
+  const login = () =>
+    json(gatehouse, 'POST', '/v1/token', {
+      grant_type: 'password',
+      username: user.email,
+      password: user.password,
+    });
   const bearer = (await login()).body.access_token;
-  const cookieLogin = await json(gatehouse, 'POST', '/v1/session', user, { origin: 'http://localhost:3000' });
+  const cookieLogin = await json(gatehouse, 'POST', '/v1/session', user, {
+    origin: 'http://localhost:3000',
+  });
   const cookie = cookieLogin.headers.get('set-cookie').split(';')[0];
-  const peerCookie = (await json(peer, 'POST', '/login', {})).headers.get('set-cookie').split(';')[0];
+  const peerCookie = (await json(peer, 'POST', '/login', {})).headers
+    .get('set-cookie')
+    .split(';')[0];
 
   results.push(await run('Fastify hello (ceiling)', { url: `${hello}/hello` }));
-  results.push(await run('GET /v1/me, bearer', { url: `${gatehouse}/v1/me`, headers: { authorization: `Bearer ${bearer}` } }));
-  results.push(await run('GET /v1/me, cookie (Redis)', { url: `${gatehouse}/v1/me`, headers: { cookie } }));
-  results.push(await run('Express + express-session + connect-redis', { url: `${peer}/me`, headers: { cookie: peerCookie } }));
+  results.push(
+    await run('GET /v1/me, bearer', {
+      url: `${gatehouse}/v1/me`,
+      headers: { authorization: `Bearer ${bearer}` },
+    }),
+  );
+  results.push(
+    await run('GET /v1/me, cookie (Redis)', { url: `${gatehouse}/v1/me`, headers: { cookie } }),
+  );
+  results.push(
+    await run('Express + express-session + connect-redis', {
+      url: `${peer}/me`,
+      headers: { cookie: peerCookie },
+    }),
+  );
 
   // Refresh chains: a pool of current refresh tokens. Each request takes one, and its response
   // puts the successor back, so every request is a real rotation (autocannon resets its
@@ -74,7 +121,15 @@ try {
   for (let i = 0; i < CONNECTIONS * 2; i++) {
     const email = `chain${i}@example.com`;
     await json(gatehouse, 'POST', '/v1/signup', { email, password: user.password });
-    chains.push((await json(gatehouse, 'POST', '/v1/token', { grant_type: 'password', username: email, password: user.password })).body.refresh_token);
+    chains.push(
+      (
+        await json(gatehouse, 'POST', '/v1/token', {
+          grant_type: 'password',
+          username: email,
+          password: user.password,
+        })
+      ).body.refresh_token,
+    );
   }
   let replays = 0;
   const seen = new Set();
@@ -87,7 +142,10 @@ try {
           headers: { 'content-type': 'application/json' },
           setupRequest(request) {
             const token = chains.shift();
-            return { ...request, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: token }) };
+            return {
+              ...request,
+              body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: token }),
+            };
           },
           onResponse(status, body) {
             if (status !== 200) return;
@@ -101,7 +159,8 @@ try {
       ],
     }),
   );
-  if (replays > 0) console.error(`warning: ${replays} refresh responses were replays, not rotations`);
+  if (replays > 0)
+    console.error(`warning: ${replays} refresh responses were replays, not rotations`);
 } finally {
   // Let the servers finish and close their pools before their schema is dropped.
   await stopProcesses(children);
@@ -111,12 +170,19 @@ try {
 
 const ceiling = results[0].rps;
 const peerRps = results[3].rps;
-console.log(`# HTTP benchmark: ${CONNECTIONS} connections, ${DURATION} s each; node ${process.version}, ${os.cpus()[0]?.model ?? ''} x${os.cpus().length}\n`);
+console.log(
+  `# HTTP benchmark: ${CONNECTIONS} connections, ${DURATION} s each; node ${process.version}, ${os.cpus()[0]?.model ?? ''} x${os.cpus().length}\n`,
+);
 console.log('| scenario | req/s | p50 ms | p99 ms | requests | non-2xx/errors |');
 console.log('|---|---:|---:|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.bad} |`);
+for (const r of results)
+  console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.bad} |`);
 console.log('\n| target | measured |');
 console.log('|---|---|');
-console.log(`| bearer /v1/me >= 0.7x the Fastify ceiling | ${(results[1].rps / ceiling).toFixed(2)}x |`);
-console.log(`| cookie /v1/me >= 3x express-session + connect-redis | ${(results[2].rps / peerRps).toFixed(2)}x |`);
+console.log(
+  `| bearer /v1/me >= 0.7x the Fastify ceiling | ${(results[1].rps / ceiling).toFixed(2)}x |`,
+);
+console.log(
+  `| cookie /v1/me >= 3x express-session + connect-redis | ${(results[2].rps / peerRps).toFixed(2)}x |`,
+);
 console.log(`| refresh >= 1,000 req/s | ${Math.round(results[4].rps)} req/s |`);

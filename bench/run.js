@@ -5,7 +5,13 @@
 // Method: every library signs the same claims and verifies the same token. Each case runs in
 // timed batches for BENCH_MS (default 600 ms) after a warm-up; rounds are interleaved across
 // libraries (so drift hits all alike) and the median round is reported.
-import { constants, createHmac, sign as cryptoSign, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  timingSafeEqual,
+} from 'node:crypto';
 import os from 'node:os';
 import { createSigner, createVerifier } from 'fast-jwt';
 import * as jose from 'jose';
@@ -18,7 +24,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ALGS = (process.env.BENCH_ALGS ?? 'HS256,ES256,EdDSA,RS256').split(',');
 
 const now = Math.floor(Date.now() / 1000);
-const claims = { iss: 'https://auth.example', sub: 'user-1234567890', aud: 'api', iat: now, exp: now + 3600, jti: 'b2d5a8c1e4f7' };
+const claims = {
+  iss: 'https://auth.example',
+  sub: 'user-1234567890',
+  aud: 'api',
+  iat: now,
+  exp: now + 3600,
+  jti: 'b2d5a8c1e4f7',
+};
 
 function measureSync(fn) {
   const deadline = process.hrtime.bigint() + BigInt(BENCH_MS) * 1_000_000n;
@@ -57,20 +70,29 @@ function rawFor(alg, keyObject, publicKey) {
       const mac = createHmac(hash, keyObject).update(data).digest();
       return mac.length === sig.length && timingSafeEqual(mac, sig);
     }
-    if (alg.startsWith('ES')) return cryptoVerify(hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig);
-    if (alg.startsWith('PS')) return cryptoVerify(hash, data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig);
+    if (alg.startsWith('ES'))
+      return cryptoVerify(hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig);
+    if (alg.startsWith('PS'))
+      return cryptoVerify(
+        hash,
+        data,
+        { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+        sig,
+      );
     return cryptoVerify(hash, data, publicKey, sig);
   };
   const signSig = (data) => {
     if (alg.startsWith('HS')) return createHmac(hash, keyObject).update(data).digest();
-    if (alg.startsWith('ES')) return cryptoSign(hash, data, { key: keyObject, dsaEncoding: 'ieee-p1363' });
+    if (alg.startsWith('ES'))
+      return cryptoSign(hash, data, { key: keyObject, dsaEncoding: 'ieee-p1363' });
     return cryptoSign(hash, data, keyObject);
   };
   return {
     verify(token) {
       const a = token.indexOf('.');
       const b = token.indexOf('.', a + 1);
-      if (!verifySig(Buffer.from(token.slice(0, b)), Buffer.from(token.slice(b + 1), 'base64url'))) throw new Error('bad signature');
+      if (!verifySig(Buffer.from(token.slice(0, b)), Buffer.from(token.slice(b + 1), 'base64url')))
+        throw new Error('bad signature');
       const payload = JSON.parse(Buffer.from(token.slice(a + 1, b), 'base64url').toString());
       if (!(payload.exp > Date.now() / 1000)) throw new Error('expired');
       return payload;
@@ -94,12 +116,30 @@ async function setup(alg) {
   const tokenBytes = Buffer.from(token, 'latin1');
   const joseSign = await jose.importJWK(exportJwk(ours, { includePrivate: true }), alg);
   const joseVerify = isHmac ? joseSign : await jose.importJWK(exportJwk(ours), alg);
-  const oursVerifier = createJwtVerifier({ keys: [ours], audience: 'api', issuer: 'https://auth.example' });
-  const oursCached = createJwtVerifier({ keys: [ours], audience: 'api', issuer: 'https://auth.example', cacheSize: 1000 });
-  const fjOptions = { key: isHmac ? secret : publicPem, algorithms: [alg], allowedAud: 'api', allowedIss: 'https://auth.example' };
+  const oursVerifier = createJwtVerifier({
+    keys: [ours],
+    audience: 'api',
+    issuer: 'https://auth.example',
+  });
+  const oursCached = createJwtVerifier({
+    keys: [ours],
+    audience: 'api',
+    issuer: 'https://auth.example',
+    cacheSize: 1000,
+  });
+  const fjOptions = {
+    key: isHmac ? secret : publicPem,
+    algorithms: [alg],
+    allowedAud: 'api',
+    allowedIss: 'https://auth.example',
+  };
   const fjVerify = createVerifier({ ...fjOptions, cache: false });
   const fjCached = createVerifier({ ...fjOptions, cache: 1000 });
-  const fjSign = createSigner({ key: isHmac ? secret : privatePem, algorithm: alg, noTimestamp: true });
+  const fjSign = createSigner({
+    key: isHmac ? secret : privatePem,
+    algorithm: alg,
+    noTimestamp: true,
+  });
   const jwtAlg = alg === 'EdDSA' ? undefined : alg;
   const libs = {
     gatehouse: {
@@ -110,12 +150,22 @@ async function setup(alg) {
     // jsonwebtoken gets KeyObjects: with a Buffer or string secret it runs at about 3k ops/s here.
     jsonwebtoken: jwtAlg
       ? {
-          verify: () => jsonwebtoken.verify(token, verifyingKey, { algorithms: [alg], audience: 'api', issuer: 'https://auth.example' }),
+          verify: () =>
+            jsonwebtoken.verify(token, verifyingKey, {
+              algorithms: [alg],
+              audience: 'api',
+              issuer: 'https://auth.example',
+            }),
           sign: () => jsonwebtoken.sign(claims, signingKey, { algorithm: alg }),
         }
       : null,
     jose: {
-      verifyAsync: () => jose.jwtVerify(token, joseVerify, { algorithms: [alg], audience: 'api', issuer: 'https://auth.example' }),
+      verifyAsync: () =>
+        jose.jwtVerify(token, joseVerify, {
+          algorithms: [alg],
+          audience: 'api',
+          issuer: 'https://auth.example',
+        }),
       signAsync: () => new jose.SignJWT(claims).setProtectedHeader({ alg }).sign(joseSign),
     },
     'raw node:crypto': { verify: () => raw.verify(token), sign: () => raw.sign(claims) },
@@ -166,18 +216,30 @@ async function run() {
   return results;
 }
 
-const COLUMNS = ['gatehouse', 'fast-jwt', 'jsonwebtoken', 'jose', 'raw node:crypto', 'gatehouse+cache', 'fast-jwt+cache'];
+const COLUMNS = [
+  'gatehouse',
+  'fast-jwt',
+  'jsonwebtoken',
+  'jose',
+  'raw node:crypto',
+  'gatehouse+cache',
+  'fast-jwt+cache',
+];
 function fmt(n) {
   return n === undefined ? 'n/a' : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0);
 }
 let headerPrinted = false;
 function printRow(alg, op, medians) {
   if (!headerPrinted) {
-    console.log(`| alg | op | ${COLUMNS.join(' | ')} | vs fastest peer | vs raw | cache vs fast-jwt cache |`);
+    console.log(
+      `| alg | op | ${COLUMNS.join(' | ')} | vs fastest peer | vs raw | cache vs fast-jwt cache |`,
+    );
     console.log(`|---|---|${COLUMNS.map(() => '---:').join('|')}|---:|---:|---:|`);
     headerPrinted = true;
   }
-  const peers = ['fast-jwt', 'jsonwebtoken', 'jose'].map((p) => medians[p]).filter((v) => v !== undefined);
+  const peers = ['fast-jwt', 'jsonwebtoken', 'jose']
+    .map((p) => medians[p])
+    .filter((v) => v !== undefined);
   const fastestPeer = Math.max(...peers);
   const ours = medians.gatehouse;
   console.log(
@@ -186,7 +248,13 @@ function printRow(alg, op, medians) {
 }
 
 console.log(`# gatehouse/jwt benchmark: ops/s, median of ${ROUNDS} rounds of ${BENCH_MS} ms`);
-console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${os.platform()} ${os.release()}`);
-console.log('"vs fastest peer" compares uncached gatehouse with the fastest of fast-jwt (no cache), jsonwebtoken and jose.');
-console.log('jsonwebtoken does not support EdDSA (n/a). jose is async; the others are synchronous. Caches: verify only.\n');
+console.log(
+  `node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${os.platform()} ${os.release()}`,
+);
+console.log(
+  '"vs fastest peer" compares uncached gatehouse with the fastest of fast-jwt (no cache), jsonwebtoken and jose.',
+);
+console.log(
+  'jsonwebtoken does not support EdDSA (n/a). jose is async; the others are synchronous. Caches: verify only.\n',
+);
 await run();

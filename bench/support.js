@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 
 /** Starts `node ...args` and resolves with the URL it prints as "listening on URL". */
 export function startProcess(children, args, env = {}) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let text = '';

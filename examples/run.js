@@ -14,8 +14,12 @@ const gatehouse = await startProcess(children, ['bin/gatehouse.js', 'serve'], {
   GATEHOUSE_LOG_LEVEL: 'warn',
 });
 const gatehouseUrl = gatehouse.replace('127.0.0.1', 'localhost');
-const example = await startProcess(children, ['examples/server.js'], { GATEHOUSE_URL: gatehouseUrl });
-console.log(`Gatehouse: ${gatehouseUrl}\nExample:   ${example.replace('127.0.0.1', 'localhost')}  (open it in a browser)`);
+const example = await startProcess(children, ['examples/server.js'], {
+  GATEHOUSE_URL: gatehouseUrl,
+});
+console.log(
+  `Gatehouse: ${gatehouseUrl}\nExample:   ${example.replace('127.0.0.1', 'localhost')}  (open it in a browser)`,
+);
 const stop = () => stopProcesses(children).then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -7,15 +7,24 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { createTokenGuard } from '../dist/middleware/index.js';
 import { requireAccessToken } from '../dist/middleware/express.js';
+import { createTokenGuard } from '../dist/middleware/index.js';
 
-export function createExampleApp({ gatehouseUrl, issuer = gatehouseUrl, audience = issuer, fetch: fetchImpl = fetch }) {
+export function createExampleApp({
+  gatehouseUrl,
+  issuer = gatehouseUrl,
+  audience = issuer,
+  fetch: fetchImpl = fetch,
+}) {
   const here = dirname(fileURLToPath(import.meta.url));
   const app = express();
 
   // The three lines that protect an API:
-  const guard = createTokenGuard({ issuer, audience, fetch: (url, init) => fetchImpl(String(url).replace(issuer, gatehouseUrl), init) });
+  const guard = createTokenGuard({
+    issuer,
+    audience,
+    fetch: (url, init) => fetchImpl(String(url).replace(issuer, gatehouseUrl), init),
+  });
   app.get('/api/orders', requireAccessToken(guard), (_req, res) => {
     res.json({ user: res.locals.gatehouse.sub, orders: [{ id: 1, item: 'tea' }] });
   });
@@ -23,13 +32,18 @@ export function createExampleApp({ gatehouseUrl, issuer = gatehouseUrl, audience
   // Gatehouse behind /auth (same origin for the page).
   app.use('/auth', express.raw({ type: () => true, limit: '16kb' }), async (req, res) => {
     const headers = {};
-    for (const name of ['content-type', 'authorization', 'origin']) if (req.headers[name]) headers[name] = req.headers[name];
+    for (const name of ['content-type', 'authorization', 'origin'])
+      if (req.headers[name]) headers[name] = req.headers[name];
     const upstream = await fetchImpl(`${gatehouseUrl}${req.url}`, {
       method: req.method,
       headers,
       ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: req.body }),
     }).catch(() => null);
-    if (upstream === null) return res.status(503).json({ error: 'temporarily_unavailable', error_description: 'Gatehouse is not reachable.' });
+    if (upstream === null)
+      return res.status(503).json({
+        error: 'temporarily_unavailable',
+        error_description: 'Gatehouse is not reachable.',
+      });
     res.status(upstream.status);
     for (const name of ['content-type', 'www-authenticate', 'retry-after', 'cache-control']) {
       const value = upstream.headers.get(name);
@@ -48,6 +62,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const gatehouseUrl = process.env.GATEHOUSE_URL ?? 'http://localhost:3000';
   const port = Number(process.env.EXAMPLE_PORT ?? 4000);
   createExampleApp({ gatehouseUrl }).listen(port, '127.0.0.1', () => {
-    process.stderr.write(`example listening on http://localhost:${port} (Gatehouse at ${gatehouseUrl})\n`);
+    process.stderr.write(
+      `example listening on http://localhost:${port} (Gatehouse at ${gatehouseUrl})\n`,
+    );
   });
 }

@@ -17,7 +17,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Source text without comments, so prose about Buffer or Date.now() does not count. */
-const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+const withoutComments = (text: string) =>
+  text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
 
 const files = sourceFiles(SRC).map((path) => ({
   path: relative(SRC, path),
@@ -26,7 +27,9 @@ const files = sourceFiles(SRC).map((path) => ({
 }));
 
 function importsOf(text: string): string[] {
-  return [...text.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+  return [...text.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map(
+    (m) => m[1] as string,
+  );
 }
 
 /** Which src modules each module may import. */
@@ -40,7 +43,17 @@ const ALLOWED: Record<string, readonly string[]> = {
   refresh: ['core', 'sessions'],
   accounts: ['core', 'passwords', 'limits'],
   storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'revocation'],
-  server: ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'storage'],
+  server: [
+    'core',
+    'jwt',
+    'passwords',
+    'limits',
+    'revocation',
+    'sessions',
+    'refresh',
+    'accounts',
+    'storage',
+  ],
   middleware: ['core', 'jwt'],
   client: ['core'],
   web: [],
@@ -65,7 +78,10 @@ describe('architecture', () => {
 
   it('core and client are browser-safe: no node: built-ins, no Buffer, no process', () => {
     for (const file of files.filter((f) => f.module === 'core' || f.module === 'client')) {
-      expect(importsOf(file.text).filter((s) => s.startsWith('node:')), file.path).toEqual([]);
+      expect(
+        importsOf(file.text).filter((s) => s.startsWith('node:')),
+        file.path,
+      ).toEqual([]);
       expect(file.text, file.path).not.toMatch(/\bBuffer\b|\bprocess\./);
     }
   });
@@ -80,8 +96,24 @@ describe('architecture', () => {
   });
 
   it('the domain modules know nothing of HTTP or a database driver', () => {
-    for (const file of files.filter((f) => ['core', 'jwt', 'passwords', 'limits', 'revocation', 'sessions', 'refresh', 'accounts', 'middleware', 'client'].includes(f.module))) {
-      for (const spec of importsOf(file.text)) expect(spec, file.path).not.toMatch(/^(fastify|@fastify|kysely|better-sqlite3|pg|ioredis|node:http)/);
+    for (const file of files.filter((f) =>
+      [
+        'core',
+        'jwt',
+        'passwords',
+        'limits',
+        'revocation',
+        'sessions',
+        'refresh',
+        'accounts',
+        'middleware',
+        'client',
+      ].includes(f.module),
+    )) {
+      for (const spec of importsOf(file.text))
+        expect(spec, file.path).not.toMatch(
+          /^(fastify|@fastify|kysely|better-sqlite3|pg|ioredis|node:http)/,
+        );
     }
   });
 });

@@ -25,4 +25,6 @@ app.get('/me', (req, res) => {
   if (req.session.userId === undefined) return res.status(401).json({ error: 'invalid_token' });
   res.json({ id: req.session.userId, email: 'bench@example.com' });
 });
-const server = app.listen(0, '127.0.0.1', () => process.stderr.write(`listening on http://127.0.0.1:${server.address().port}\n`));
+const server = app.listen(0, '127.0.0.1', () =>
+  process.stderr.write(`listening on http://127.0.0.1:${server.address().port}\n`),
+);

@@ -8,7 +8,12 @@ import type { RandomSource } from '../core/random.js';
 import { createRandomId } from '../core/tokens.js';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, checkLimit } from '../limits/policy.js';
 import type { LimitStore, SecurityEventStore } from '../limits/store.js';
-import { hashPassword, needsRehash, type PasswordHashParams, verifyPassword } from '../passwords/hash.js';
+import {
+  hashPassword,
+  needsRehash,
+  type PasswordHashParams,
+  verifyPassword,
+} from '../passwords/hash.js';
 import type { AccountStore, UserRecord } from './store.js';
 
 export interface AccountServiceOptions {
@@ -39,7 +44,12 @@ export interface AccountService {
   /** @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED (details.retryAfterSeconds) */
   authenticate(email: string, password: string, ip: string | null): Promise<PublicUser>;
   /** @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_PASSWORD_POLICY */
-  changePassword(userId: string, currentPassword: string, newPassword: string, ip: string | null): Promise<void>;
+  changePassword(
+    userId: string,
+    currentPassword: string,
+    newPassword: string,
+    ip: string | null,
+  ): Promise<void>;
   findUser(id: string): Promise<PublicUser | null>;
 }
 
@@ -51,7 +61,10 @@ export function normalisePassword(password: string): string {
   const normalised = password.normalize('NFKC');
   const length = [...normalised].length;
   if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
-    throw new AuthError('ERR_AUTH_PASSWORD_POLICY', `passwords must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
+    throw new AuthError(
+      'ERR_AUTH_PASSWORD_POLICY',
+      `passwords must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`,
+    );
   }
   return normalised;
 }
@@ -65,33 +78,53 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 const publicUser = (user: UserRecord): PublicUser => ({ id: user.id, email: user.email });
 const USER_CACHE_SIZE = 10_000;
-const accountKey = (email: string) => `account:${createHash('sha256').update(email).digest('base64url')}`;
+const accountKey = (email: string) =>
+  `account:${createHash('sha256').update(email).digest('base64url')}`;
 const addressKey = (ip: string) => `address:${ip}`;
 
 /** Creates the account service. */
 export function createAccountService(options: AccountServiceOptions): AccountService {
   const { store, limits, events, passwordParams, dummyHash, clock, random } = options;
 
-  const invalidCredentials = () => new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'invalid email or password');
+  const invalidCredentials = () =>
+    new AuthError('ERR_AUTH_INVALID_CREDENTIALS', 'invalid email or password');
   const userCacheTtlMs = options.userCacheTtlMs ?? 30_000;
   const userCache = new Map<string, { user: PublicUser; untilMs: number }>();
 
   const recordFailure = async (keys: string[], ip: string | null) => {
     const now = clock.nowMs();
     for (const key of keys) {
-      await limits.recordFailure(key, now, key.startsWith('address:') ? ADDRESS_POLICY : ACCOUNT_POLICY);
+      await limits.recordFailure(
+        key,
+        now,
+        key.startsWith('address:') ? ADDRESS_POLICY : ACCOUNT_POLICY,
+      );
     }
-    await events.recordEvent({ type: 'login_failed', userId: null, sessionId: null, ip, atMs: now });
+    await events.recordEvent({
+      type: 'login_failed',
+      userId: null,
+      sessionId: null,
+      ip,
+      atMs: now,
+    });
   };
 
   return {
     async signup(email, password) {
       const normalisedEmail = normaliseEmail(email);
-      if (!EMAIL.test(normalisedEmail)) throw new AuthError('ERR_CONFIG_INVALID', 'email is not a valid address');
+      if (!EMAIL.test(normalisedEmail))
+        throw new AuthError('ERR_CONFIG_INVALID', 'email is not a valid address');
       const passwordHash = await hashPassword(normalisePassword(password), passwordParams);
       const now = clock.nowMs();
-      const user: UserRecord = { id: createRandomId(random), email: normalisedEmail, passwordHash, createdAtMs: now, updatedAtMs: now };
-      if (!(await store.createUser(user))) throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'an account with this email exists');
+      const user: UserRecord = {
+        id: createRandomId(random),
+        email: normalisedEmail,
+        passwordHash,
+        createdAtMs: now,
+        updatedAtMs: now,
+      };
+      if (!(await store.createUser(user)))
+        throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'an account with this email exists');
       return publicUser(user);
     },
 
@@ -100,9 +133,16 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       const keys = [accountKey(normalisedEmail), ...(ip === null ? [] : [addressKey(ip)])];
       const now = clock.nowMs();
       let waitMs = 0;
-      for (const key of keys) waitMs = Math.max(waitMs, checkLimit(await limits.getLimit(key), now));
+      for (const key of keys)
+        waitMs = Math.max(waitMs, checkLimit(await limits.getLimit(key), now));
       if (waitMs > 0) {
-        await events.recordEvent({ type: 'login_rate_limited', userId: null, sessionId: null, ip, atMs: now });
+        await events.recordEvent({
+          type: 'login_rate_limited',
+          userId: null,
+          sessionId: null,
+          ip,
+          atMs: now,
+        });
         throw new AuthError('ERR_AUTH_RATE_LIMITED', 'too many failed logins; retry later', {
           retryAfterSeconds: Math.ceil(waitMs / 1000),
         });
@@ -117,7 +157,11 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       }
       await limits.deleteLimit(keys[0] as string);
       if (needsRehash(user.passwordHash, passwordParams)) {
-        await store.updatePasswordHash(user.id, await hashPassword(normalised, passwordParams), clock.nowMs());
+        await store.updatePasswordHash(
+          user.id,
+          await hashPassword(normalised, passwordParams),
+          clock.nowMs(),
+        );
       }
       return publicUser(user);
     },
@@ -130,8 +174,18 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
         await recordFailure([accountKey(user.email)], ip);
         throw invalidCredentials();
       }
-      await store.updatePasswordHash(userId, await hashPassword(next, passwordParams), clock.nowMs());
-      await events.recordEvent({ type: 'password_changed', userId, sessionId: null, ip, atMs: clock.nowMs() });
+      await store.updatePasswordHash(
+        userId,
+        await hashPassword(next, passwordParams),
+        clock.nowMs(),
+      );
+      await events.recordEvent({
+        type: 'password_changed',
+        userId,
+        sessionId: null,
+        ip,
+        atMs: clock.nowMs(),
+      });
     },
 
     async findUser(id) {
@@ -145,7 +199,8 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       }
       const view = publicUser(user);
       if (userCacheTtlMs > 0) {
-        if (userCache.size >= USER_CACHE_SIZE) userCache.delete(userCache.keys().next().value as string);
+        if (userCache.size >= USER_CACHE_SIZE)
+          userCache.delete(userCache.keys().next().value as string);
         userCache.set(id, { user: view, untilMs: now + userCacheTtlMs });
       }
       return view;

@@ -6,7 +6,11 @@ export interface CliIo {
   stderr(text: string): void;
   readFile(path: string): Promise<Buffer>;
   /** Writes a new file with the given mode; fails if it exists unless `overwrite`. */
-  writeFile(path: string, data: string, options: { mode: number; overwrite: boolean }): Promise<void>;
+  writeFile(
+    path: string,
+    data: string,
+    options: { mode: number; overwrite: boolean },
+  ): Promise<void>;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -21,6 +25,7 @@ export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readFile: (path) => readFile(path),
-  writeFile: (path, data, { mode, overwrite }) => writeFile(path, data, { mode, flag: overwrite ? 'w' : 'wx' }),
+  writeFile: (path, data, { mode, overwrite }) =>
+    writeFile(path, data, { mode, flag: overwrite ? 'w' : 'wx' }),
   env: process.env,
 };

@@ -40,12 +40,19 @@ describe('gatehouse keys generate', () => {
     expect(await main(['keys', 'generate', '--out', out], again)).toBe(1);
     expect(again.err).toContain('--force');
     expect(importJwks(readFileSync(out, 'utf8'))[0]?.kid).toBe(keys[0]?.kid);
-    expect(await main(['keys', 'generate', '--out', out, '--force', '--alg', 'EdDSA'], capture())).toBe(0);
+    expect(
+      await main(['keys', 'generate', '--out', out, '--force', '--alg', 'EdDSA'], capture()),
+    ).toBe(0);
     expect(importJwks(readFileSync(out, 'utf8'))[0]?.alg).toBe('EdDSA');
   });
 
   it('bad arguments exit 2 with a usage message', async () => {
-    for (const args of [['keys', 'generate'], ['keys', 'generate', '--alg', 'none', '--out', 'x'], ['keys', 'generate', '--bogus'], ['keys', 'destroy']]) {
+    for (const args of [
+      ['keys', 'generate'],
+      ['keys', 'generate', '--alg', 'none', '--out', 'x'],
+      ['keys', 'generate', '--bogus'],
+      ['keys', 'destroy'],
+    ]) {
       const io = capture();
       expect(await main(args, io)).toBe(2);
       expect(io.err).toMatch(/gatehouse/);
@@ -87,7 +94,12 @@ describe('gatehouse token verify', () => {
   it('exits 0 for a valid token with the public or the private JWKS file', async () => {
     for (const file of [publicFile, privateFile]) {
       const io = capture();
-      expect(await main(['token', 'verify', token, '--jwks', file, '--aud', 'api', '--iss', 'https://i'], io)).toBe(0);
+      expect(
+        await main(
+          ['token', 'verify', token, '--jwks', file, '--aud', 'api', '--iss', 'https://i'],
+          io,
+        ),
+      ).toBe(0);
       expect(io.out).toMatch(/^valid/);
     }
   });
@@ -115,7 +127,12 @@ describe('gatehouse token verify', () => {
   });
 
   it('bad arguments exit 2', async () => {
-    for (const args of [[token], [token, '--jwks', publicFile, '--secret-file', publicFile], [], [token, '--jwks', join(dir, 'missing.json')]]) {
+    for (const args of [
+      [token],
+      [token, '--jwks', publicFile, '--secret-file', publicFile],
+      [],
+      [token, '--jwks', join(dir, 'missing.json')],
+    ]) {
       expect(await main(['token', 'verify', ...args], capture())).toBe(2);
     }
   });
@@ -145,7 +162,9 @@ describe('gatehouse migrate', () => {
 
   it('a bad database URL exits 1 with the reason', async () => {
     const io = capture();
-    expect(await main(['migrate'], { ...io, env: { GATEHOUSE_DATABASE_URL: 'mysql://x' } })).toBe(1);
+    expect(await main(['migrate'], { ...io, env: { GATEHOUSE_DATABASE_URL: 'mysql://x' } })).toBe(
+      1,
+    );
     expect(io.err).toContain('GATEHOUSE_DATABASE_URL');
   });
 });

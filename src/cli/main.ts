@@ -56,7 +56,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return await command.run(argv.slice(name.split(' ').length), io);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.stderr(`error: ${(error as Error).message}\n\n${command.usage}`);
       return 2;
     }

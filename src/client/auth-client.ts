@@ -54,7 +54,12 @@ export class AuthClientError extends Error {
   readonly error: string;
   /** From Retry-After on a 429: how long to wait before trying again. */
   readonly retryAfterSeconds: number | null;
-  constructor(status: number, error: string, message: string, retryAfterSeconds: number | null = null) {
+  constructor(
+    status: number,
+    error: string,
+    message: string,
+    retryAfterSeconds: number | null = null,
+  ) {
     super(message);
     this.status = status;
     this.error = error;
@@ -91,7 +96,8 @@ interface LockManagerLike {
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const store = options.storage ?? memoryTokenStore();
-  const fetchImpl: typeof globalThis.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetchImpl: typeof globalThis.fetch =
+    options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const clock = options.clock ?? systemClock;
   const marginMs = (options.refreshMarginSeconds ?? 60) * 1000;
   const clientId = options.clientId ?? 'gatehouse-client';
@@ -102,7 +108,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
 
   const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
-  const channel = locks !== undefined && typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName) : null;
+  const channel =
+    locks !== undefined && typeof BroadcastChannel === 'function'
+      ? new BroadcastChannel(channelName)
+      : null;
   channel?.addEventListener('message', (event: Event) => {
     const data = (event as MessageEvent).data as { type?: string; tokens?: StoredTokens | null };
     if (data.type === 'tokens') {
@@ -126,7 +135,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         body: JSON.stringify({ ...body, client_id: clientId }),
       });
     } catch (error) {
-      throw new AuthClientError(0, 'network_error', `cannot reach the auth server: ${(error as Error).message}`);
+      throw new AuthClientError(
+        0,
+        'network_error',
+        `cannot reach the auth server: ${(error as Error).message}`,
+      );
     }
   };
 
@@ -138,7 +151,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   /** One refresh at the server for the tokens we hold; clears them on invalid_grant. */
   const refreshAtServer = async (stale: StoredTokens): Promise<StoredTokens | null> => {
-    const response = await postToken({ grant_type: 'refresh_token', refresh_token: stale.refreshToken });
+    const response = await postToken({
+      grant_type: 'refresh_token',
+      refresh_token: stale.refreshToken,
+    });
     if (response.ok) {
       const tokens = tokensFrom((await response.json()) as TokenResponse);
       save(tokens, 'refreshed');
@@ -149,7 +165,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       save(null, 'signed_out');
       return null;
     }
-    throw new AuthClientError(response.status, body.error ?? 'server_error', `refresh failed with ${response.status}`);
+    throw new AuthClientError(
+      response.status,
+      body.error ?? 'server_error',
+      `refresh failed with ${response.status}`,
+    );
   };
 
   let inflight: Promise<StoredTokens | null> | null = null;
@@ -190,7 +210,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async login(email, password) {
       const response = await postToken({ grant_type: 'password', username: email, password });
       if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as { error?: string; error_description?: string };
+        const body = (await response.json().catch(() => ({}))) as {
+          error?: string;
+          error_description?: string;
+        };
         const retryAfter = Number(response.headers.get('retry-after'));
         throw new AuthClientError(
           response.status,

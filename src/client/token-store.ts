@@ -37,7 +37,10 @@ interface StorageLike {
 }
 
 /** Tokens in `localStorage` (opt-in; read the XSS trade-off above). */
-export function localStorageTokenStore(key = 'gatehouse.tokens', storage?: StorageLike): TokenStore {
+export function localStorageTokenStore(
+  key = 'gatehouse.tokens',
+  storage?: StorageLike,
+): TokenStore {
   const backing = storage ?? (globalThis as { localStorage?: StorageLike }).localStorage;
   if (backing === undefined) throw new Error('localStorage is not available here');
   return {
@@ -46,7 +49,9 @@ export function localStorageTokenStore(key = 'gatehouse.tokens', storage?: Stora
       if (text === null) return null;
       try {
         const value = JSON.parse(text) as StoredTokens;
-        return typeof value.accessToken === 'string' && typeof value.refreshToken === 'string' ? value : null;
+        return typeof value.accessToken === 'string' && typeof value.refreshToken === 'string'
+          ? value
+          : null;
       } catch {
         return null;
       }

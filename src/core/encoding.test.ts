@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Url, encodeBase64Url, hasCanonicalBase64UrlEnd, isCanonicalBase64Url } from './encoding.js';
+import {
+  decodeBase64Url,
+  encodeBase64Url,
+  hasCanonicalBase64UrlEnd,
+  isCanonicalBase64Url,
+} from './encoding.js';
 
 describe('base64url', () => {
   it('round-trips any bytes and matches Buffer', () => {
@@ -30,7 +35,8 @@ describe('base64url', () => {
   });
 
   it('accepts the canonical forms next to those', () => {
-    for (const text of ['', 'Zg', 'Zm8', 'Zm9v', 'Zm9vYg', '-_-_']) expect(isCanonicalBase64Url(text)).toBe(true);
+    for (const text of ['', 'Zg', 'Zm8', 'Zm9v', 'Zm9vYg', '-_-_'])
+      expect(isCanonicalBase64Url(text)).toBe(true);
   });
 
   it('checks only the end rules when the alphabet is already known to hold', () => {

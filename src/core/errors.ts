@@ -21,7 +21,7 @@ export const ERROR_CATALOGUE = {
     'No configured key matches the token: unknown `kid`, or no key for the algorithm, or several candidates and no `kid` to choose.',
   ERR_JWS_SIGNATURE_INVALID: 'The signature does not verify with the selected key.',
   ERR_JWT_EXPIRED:
-    'The token has expired (`exp`), or it is older than the verifier\'s maximum token age (`iat`).',
+    "The token has expired (`exp`), or it is older than the verifier's maximum token age (`iat`).",
   ERR_JWT_NOT_YET_VALID: 'The token is not valid yet (`nbf` is in the future).',
   ERR_JWT_CLAIM_MISSING: 'A claim the verifier requires (by default `exp`) is absent.',
   ERR_JWT_CLAIM_INVALID:
@@ -31,18 +31,28 @@ export const ERROR_CATALOGUE = {
   ERR_KEY_UNSUPPORTED: 'The key type, curve or algorithm is not one Gatehouse supports.',
   ERR_KEYRING_INVALID:
     'The key ring was asked to do something that would break it: a duplicate `kid`, no signing key, or removing the active signing key.',
-  ERR_CONFIG_INVALID: 'Options or configuration failed validation; the message lists every problem.',
-  ERR_STORE_UNAVAILABLE: 'The storage (database) cannot be reached or failed; the request can be retried.',
-  ERR_AUTH_INVALID_CREDENTIALS: 'The email and password do not match an account (the same answer whichever is wrong).',
-  ERR_AUTH_RATE_LIMITED: 'Too many failed logins for this account or client; retry after the given delay.',
+  ERR_CONFIG_INVALID:
+    'Options or configuration failed validation; the message lists every problem.',
+  ERR_STORE_UNAVAILABLE:
+    'The storage (database) cannot be reached or failed; the request can be retried.',
+  ERR_AUTH_INVALID_CREDENTIALS:
+    'The email and password do not match an account (the same answer whichever is wrong).',
+  ERR_AUTH_RATE_LIMITED:
+    'Too many failed logins for this account or client; retry after the given delay.',
   ERR_AUTH_EMAIL_TAKEN: 'An account with this email already exists.',
-  ERR_AUTH_PASSWORD_POLICY: 'The password breaks the policy: 8 to 256 characters (NIST SP 800-63B).',
-  ERR_AUTH_UNAUTHENTICATED: 'The request carries no credential, or one that is invalid, expired or revoked.',
+  ERR_AUTH_PASSWORD_POLICY:
+    'The password breaks the policy: 8 to 256 characters (NIST SP 800-63B).',
+  ERR_AUTH_UNAUTHENTICATED:
+    'The request carries no credential, or one that is invalid, expired or revoked.',
   ERR_SESSION_NOT_FOUND: 'No session with that id belongs to the user.',
-  ERR_SESSION_CSRF: 'A state-changing request authenticated by cookie failed the Origin / Sec-Fetch-Site check.',
-  ERR_REFRESH_INVALID: 'The refresh token is unknown, malformed, expired, or its session has ended.',
-  ERR_REFRESH_REUSED: 'A consumed refresh token was presented after the grace window: the session and its token family were revoked.',
-  ERR_REFRESH_SESSION_MISMATCH: 'The access token sent with a refresh does not verify or belongs to another session.',
+  ERR_SESSION_CSRF:
+    'A state-changing request authenticated by cookie failed the Origin / Sec-Fetch-Site check.',
+  ERR_REFRESH_INVALID:
+    'The refresh token is unknown, malformed, expired, or its session has ended.',
+  ERR_REFRESH_REUSED:
+    'A consumed refresh token was presented after the grace window: the session and its token family were revoked.',
+  ERR_REFRESH_SESSION_MISMATCH:
+    'The access token sent with a refresh does not verify or belongs to another session.',
 } as const;
 
 /** A stable machine-readable error code. */

@@ -51,10 +51,16 @@ describe('parseJsonObject', () => {
     const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
     expect(parseJsonObject(nested(4), 4).ok).toBe(true);
     expect(parseJsonObject(nested(5), 4)).toEqual({ ok: false, reason: 'too_deep' });
-    expect(parseJsonObject(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toEqual({ ok: false, reason: 'too_deep' });
+    expect(parseJsonObject(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toEqual({
+      ok: false,
+      reason: 'too_deep',
+    });
   });
 
   it('does not count brackets or colons inside strings toward depth or members', () => {
-    expect(parseJsonObject('{"a":"[[[[[[[[[[[[[[[[[[[[:::::"}', 2)).toEqual({ ok: true, value: { a: '[[[[[[[[[[[[[[[[[[[[:::::' } });
+    expect(parseJsonObject('{"a":"[[[[[[[[[[[[[[[[[[[[:::::"}', 2)).toEqual({
+      ok: true,
+      value: { a: '[[[[[[[[[[[[[[[[[[[[:::::' },
+    });
   });
 });

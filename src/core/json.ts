@@ -12,7 +12,10 @@ export type JsonObject = Record<string, unknown>;
 
 export type ParseJsonObjectResult =
   | { readonly ok: true; readonly value: JsonObject }
-  | { readonly ok: false; readonly reason: 'syntax' | 'not_object' | 'duplicate_member' | 'too_deep' };
+  | {
+      readonly ok: false;
+      readonly reason: 'syntax' | 'not_object' | 'duplicate_member' | 'too_deep';
+    };
 
 /** Default nesting bound; JWT headers and claim sets are flat in practice. */
 export const DEFAULT_MAX_JSON_DEPTH = 16;
@@ -31,7 +34,10 @@ const CLOSE_BRACKET = 93;
  * @example
  * parseJsonObject('{"a":1,"a":2}') // { ok: false, reason: 'duplicate_member' }
  */
-export function parseJsonObject(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): ParseJsonObjectResult {
+export function parseJsonObject(
+  text: string,
+  maxDepth = DEFAULT_MAX_JSON_DEPTH,
+): ParseJsonObjectResult {
   let colons = 0;
   let depth = 0;
   const length = text.length;

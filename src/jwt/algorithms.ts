@@ -2,7 +2,13 @@
  * The JWS algorithms we implement (RFC 7518 section 3, RFC 8037 section 3.1) and their
  * primitives on node:crypto. `none` does not exist here: there is no code path without a key.
  */
-import { constants, sign as cryptoSign, verify as cryptoVerify, type KeyObject, timingSafeEqual } from 'node:crypto';
+import {
+  constants,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+  timingSafeEqual,
+} from 'node:crypto';
 import { AuthError } from '../core/errors.js';
 import type { HmacKernel } from './hmac.js';
 
@@ -53,10 +59,38 @@ export const ALGORITHM_SPECS: Readonly<Record<JwsAlgorithm, AlgorithmSpec>> = Ob
   PS384: spec({ alg: 'PS384', family: 'rsa-pss', hash: 'sha384', hashBytes: 48 }),
   PS512: spec({ alg: 'PS512', family: 'rsa-pss', hash: 'sha512', hashBytes: 64 }),
   // RFC 7518 section 3.4: r||s, each as long as the curve order, never DER.
-  ES256: spec({ alg: 'ES256', family: 'ecdsa', hash: 'sha256', hashBytes: 32, curve: 'P-256', signatureBytes: 64 }),
-  ES384: spec({ alg: 'ES384', family: 'ecdsa', hash: 'sha384', hashBytes: 48, curve: 'P-384', signatureBytes: 96 }),
-  ES512: spec({ alg: 'ES512', family: 'ecdsa', hash: 'sha512', hashBytes: 64, curve: 'P-521', signatureBytes: 132 }),
-  EdDSA: spec({ alg: 'EdDSA', family: 'eddsa', hash: null, hashBytes: 64, curve: 'Ed25519', signatureBytes: 64 }),
+  ES256: spec({
+    alg: 'ES256',
+    family: 'ecdsa',
+    hash: 'sha256',
+    hashBytes: 32,
+    curve: 'P-256',
+    signatureBytes: 64,
+  }),
+  ES384: spec({
+    alg: 'ES384',
+    family: 'ecdsa',
+    hash: 'sha384',
+    hashBytes: 48,
+    curve: 'P-384',
+    signatureBytes: 96,
+  }),
+  ES512: spec({
+    alg: 'ES512',
+    family: 'ecdsa',
+    hash: 'sha512',
+    hashBytes: 64,
+    curve: 'P-521',
+    signatureBytes: 132,
+  }),
+  EdDSA: spec({
+    alg: 'EdDSA',
+    family: 'eddsa',
+    hash: null,
+    hashBytes: 64,
+    curve: 'Ed25519',
+    signatureBytes: 64,
+  }),
 });
 
 /** True when `value` names an algorithm we implement (exact, case-sensitive: RFC 7515 4.1.1). */
@@ -77,7 +111,8 @@ export interface SignatureKey {
   readonly hmac: HmacKernel | null;
 }
 
-const toBytes = (input: Buffer | string) => (typeof input === 'string' ? Buffer.from(input, 'latin1') : input);
+const toBytes = (input: Buffer | string) =>
+  typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
 
 /**
  * Computes a JWS signature over the signing input (bytes, or a latin1 string: it is ASCII).
@@ -125,12 +160,17 @@ function timingSafeEqualStrings(a: string, b: string): boolean {
  * base64url has one spelling per byte string, so equal text means equal tags.
  * RSA signatures must be exactly as long as the modulus (RFC 8017 section 8.2.2 step 1).
  */
-export function checkSignature(key: SignatureKey, input: Buffer | string, signatureInput: Buffer | string): boolean {
+export function checkSignature(
+  key: SignatureKey,
+  input: Buffer | string,
+  signatureInput: Buffer | string,
+): boolean {
   const { spec, verifyingKey } = key;
   if (key.hmac !== null && typeof signatureInput === 'string' && typeof input === 'string') {
     return timingSafeEqualStrings(key.hmac.macBase64Url(input), signatureInput);
   }
-  const signature = typeof signatureInput === 'string' ? Buffer.from(signatureInput, 'base64url') : signatureInput;
+  const signature =
+    typeof signatureInput === 'string' ? Buffer.from(signatureInput, 'base64url') : signatureInput;
   const fixed = spec.signatureBytes;
   if (fixed !== undefined && signature.length !== fixed) return false;
   try {
@@ -142,18 +182,32 @@ export function checkSignature(key: SignatureKey, input: Buffer | string, signat
     switch (spec.family) {
       case 'rsa':
         if (signature.length !== key.modulusBytes) return false;
-        return cryptoVerify(spec.hash, data, { key: verifyingKey, padding: constants.RSA_PKCS1_PADDING }, signature);
+        return cryptoVerify(
+          spec.hash,
+          data,
+          { key: verifyingKey, padding: constants.RSA_PKCS1_PADDING },
+          signature,
+        );
       case 'rsa-pss':
         if (signature.length !== key.modulusBytes) return false;
         return cryptoVerify(
           spec.hash,
           data,
           // An explicit salt length: node's default for verify is AUTO, which would accept any.
-          { key: verifyingKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes },
+          {
+            key: verifyingKey,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: spec.hashBytes,
+          },
           signature,
         );
       case 'ecdsa':
-        return cryptoVerify(spec.hash, data, { key: verifyingKey, dsaEncoding: 'ieee-p1363' }, signature);
+        return cryptoVerify(
+          spec.hash,
+          data,
+          { key: verifyingKey, dsaEncoding: 'ieee-p1363' },
+          signature,
+        );
       case 'eddsa':
         return cryptoVerify(null, data, verifyingKey, signature);
       default:

@@ -16,7 +16,12 @@ const base: ClaimsConfig = {
   clockToleranceSeconds: 0,
 };
 
-function outcome(payload: JwtPayload, config: Partial<ClaimsConfig> = {}, nowMs = NOW_MS, header = {}): string {
+function outcome(
+  payload: JwtPayload,
+  config: Partial<ClaimsConfig> = {},
+  nowMs = NOW_MS,
+  header = {},
+): string {
   try {
     checkClaims(header, payload, { ...base, ...config }, nowMs);
     return 'ok';
@@ -42,27 +47,37 @@ describe('time claims: both sides of every boundary', () => {
     expect(outcome({ exp: NOW + 60, nbf: NOW })).toBe('ok');
     expect(outcome({ exp: NOW + 60, nbf: NOW }, {}, NOW_MS - 1)).toBe('ERR_JWT_NOT_YET_VALID');
     expect(outcome({ exp: NOW + 60, nbf: NOW + 10 }, { clockToleranceSeconds: 10 })).toBe('ok');
-    expect(outcome({ exp: NOW + 60, nbf: NOW + 11 }, { clockToleranceSeconds: 10 })).toBe('ERR_JWT_NOT_YET_VALID');
+    expect(outcome({ exp: NOW + 60, nbf: NOW + 11 }, { clockToleranceSeconds: 10 })).toBe(
+      'ERR_JWT_NOT_YET_VALID',
+    );
   });
 
   it('iat in the future: allowed up to the tolerance', () => {
     expect(outcome({ exp: NOW + 60, iat: NOW })).toBe('ok');
     expect(outcome({ exp: NOW + 60, iat: NOW + 1 })).toBe('ERR_JWT_CLAIM_INVALID');
     expect(outcome({ exp: NOW + 60, iat: NOW + 5 }, { clockToleranceSeconds: 5 })).toBe('ok');
-    expect(outcome({ exp: NOW + 60, iat: NOW + 6 }, { clockToleranceSeconds: 5 })).toBe('ERR_JWT_CLAIM_INVALID');
+    expect(outcome({ exp: NOW + 60, iat: NOW + 6 }, { clockToleranceSeconds: 5 })).toBe(
+      'ERR_JWT_CLAIM_INVALID',
+    );
   });
 
   it('maximum token age: exactly the maximum passes, one second more does not', () => {
     expect(outcome({ exp: NOW + 60, iat: NOW - 300 }, { maxTokenAgeSeconds: 300 })).toBe('ok');
-    expect(outcome({ exp: NOW + 60, iat: NOW - 301 }, { maxTokenAgeSeconds: 300 })).toBe('ERR_JWT_EXPIRED');
+    expect(outcome({ exp: NOW + 60, iat: NOW - 301 }, { maxTokenAgeSeconds: 300 })).toBe(
+      'ERR_JWT_EXPIRED',
+    );
     expect(outcome({ exp: NOW + 60 }, { maxTokenAgeSeconds: 300 })).toBe('ERR_JWT_CLAIM_MISSING');
   });
 
   it('ignoreExpiration skips only the exp comparison', () => {
     expect(outcome({ exp: NOW - 3600 }, { ignoreExpiration: true })).toBe('ok');
     expect(outcome({}, { ignoreExpiration: true })).toBe('ERR_JWT_CLAIM_MISSING');
-    expect(outcome({ exp: '1' } as unknown as JwtPayload, { ignoreExpiration: true })).toBe('ERR_JWT_CLAIM_INVALID');
-    expect(outcome({ exp: NOW + 60, nbf: NOW + 30 }, { ignoreExpiration: true })).toBe('ERR_JWT_NOT_YET_VALID');
+    expect(outcome({ exp: '1' } as unknown as JwtPayload, { ignoreExpiration: true })).toBe(
+      'ERR_JWT_CLAIM_INVALID',
+    );
+    expect(outcome({ exp: NOW + 60, nbf: NOW + 30 }, { ignoreExpiration: true })).toBe(
+      'ERR_JWT_NOT_YET_VALID',
+    );
   });
 
   it('exp is required unless the caller opts out', () => {
@@ -71,11 +86,18 @@ describe('time claims: both sides of every boundary', () => {
     expect(outcome({ exp: NOW + 1 }, { requiredClaims: ['jti'] })).toBe('ERR_JWT_CLAIM_MISSING');
   });
 
-  it.each([Number.POSITIVE_INFINITY, Number.NaN, '1', null, true, [1]])('refuses a numeric date of %s', (value) => {
-    expect(outcome({ exp: value } as unknown as JwtPayload)).toBe('ERR_JWT_CLAIM_INVALID');
-    expect(outcome({ exp: NOW + 1, nbf: value } as unknown as JwtPayload)).toBe('ERR_JWT_CLAIM_INVALID');
-    expect(outcome({ exp: NOW + 1, iat: value } as unknown as JwtPayload)).toBe('ERR_JWT_CLAIM_INVALID');
-  });
+  it.each([Number.POSITIVE_INFINITY, Number.NaN, '1', null, true, [1]])(
+    'refuses a numeric date of %s',
+    (value) => {
+      expect(outcome({ exp: value } as unknown as JwtPayload)).toBe('ERR_JWT_CLAIM_INVALID');
+      expect(outcome({ exp: NOW + 1, nbf: value } as unknown as JwtPayload)).toBe(
+        'ERR_JWT_CLAIM_INVALID',
+      );
+      expect(outcome({ exp: NOW + 1, iat: value } as unknown as JwtPayload)).toBe(
+        'ERR_JWT_CLAIM_INVALID',
+      );
+    },
+  );
 
   it('accepts fractional numeric dates (RFC 7519 allows them)', () => {
     expect(outcome({ exp: NOW + 0.5 })).toBe('ok');
@@ -87,7 +109,9 @@ describe('identity claims', () => {
   const ok = { exp: NOW + 60 };
   it('issuer: exact match from a set', () => {
     expect(outcome({ ...ok, iss: 'a' }, { issuers: new Set(['a', 'b']) })).toBe('ok');
-    expect(outcome({ ...ok, iss: 'c' }, { issuers: new Set(['a', 'b']) })).toBe('ERR_JWT_CLAIM_INVALID');
+    expect(outcome({ ...ok, iss: 'c' }, { issuers: new Set(['a', 'b']) })).toBe(
+      'ERR_JWT_CLAIM_INVALID',
+    );
     expect(outcome({ ...ok, iss: 1 } as unknown as JwtPayload)).toBe('ERR_JWT_CLAIM_INVALID');
   });
 
@@ -97,7 +121,9 @@ describe('identity claims', () => {
     expect(outcome({ ...ok, aud: ['x', 'api'] }, { audiences })).toBe('ok');
     expect(outcome({ ...ok, aud: ['x'] }, { audiences })).toBe('ERR_JWT_CLAIM_INVALID');
     expect(outcome({ ...ok, aud: [] }, { audiences })).toBe('ERR_JWT_CLAIM_INVALID');
-    expect(outcome({ ...ok, aud: ['api', 1] } as unknown as JwtPayload, { audiences })).toBe('ERR_JWT_CLAIM_INVALID');
+    expect(outcome({ ...ok, aud: ['api', 1] } as unknown as JwtPayload, { audiences })).toBe(
+      'ERR_JWT_CLAIM_INVALID',
+    );
   });
 
   it('subject and jti types', () => {
@@ -117,7 +143,12 @@ describe('identity claims', () => {
   it('names the claim in details, never its value', () => {
     expect.assertions(2);
     try {
-      checkClaims({}, { exp: NOW + 60, iss: 'secret-issuer-value' }, { ...base, issuers: new Set(['x']) }, NOW_MS);
+      checkClaims(
+        {},
+        { exp: NOW + 60, iss: 'secret-issuer-value' },
+        { ...base, issuers: new Set(['x']) },
+        NOW_MS,
+      );
     } catch (error) {
       expect((error as AuthError).details).toEqual({ claim: 'iss', reason: 'unexpected issuer' });
       expect((error as AuthError).message).not.toContain('secret-issuer-value');

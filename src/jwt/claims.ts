@@ -31,7 +31,10 @@ export interface ClaimsConfig {
 }
 
 function claimInvalid(claim: string, reason: string): AuthError {
-  return new AuthError('ERR_JWT_CLAIM_INVALID', `claim ${claim} is invalid: ${reason}`, { claim, reason });
+  return new AuthError('ERR_JWT_CLAIM_INVALID', `claim ${claim} is invalid: ${reason}`, {
+    claim,
+    reason,
+  });
 }
 
 /** RFC 7515 section 4.1.9: `typ` compares case-insensitively and may omit `application/`. */
@@ -44,7 +47,8 @@ function numericDate(payload: JwtPayload, claim: 'exp' | 'nbf' | 'iat'): number 
   const value = payload[claim];
   if (value === undefined) return undefined;
   // RFC 7519 section 2: a JSON number; `1e400` parses to Infinity and is refused here.
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw claimInvalid(claim, 'not a finite number');
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw claimInvalid(claim, 'not a finite number');
   return value;
 }
 
@@ -56,13 +60,19 @@ function numericDate(payload: JwtPayload, claim: 'exp' | 'nbf' | 'iat'): number 
  *
  * @throws AuthError ERR_JWT_EXPIRED, ERR_JWT_NOT_YET_VALID, ERR_JWT_CLAIM_MISSING, ERR_JWT_CLAIM_INVALID
  */
-export function checkClaims(header: JsonObject, payload: JwtPayload, config: ClaimsConfig, nowMs: number): void {
+export function checkClaims(
+  header: JsonObject,
+  payload: JwtPayload,
+  config: ClaimsConfig,
+  nowMs: number,
+): void {
   const now = nowMs / 1000;
   const tolerance = config.clockToleranceSeconds;
 
   if (config.typ !== null) {
     const typ = header.typ;
-    if (typeof typ !== 'string' || normaliseTyp(typ) !== config.typ) throw claimInvalid('typ', 'unexpected token type');
+    if (typeof typ !== 'string' || normaliseTyp(typ) !== config.typ)
+      throw claimInvalid('typ', 'unexpected token type');
   }
   if (config.requireExpiration && payload.exp === undefined) {
     throw new AuthError('ERR_JWT_CLAIM_MISSING', 'claim exp is required', { claim: 'exp' });
@@ -84,9 +94,12 @@ export function checkClaims(header: JsonObject, payload: JwtPayload, config: Cla
   }
   if (iat !== undefined && iat > now + tolerance) throw claimInvalid('iat', 'issued in the future');
   if (config.maxTokenAgeSeconds !== null) {
-    if (iat === undefined) throw new AuthError('ERR_JWT_CLAIM_MISSING', 'claim iat is required', { claim: 'iat' });
+    if (iat === undefined)
+      throw new AuthError('ERR_JWT_CLAIM_MISSING', 'claim iat is required', { claim: 'iat' });
     if (now - iat > config.maxTokenAgeSeconds + tolerance) {
-      throw new AuthError('ERR_JWT_EXPIRED', 'token is older than the maximum age', { claim: 'iat' });
+      throw new AuthError('ERR_JWT_EXPIRED', 'token is older than the maximum age', {
+        claim: 'iat',
+      });
     }
   }
 
@@ -97,18 +110,23 @@ export function checkClaims(header: JsonObject, payload: JwtPayload, config: Cla
   }
   const sub = payload.sub;
   if (sub !== undefined && typeof sub !== 'string') throw claimInvalid('sub', 'not a string');
-  if (config.subject !== null && sub !== config.subject) throw claimInvalid('sub', 'unexpected subject');
+  if (config.subject !== null && sub !== config.subject)
+    throw claimInvalid('sub', 'unexpected subject');
   const jti = payload.jti;
   if (jti !== undefined && typeof jti !== 'string') throw claimInvalid('jti', 'not a string');
 
   const aud = payload.aud;
   if (aud !== undefined) {
-    const valid = typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
+    const valid =
+      typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
     if (!valid) throw claimInvalid('aud', 'not a string or an array of strings');
   }
   if (config.audiences !== null) {
     const audiences = config.audiences;
-    const match = typeof aud === 'string' ? audiences.has(aud) : Array.isArray(aud) && aud.some((a) => audiences.has(a));
+    const match =
+      typeof aud === 'string'
+        ? audiences.has(aud)
+        : Array.isArray(aud) && aud.some((a) => audiences.has(a));
     if (!match) throw claimInvalid('aud', 'unexpected audience');
   }
 }

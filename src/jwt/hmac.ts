@@ -39,7 +39,9 @@ export function createHmacKernel(hash: string, key: KeyObject): HmacKernel {
   if (oneShotHash === undefined || block === undefined || digestBytes === undefined) {
     const mac = (input: string | Buffer) => {
       const hmac = createHmac(hash, key);
-      return (typeof input === 'string' ? hmac.update(input, 'latin1') : hmac.update(input)).digest();
+      return (
+        typeof input === 'string' ? hmac.update(input, 'latin1') : hmac.update(input)
+      ).digest();
     };
     return { mac, macBase64Url: (input) => mac(input).toString('base64url') };
   }

@@ -2,10 +2,20 @@
  * gatehouse/jwt: strict, synchronous JWS/JWT on node:crypto.
  * See docs/jwt.md for the guarantees and docs/errors.md for the error codes.
  */
-export { ALGORITHM_SPECS, isJwsAlgorithm, JWS_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
+export {
+  ALGORITHM_SPECS,
+  isJwsAlgorithm,
+  JWS_ALGORITHMS,
+  type JwsAlgorithm,
+} from './algorithms.js';
 export { type ClaimsConfig, type JwtPayload, normaliseTyp } from './claims.js';
 export { decodeJwtUnverified, type UnverifiedJwt } from './decode.js';
-export { DEFAULT_MAX_TOKEN_BYTES, type JwsHeader, type JwsVerifyOptions, type VerifiedJws } from './jws.js';
+export {
+  DEFAULT_MAX_TOKEN_BYTES,
+  type JwsHeader,
+  type JwsVerifyOptions,
+  type VerifiedJws,
+} from './jws.js';
 export { createKeyRing, type KeyRing, type KeyRingOptions } from './key-ring.js';
 export {
   calculateJwkThumbprint,

@@ -55,7 +55,8 @@ export function collectJwsConfig(options: JwsVerifyOptions, problems: string[]):
   const keys = options.keys as unknown;
   if (isJwtKey(keys)) ring = createKeyRing({ verificationKeys: [keys] });
   else if (Array.isArray(keys)) {
-    if (keys.length === 0 || !keys.every(isJwtKey)) problems.push('keys must hold at least one imported key');
+    if (keys.length === 0 || !keys.every(isJwtKey))
+      problems.push('keys must hold at least one imported key');
     else {
       try {
         ring = createKeyRing({ verificationKeys: keys });
@@ -63,7 +64,11 @@ export function collectJwsConfig(options: JwsVerifyOptions, problems: string[]):
         problems.push(error instanceof AuthError ? error.message : 'keys are invalid');
       }
     }
-  } else if (typeof keys === 'object' && keys !== null && typeof (keys as KeyRing).soleKeyFor === 'function') {
+  } else if (
+    typeof keys === 'object' &&
+    keys !== null &&
+    typeof (keys as KeyRing).soleKeyFor === 'function'
+  ) {
     ring = keys as KeyRing;
   } else problems.push('keys must be a key ring, a list of keys or a key');
 
@@ -73,14 +78,23 @@ export function collectJwsConfig(options: JwsVerifyOptions, problems: string[]):
       problems.push('algorithms must be a non-empty list');
     } else {
       for (const alg of options.algorithms) {
-        if (!isJwsAlgorithm(alg)) problems.push(`algorithms: unsupported "${String(alg)}" (supported: ${JWS_ALGORITHMS.join(', ')})`);
+        if (!isJwsAlgorithm(alg))
+          problems.push(
+            `algorithms: unsupported "${String(alg)}" (supported: ${JWS_ALGORITHMS.join(', ')})`,
+          );
       }
       algorithms = new Set(options.algorithms);
     }
   }
   const maxTokenBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
-  if (!Number.isInteger(maxTokenBytes) || maxTokenBytes < 64) problems.push('maxTokenBytes must be an integer of at least 64');
-  return Object.freeze({ ring, algorithms, maxTokenBytes, headerCache: new Map<string, JsonObject>() });
+  if (!Number.isInteger(maxTokenBytes) || maxTokenBytes < 64)
+    problems.push('maxTokenBytes must be an integer of at least 64');
+  return Object.freeze({
+    ring,
+    algorithms,
+    maxTokenBytes,
+    headerCache: new Map<string, JsonObject>(),
+  });
 }
 
 function malformed(reason: string): AuthError {
@@ -88,9 +102,13 @@ function malformed(reason: string): AuthError {
 }
 
 function headerInvalid(parameter: string): AuthError {
-  return new AuthError('ERR_JWS_HEADER_INVALID', `header parameter ${parameter} is invalid or not accepted`, {
-    parameter,
-  });
+  return new AuthError(
+    'ERR_JWS_HEADER_INVALID',
+    `header parameter ${parameter} is invalid or not accepted`,
+    {
+      parameter,
+    },
+  );
 }
 
 /** Decodes a canonical base64url segment to UTF-8 text; null if the bytes are not UTF-8. */
@@ -108,11 +126,14 @@ export function decodeSegmentText(segment: string): string | null {
 export function verifyCompactJws(config: JwsVerifyConfig, token: unknown): VerifiedJws {
   if (typeof token !== 'string') throw malformed('not a string');
   if (token.length > config.maxTokenBytes) {
-    throw new AuthError('ERR_JWT_TOO_LARGE', 'token exceeds the size limit', { limit: config.maxTokenBytes });
+    throw new AuthError('ERR_JWT_TOO_LARGE', 'token exceeds the size limit', {
+      limit: config.maxTokenBytes,
+    });
   }
   const firstDot = token.indexOf('.');
   const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1);
-  if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) throw malformed('not three segments');
+  if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1)
+    throw malformed('not three segments');
   const headerSegment = token.slice(0, firstDot);
   const payloadSegment = token.slice(firstDot + 1, secondDot);
   const signatureSegment = token.slice(secondDot + 1);
@@ -130,18 +151,29 @@ export function verifyCompactJws(config: JwsVerifyConfig, token: unknown): Verif
   const header = parseHeader(config, headerSegment);
   const alg = header.alg;
   // RFC 8725 section 3.1: the algorithm set comes from our keys and options; `none` is in neither.
-  if (!isJwsAlgorithm(alg) || !config.ring.algorithms().has(alg) || (config.algorithms !== null && !config.algorithms.has(alg))) {
+  if (
+    !isJwsAlgorithm(alg) ||
+    !config.ring.algorithms().has(alg) ||
+    (config.algorithms !== null && !config.algorithms.has(alg))
+  ) {
     throw new AuthError('ERR_JWS_ALG_NOT_ALLOWED', 'token algorithm is not allowed');
   }
   // RFC 7797: we never verify unencoded payloads, with or without `crit`.
   if (header.b64 !== undefined) throw headerInvalid('b64');
   if (header.crit !== undefined) {
     const crit = header.crit;
-    if (!Array.isArray(crit) || crit.length === 0 || !crit.every((name) => typeof name === 'string')) {
+    if (
+      !Array.isArray(crit) ||
+      crit.length === 0 ||
+      !crit.every((name) => typeof name === 'string')
+    ) {
       throw headerInvalid('crit');
     }
     // RFC 7515 section 4.1.11: we understand no extension parameter, so any listed one is fatal.
-    throw new AuthError('ERR_JWS_CRIT_UNSUPPORTED', 'token requires header parameters we do not understand');
+    throw new AuthError(
+      'ERR_JWS_CRIT_UNSUPPORTED',
+      'token requires header parameters we do not understand',
+    );
   }
   const kid = header.kid;
   if (kid !== undefined && typeof kid !== 'string') throw headerInvalid('kid');
@@ -149,8 +181,10 @@ export function verifyCompactJws(config: JwsVerifyConfig, token: unknown): Verif
 
   // `kid` is only ever a map lookup; `jwk`, `jku`, `x5u` and `x5c` are never read (RFC 8725 3.10).
   const key = kid === undefined ? config.ring.soleKeyFor(alg) : config.ring.get(kid);
-  if (key === undefined) throw new AuthError('ERR_JWS_KEY_NOT_FOUND', 'no configured key matches the token');
-  if (key.alg !== alg) throw new AuthError('ERR_JWS_ALG_NOT_ALLOWED', 'token algorithm does not match its key');
+  if (key === undefined)
+    throw new AuthError('ERR_JWS_KEY_NOT_FOUND', 'no configured key matches the token');
+  if (key.alg !== alg)
+    throw new AuthError('ERR_JWS_ALG_NOT_ALLOWED', 'token algorithm does not match its key');
 
   const material = getKeyMaterial(key);
   if (!checkSignature(material, token.slice(0, secondDot), signatureSegment)) {
@@ -180,7 +214,5 @@ function parseHeader(config: JwsVerifyConfig, segment: string): JsonObject {
   return header;
 }
 
-
 /** Base64url characters and exactly the two dots (already counted) of a compact JWS. */
 const COMPACT_ALPHABET = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
-

@@ -6,7 +6,6 @@ import { generateJwtKey, publicKeyOf } from './keys.js';
 import { createJwtSigner } from './sign.js';
 import { createJwtVerifier } from './verify.js';
 
-
 const clock = createFixedClock(1_700_000_000_000);
 
 describe('key ring', () => {
@@ -36,8 +35,12 @@ describe('key ring', () => {
     const key = generateJwtKey('ES256', { kid: 'k1' });
     const ring = createKeyRing({ signingKey: key });
     expect(codeOf(() => ring.remove('k1'))).toBe('ERR_KEYRING_INVALID');
-    expect(codeOf(() => ring.add(generateJwtKey('ES256', { kid: 'k1' })))).toBe('ERR_KEYRING_INVALID');
-    expect(codeOf(() => createKeyRing({ signingKey: publicKeyOf(key) }))).toBe('ERR_KEYRING_INVALID');
+    expect(codeOf(() => ring.add(generateJwtKey('ES256', { kid: 'k1' })))).toBe(
+      'ERR_KEYRING_INVALID',
+    );
+    expect(codeOf(() => createKeyRing({ signingKey: publicKeyOf(key) }))).toBe(
+      'ERR_KEYRING_INVALID',
+    );
     ring.add(publicKeyOf(generateJwtKey('ES256', { kid: 'pub' })));
     expect(codeOf(() => ring.setSigningKey('pub'))).toBe('ERR_KEYRING_INVALID');
     expect(codeOf(() => ring.setSigningKey('missing'))).toBe('ERR_KEYRING_INVALID');
@@ -56,7 +59,10 @@ describe('key ring', () => {
   });
 
   it('publishes only public keys', () => {
-    const ring = createKeyRing({ signingKey: generateJwtKey('ES256'), verificationKeys: [generateJwtKey('HS256')] });
+    const ring = createKeyRing({
+      signingKey: generateJwtKey('ES256'),
+      verificationKeys: [generateJwtKey('HS256')],
+    });
     const jwks = ring.toPublicJwks();
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).not.toHaveProperty('d');

@@ -73,7 +73,8 @@ export function createKeyRing(options: KeyRingOptions = {}): KeyRing {
   };
 
   if (options.signingKey !== undefined) {
-    if (options.signingKey.kind === 'public') throw ringError('the signing key must be a private or secret key');
+    if (options.signingKey.kind === 'public')
+      throw ringError('the signing key must be a private or secret key');
     insert(options.signingKey);
     signing = options.signingKey;
   }

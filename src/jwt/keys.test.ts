@@ -19,7 +19,6 @@ import {
   publicKeyOf,
 } from './keys.js';
 
-
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ecPem = ec.publicKey.export({ format: 'pem', type: 'spki' }) as string;
@@ -34,7 +33,10 @@ describe('HMAC secrets are never built from a key', () => {
     ['EC private key PEM', ec.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string],
     ['EC public JWK text', padded(JSON.stringify(ec.publicKey.export({ format: 'jwk' })))],
     ['JWKS text', padded(JSON.stringify({ keys: [ec.publicKey.export({ format: 'jwk' })] }))],
-    ['an OpenSSH public key line', padded(`ssh-ed25519 ${randomBytes(51).toString('base64')} user@host`)],
+    [
+      'an OpenSSH public key line',
+      padded(`ssh-ed25519 ${randomBytes(51).toString('base64')} user@host`),
+    ],
   ])('refuses the %s as text', (_name, text) => {
     expect(codeOf(() => importHmacSecret(text, 'HS256'))).toBe('ERR_KEY_INVALID');
   });
@@ -55,7 +57,9 @@ describe('HMAC secrets are never built from a key', () => {
 
   it('refuses PEM and DER importers for HS algorithms, and a public key object for HMAC', () => {
     expect(codeOf(() => importPem(ecPem, 'HS256'))).toBe('ERR_KEY_INVALID');
-    expect(codeOf(() => importDer(ec.publicKey.export({ format: 'der', type: 'spki' }), 'HS256'))).toBe('ERR_KEY_INVALID');
+    expect(
+      codeOf(() => importDer(ec.publicKey.export({ format: 'der', type: 'spki' }), 'HS256')),
+    ).toBe('ERR_KEY_INVALID');
     expect(codeOf(() => importKeyObject(ec.publicKey, 'HS256'))).toBe('ERR_KEY_INVALID');
   });
 
@@ -80,7 +84,9 @@ describe('HMAC secrets are never built from a key', () => {
     try {
       importHmacSecret(secret, 'HS256');
     } catch (error) {
-      expect(`${(error as Error).message}${JSON.stringify((error as AuthError).details ?? {})}`).not.toContain(secret);
+      expect(
+        `${(error as Error).message}${JSON.stringify((error as AuthError).details ?? {})}`,
+      ).not.toContain(secret);
     }
   });
 });
@@ -108,14 +114,20 @@ describe('asymmetric keys are bound to one algorithm and checked for strength', 
     const jwk = ec.publicKey.export({ format: 'jwk' });
     expect(importJwk(jwk).alg).toBe('ES256');
     expect(codeOf(() => importJwk({ ...jwk, alg: 'ES384' }))).toBe('ERR_KEY_INVALID');
-    expect(codeOf(() => importJwk({ ...jwk, alg: 'ES256' }, { alg: 'ES512' }))).toBe('ERR_KEY_INVALID');
+    expect(codeOf(() => importJwk({ ...jwk, alg: 'ES256' }, { alg: 'ES512' }))).toBe(
+      'ERR_KEY_INVALID',
+    );
     expect(codeOf(() => importJwk({ ...jwk, use: 'enc' }))).toBe('ERR_KEY_INVALID');
     expect(codeOf(() => importJwk({ ...jwk, key_ops: ['encrypt'] }))).toBe('ERR_KEY_INVALID');
     expect(importJwk({ ...jwk, key_ops: ['verify'] }).kind).toBe('public');
     expect(codeOf(() => importJwk({ ...jwk, alg: 'none' }))).toBe('ERR_KEY_UNSUPPORTED');
-    expect(codeOf(() => importJwk({ ...rsa.publicKey.export({ format: 'jwk' }) }))).toBe('ERR_KEY_INVALID');
+    expect(codeOf(() => importJwk({ ...rsa.publicKey.export({ format: 'jwk' }) }))).toBe(
+      'ERR_KEY_INVALID',
+    );
     expect(codeOf(() => importJwk({ ...jwk, x: `${jwk.x}=` }))).toBe('ERR_KEY_INVALID');
-    expect(codeOf(() => importJwk({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.x }))).toBe('ERR_KEY_INVALID');
+    expect(codeOf(() => importJwk({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.x }))).toBe(
+      'ERR_KEY_INVALID',
+    );
     expect(codeOf(() => importJwk('{"kty":"EC"}'))).toBe('ERR_KEY_INVALID');
   });
 
@@ -143,28 +155,37 @@ describe('kid, thumbprints and export', () => {
     expect(calculateJwkThumbprint(jwk)).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
   });
 
-  it.each(JWS_ALGORITHMS.map((alg) => [alg]))('%s: default kid is the thumbprint jose computes; JWK round-trips', async (alg) => {
-    const key = generateJwtKey(alg);
-    const jwk = exportJwk(key, { includePrivate: true });
-    expect(key.kid).toBe(await jose.calculateJwkThumbprint(jwk as jose.JWK));
-    const again = importJwk(jwk);
-    expect(again).toMatchObject({ alg, kid: key.kid, kind: key.kind });
-    if (key.kind !== 'secret') {
-      const pub = exportJwk(key);
-      expect(pub).not.toHaveProperty('d');
-      expect(publicKeyOf(key)).toMatchObject({ alg, kid: key.kid, kind: 'public' });
-    } else {
-      expect(codeOf(() => exportJwk(key))).toBe('ERR_KEY_INVALID');
-      expect(codeOf(() => publicKeyOf(key))).toBe('ERR_KEY_INVALID');
-    }
-  });
+  it.each(JWS_ALGORITHMS.map((alg) => [alg]))(
+    '%s: default kid is the thumbprint jose computes; JWK round-trips',
+    async (alg) => {
+      const key = generateJwtKey(alg);
+      const jwk = exportJwk(key, { includePrivate: true });
+      expect(key.kid).toBe(await jose.calculateJwkThumbprint(jwk as jose.JWK));
+      const again = importJwk(jwk);
+      expect(again).toMatchObject({ alg, kid: key.kid, kind: key.kind });
+      if (key.kind !== 'secret') {
+        const pub = exportJwk(key);
+        expect(pub).not.toHaveProperty('d');
+        expect(publicKeyOf(key)).toMatchObject({ alg, kid: key.kid, kind: 'public' });
+      } else {
+        expect(codeOf(() => exportJwk(key))).toBe('ERR_KEY_INVALID');
+        expect(codeOf(() => publicKeyOf(key))).toBe('ERR_KEY_INVALID');
+      }
+    },
+  );
 
   it('the public JWKS has no private members and no HMAC secrets', () => {
-    const keys = [generateJwtKey('ES256'), generateJwtKey('EdDSA'), generateJwtKey('RS256'), generateJwtKey('HS256')];
+    const keys = [
+      generateJwtKey('ES256'),
+      generateJwtKey('EdDSA'),
+      generateJwtKey('RS256'),
+      generateJwtKey('HS256'),
+    ];
     const jwks = exportPublicJwks(keys);
     expect(jwks.keys).toHaveLength(3);
     for (const jwk of jwks.keys) {
-      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(jwk).not.toHaveProperty(member);
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'])
+        expect(jwk).not.toHaveProperty(member);
       expect(jwk.use).toBe('sig');
     }
   });
@@ -172,12 +193,17 @@ describe('kid, thumbprints and export', () => {
   it('only keys from our importers count as keys', () => {
     expect(isJwtKey({ alg: 'HS256', kid: 'x', kind: 'secret' })).toBe(false);
     expect(isJwtKey(generateJwtKey('HS256'))).toBe(true);
-    expect(codeOf(() => importHmacSecret(randomBytes(32), 'HS256', { kid: '' }))).toBe('ERR_KEY_INVALID');
+    expect(codeOf(() => importHmacSecret(randomBytes(32), 'HS256', { kid: '' }))).toBe(
+      'ERR_KEY_INVALID',
+    );
   });
 
   // The positive case is Wycheproof json_web_key tcId 7, in test/vectors.
   it('does not flag freshly generated RSA keys as ROCA-weak', async () => {
     const { hasRocaFingerprint } = await import('./keys.js');
-    for (let i = 0; i < 3; i++) expect(hasRocaFingerprint(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey)).toBe(false);
+    for (let i = 0; i < 3; i++)
+      expect(
+        hasRocaFingerprint(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey),
+      ).toBe(false);
   });
 });

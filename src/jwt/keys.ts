@@ -19,7 +19,12 @@ import {
 } from 'node:crypto';
 import { decodeBase64Url, encodeBase64Url, isCanonicalBase64Url } from '../core/encoding.js';
 import { AuthError } from '../core/errors.js';
-import { ALGORITHM_SPECS, isJwsAlgorithm, type JwsAlgorithm, type SignatureKey } from './algorithms.js';
+import {
+  ALGORITHM_SPECS,
+  isJwsAlgorithm,
+  type JwsAlgorithm,
+  type SignatureKey,
+} from './algorithms.js';
 import { createHmacKernel } from './hmac.js';
 
 /** What a key can do: a secret signs and verifies, a private key signs, a public key verifies. */
@@ -85,18 +90,24 @@ function checkKid(kid: unknown): string {
  * @example
  * const key = importKeyObject(createPublicKey(pem), 'ES256');
  */
-export function importKeyObject(keyObject: KeyObject, alg: JwsAlgorithm, options: ImportKeyOptions = {}): JwtKey {
+export function importKeyObject(
+  keyObject: KeyObject,
+  alg: JwsAlgorithm,
+  options: ImportKeyOptions = {},
+): JwtKey {
   if (!isJwsAlgorithm(alg)) throw new AuthError('ERR_KEY_UNSUPPORTED', 'unsupported algorithm');
   const spec = ALGORITHM_SPECS[alg];
   let modulusBytes = 0;
   if (spec.family === 'hmac') {
-    if (keyObject.type !== 'secret') throw keyError(`${alg} needs a secret key, not a ${keyObject.type} key`);
+    if (keyObject.type !== 'secret')
+      throw keyError(`${alg} needs a secret key, not a ${keyObject.type} key`);
     const secret = keyObject.export();
     if (secret.length < spec.hashBytes) {
       // RFC 7518 section 3.2: a key of the same size as the hash output or larger.
       throw keyError(`${alg} secret must be at least ${spec.hashBytes} bytes`);
     }
-    if (looksLikeKeyMaterial(secret)) throw keyError('an HMAC secret must not be a public or private key');
+    if (looksLikeKeyMaterial(secret))
+      throw keyError('an HMAC secret must not be a public or private key');
   } else {
     if (keyObject.type === 'secret') throw keyError(`${alg} needs an asymmetric key, not a secret`);
     const type = keyObject.asymmetricKeyType;
@@ -114,8 +125,10 @@ export function importKeyObject(keyObject: KeyObject, alg: JwsAlgorithm, options
         const bits = details.modulusLength ?? 0;
         if (bits < MIN_RSA_BITS) throw keyError(`RSA keys must have at least ${MIN_RSA_BITS} bits`);
         // Small exponents (1, 3) enable forgeries against lax PKCS#1 v1.5 parsers.
-        if ((details.publicExponent ?? 0n) < MIN_RSA_EXPONENT) throw keyError('RSA public exponent must be at least 65537');
-        if (hasRocaFingerprint(keyObject)) throw keyError('RSA modulus has the ROCA fingerprint (CVE-2017-15361)');
+        if ((details.publicExponent ?? 0n) < MIN_RSA_EXPONENT)
+          throw keyError('RSA public exponent must be at least 65537');
+        if (hasRocaFingerprint(keyObject))
+          throw keyError('RSA modulus has the ROCA fingerprint (CVE-2017-15361)');
         modulusBytes = Math.ceil(bits / 8);
         break;
       }
@@ -130,7 +143,8 @@ export function importKeyObject(keyObject: KeyObject, alg: JwsAlgorithm, options
         break;
     }
   }
-  const kind: JwtKeyKind = keyObject.type === 'secret' ? 'secret' : keyObject.type === 'private' ? 'private' : 'public';
+  const kind: JwtKeyKind =
+    keyObject.type === 'secret' ? 'secret' : keyObject.type === 'private' ? 'private' : 'public';
   const verifyingKey = kind === 'private' ? createPublicKey(keyObject) : keyObject;
   const kid = options.kid === undefined ? thumbprintOf(verifyingKey, alg) : checkKid(options.kid);
   const key: JwtKey = Object.freeze({ alg, kid, kind });
@@ -160,7 +174,8 @@ export function importHmacSecret(
   alg: 'HS256' | 'HS384' | 'HS512',
   options: ImportKeyOptions = {},
 ): JwtKey {
-  if (ALGORITHM_SPECS[alg]?.family !== 'hmac') throw keyError('importHmacSecret takes HS256, HS384 or HS512');
+  if (ALGORITHM_SPECS[alg]?.family !== 'hmac')
+    throw keyError('importHmacSecret takes HS256, HS384 or HS512');
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
   return importKeyObject(createSecretKey(bytes), alg, options);
 }
@@ -188,7 +203,11 @@ export function importPem(pem: string, alg: JwsAlgorithm, options: ImportKeyOpti
  *
  * @throws AuthError ERR_KEY_INVALID when the bytes are not such a key or do not fit `alg`.
  */
-export function importDer(der: Uint8Array, alg: JwsAlgorithm, options: ImportKeyOptions = {}): JwtKey {
+export function importDer(
+  der: Uint8Array,
+  alg: JwsAlgorithm,
+  options: ImportKeyOptions = {},
+): JwtKey {
   if (ALGORITHM_SPECS[alg]?.family === 'hmac') throw keyError('a DER key cannot be an HMAC secret');
   const key = Buffer.from(der);
   let keyObject: KeyObject;
@@ -204,7 +223,10 @@ export function importDer(der: Uint8Array, alg: JwsAlgorithm, options: ImportKey
   return importKeyObject(keyObject, alg, options);
 }
 
-const JWK_MEMBERS: Record<string, { readonly pub: readonly string[]; readonly priv: readonly string[] }> = {
+const JWK_MEMBERS: Record<
+  string,
+  { readonly pub: readonly string[]; readonly priv: readonly string[] }
+> = {
   RSA: { pub: ['n', 'e'], priv: ['d', 'p', 'q', 'dp', 'dq', 'qi'] },
   EC: { pub: ['crv', 'x', 'y'], priv: ['d'] },
   OKP: { pub: ['crv', 'x'], priv: ['d'] },
@@ -212,7 +234,13 @@ const JWK_MEMBERS: Record<string, { readonly pub: readonly string[]; readonly pr
 
 function defaultAlgFor(jwk: Jwk): JwsAlgorithm | undefined {
   if (jwk.kty === 'EC') {
-    return jwk.crv === 'P-256' ? 'ES256' : jwk.crv === 'P-384' ? 'ES384' : jwk.crv === 'P-521' ? 'ES512' : undefined;
+    return jwk.crv === 'P-256'
+      ? 'ES256'
+      : jwk.crv === 'P-384'
+        ? 'ES384'
+        : jwk.crv === 'P-521'
+          ? 'ES512'
+          : undefined;
   }
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
   return undefined;
@@ -228,20 +256,26 @@ function defaultAlgFor(jwk: Jwk): JwsAlgorithm | undefined {
  * @example
  * const key = importJwk({ kty: 'EC', crv: 'P-256', x, y });
  */
-export function importJwk(jwk: unknown, options: ImportKeyOptions & { readonly alg?: JwsAlgorithm } = {}): JwtKey {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw keyError('a JWK must be a JSON object');
+export function importJwk(
+  jwk: unknown,
+  options: ImportKeyOptions & { readonly alg?: JwsAlgorithm } = {},
+): JwtKey {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    throw keyError('a JWK must be a JSON object');
   const j = jwk as Jwk;
   if (typeof j.kty !== 'string') throw keyError('JWK kty is missing');
   if (j.use !== undefined && j.use !== 'sig') throw keyError('JWK use is not "sig"');
   const isPrivate = j.d !== undefined || (j.kty === 'oct' && j.k !== undefined);
   if (j.key_ops !== undefined) {
     const ops = j.key_ops;
-    if (!Array.isArray(ops) || !ops.every((op) => typeof op === 'string')) throw keyError('JWK key_ops must be strings');
+    if (!Array.isArray(ops) || !ops.every((op) => typeof op === 'string'))
+      throw keyError('JWK key_ops must be strings');
     if (!ops.includes(isPrivate ? 'sign' : 'verify') && !ops.includes('verify')) {
       throw keyError('JWK key_ops allow no signature operation');
     }
   }
-  if (j.alg !== undefined && !isJwsAlgorithm(j.alg)) throw new AuthError('ERR_KEY_UNSUPPORTED', 'JWK alg is not supported');
+  if (j.alg !== undefined && !isJwsAlgorithm(j.alg))
+    throw new AuthError('ERR_KEY_UNSUPPORTED', 'JWK alg is not supported');
   if (j.alg !== undefined && options.alg !== undefined && j.alg !== options.alg) {
     throw keyError('JWK alg differs from the requested algorithm');
   }
@@ -262,7 +296,8 @@ export function importJwk(jwk: unknown, options: ImportKeyOptions & { readonly a
   for (const name of isPrivate ? [...members.pub, ...members.priv] : members.pub) {
     const value = j[name];
     if (typeof value !== 'string') throw keyError(`JWK member ${name} is missing`);
-    if (name !== 'crv' && !isCanonicalBase64Url(value)) throw keyError(`JWK member ${name} is not canonical base64url`);
+    if (name !== 'crv' && !isCanonicalBase64Url(value))
+      throw keyError(`JWK member ${name} is not canonical base64url`);
     clean[name] = value;
   }
   let keyObject: KeyObject;
@@ -299,7 +334,8 @@ export function importJwks(jwks: unknown): JwtKey[] {
   // A set that mixes shared secrets with asymmetric keys is ambiguous and usually means a secret
   // is about to be published next to public keys (Wycheproof json_web_key tcId 1): refuse it.
   const secrets = imported.filter((key) => key.kind === 'secret').length;
-  if (secrets > 0 && secrets < imported.length) throw keyError('a JWKS must not mix secret and asymmetric keys');
+  if (secrets > 0 && secrets < imported.length)
+    throw keyError('a JWKS must not mix secret and asymmetric keys');
   const seen = new Set<string>();
   for (const key of imported) {
     if (seen.has(key.kid)) throw new AuthError('ERR_KEYRING_INVALID', 'duplicate kid in JWKS');
@@ -326,11 +362,15 @@ export function generateJwtKey(
       return importHmacSecret(randomBytes(spec.hashBytes), alg as 'HS256', options);
     case 'rsa':
     case 'rsa-pss': {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? MIN_RSA_BITS });
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: options.modulusLength ?? MIN_RSA_BITS,
+      });
       return importKeyObject(privateKey, alg, options);
     }
     case 'ecdsa': {
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: NODE_CURVE[spec.curve as string] as string });
+      const { privateKey } = generateKeyPairSync('ec', {
+        namedCurve: NODE_CURVE[spec.curve as string] as string,
+      });
       return importKeyObject(privateKey, alg, options);
     }
     case 'eddsa': {
@@ -348,7 +388,10 @@ export function generateJwtKey(
  * @example
  * const publicJwk = exportJwk(key);
  */
-export function exportJwk(key: JwtKey, options: { readonly includePrivate?: boolean } = {}): Record<string, string> {
+export function exportJwk(
+  key: JwtKey,
+  options: { readonly includePrivate?: boolean } = {},
+): Record<string, string> {
   const material = getKeyMaterial(key);
   const includePrivate = options.includePrivate === true;
   let fields: NodeJsonWebKey;
@@ -356,11 +399,13 @@ export function exportJwk(key: JwtKey, options: { readonly includePrivate?: bool
     if (!includePrivate) throw keyError('an HMAC secret has no public form');
     fields = { kty: 'oct', k: encodeBase64Url(material.verifyingKey.export()) };
   } else {
-    const source = includePrivate && material.signingKey !== null ? material.signingKey : material.verifyingKey;
+    const source =
+      includePrivate && material.signingKey !== null ? material.signingKey : material.verifyingKey;
     fields = source.export({ format: 'jwk' });
   }
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fields)) if (typeof value === 'string') out[name] = value;
+  for (const [name, value] of Object.entries(fields))
+    if (typeof value === 'string') out[name] = value;
   out.kid = key.kid;
   out.alg = key.alg;
   out.use = 'sig';
@@ -412,7 +457,8 @@ function thumbprintOf(verifyingKey: KeyObject, alg: JwsAlgorithm): string {
     return calculateJwkThumbprint({ kty: 'oct', k: encodeBase64Url(verifyingKey.export()) });
   }
   const jwk = verifyingKey.export({ format: 'jwk' }) as Jwk;
-  if (jwk.kty === undefined) throw new AuthError('ERR_KEY_UNSUPPORTED', `cannot compute a thumbprint for ${alg}`);
+  if (jwk.kty === undefined)
+    throw new AuthError('ERR_KEY_UNSUPPORTED', `cannot compute a thumbprint for ${alg}`);
   return calculateJwkThumbprint(jwk);
 }
 
@@ -428,7 +474,8 @@ export function looksLikeKeyMaterial(bytes: Uint8Array): boolean {
   if (/^\s*[{[]/.test(text)) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && ('kty' in parsed || 'keys' in parsed)) return true;
+      if (typeof parsed === 'object' && parsed !== null && ('kty' in parsed || 'keys' in parsed))
+        return true;
     } catch {
       // Not JSON: fine for a secret.
     }
@@ -466,16 +513,18 @@ const ROCA_PRIMES = (() => {
 })();
 
 /** For each prime p: the residues in the subgroup of (Z/p)* generated by 65537. */
-const ROCA_SUBGROUPS: ReadonlyArray<readonly [bigint, ReadonlySet<number>]> = ROCA_PRIMES.map((p) => {
-  const members = new Set<number>();
-  let x = 1;
-  const g = 65537 % p;
-  do {
-    members.add(x);
-    x = (x * g) % p;
-  } while (x !== 1);
-  return [BigInt(p), members] as const;
-});
+const ROCA_SUBGROUPS: ReadonlyArray<readonly [bigint, ReadonlySet<number>]> = ROCA_PRIMES.map(
+  (p) => {
+    const members = new Set<number>();
+    let x = 1;
+    const g = 65537 % p;
+    do {
+      members.add(x);
+      x = (x * g) % p;
+    } while (x !== 1);
+    return [BigInt(p), members] as const;
+  },
+);
 
 /**
  * True when an RSA modulus was made by the Infineon RSALib weakness (ROCA, CVE-2017-15361): such
@@ -484,7 +533,9 @@ const ROCA_SUBGROUPS: ReadonlyArray<readonly [bigint, ReadonlySet<number>]> = RO
  * of the subgroup's share of residues).
  */
 export function hasRocaFingerprint(keyObject: KeyObject): boolean {
-  const jwk = (keyObject.type === 'private' ? createPublicKey(keyObject) : keyObject).export({ format: 'jwk' });
+  const jwk = (keyObject.type === 'private' ? createPublicKey(keyObject) : keyObject).export({
+    format: 'jwk',
+  });
   if (typeof jwk.n !== 'string') return false;
   const n = BigInt(`0x${Buffer.from(jwk.n, 'base64url').toString('hex')}`);
   for (const [p, members] of ROCA_SUBGROUPS) {

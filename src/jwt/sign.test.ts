@@ -7,28 +7,50 @@ import { generateJwtKey, publicKeyOf } from './keys.js';
 import { createJwtSigner, signJws, signJwt } from './sign.js';
 import { createJwsVerifier, createJwtVerifier, verifyJwt } from './verify.js';
 
-
 const clock = createFixedClock(1_700_000_000_500);
 
 describe('signing', () => {
   it('the signer fills iat, exp, iss, aud and a random jti, and sets typ and kid in the header', () => {
     const key = generateJwtKey('EdDSA', { kid: 'ed-1' });
-    const signer = createJwtSigner({ key, issuer: 'https://i', audience: 'api', ttlSeconds: 3600, typ: 'at+jwt', clock });
+    const signer = createJwtSigner({
+      key,
+      issuer: 'https://i',
+      audience: 'api',
+      ttlSeconds: 3600,
+      typ: 'at+jwt',
+      clock,
+    });
     const token = signer.sign({ sub: 'u', iat: 1, exp: 2 });
     const { header, payload } = decodeJwtUnverified(token);
     expect(header).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: 'ed-1' });
-    expect(payload).toMatchObject({ iss: 'https://i', aud: 'api', sub: 'u', iat: 1_700_000_000, exp: 1_700_003_600 });
+    expect(payload).toMatchObject({
+      iss: 'https://i',
+      aud: 'api',
+      sub: 'u',
+      iat: 1_700_000_000,
+      exp: 1_700_003_600,
+    });
     expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(decodeJwtUnverified(signer.sign()).payload.jti).not.toBe(payload.jti);
-    const verified = createJwtVerifier({ keys: [key], issuer: 'https://i', audience: 'api', typ: 'at+jwt', clock }).verify(token);
+    const verified = createJwtVerifier({
+      keys: [key],
+      issuer: 'https://i',
+      audience: 'api',
+      typ: 'at+jwt',
+      clock,
+    }).verify(token);
     expect(verified.payload.sub).toBe('u');
   });
 
   it('refuses to sign with a public key, a non-object payload or non-finite dates', () => {
     const key = generateJwtKey('ES256');
     expect(codeOf(() => signJwt({ exp: 1 }, publicKeyOf(key)))).toBe('ERR_KEY_INVALID');
-    expect(codeOf(() => signJwt([] as unknown as Record<string, unknown>, key))).toBe('ERR_CONFIG_INVALID');
-    expect(codeOf(() => signJwt({ exp: Number.POSITIVE_INFINITY }, key))).toBe('ERR_CONFIG_INVALID');
+    expect(codeOf(() => signJwt([] as unknown as Record<string, unknown>, key))).toBe(
+      'ERR_CONFIG_INVALID',
+    );
+    expect(codeOf(() => signJwt({ exp: Number.POSITIVE_INFINITY }, key))).toBe(
+      'ERR_CONFIG_INVALID',
+    );
     expect(codeOf(() => signJwt({ iat: Number.NaN }, key))).toBe('ERR_CONFIG_INVALID');
     expect(codeOf(() => createJwtSigner({ key, ttlSeconds: 0 }))).toBe('ERR_CONFIG_INVALID');
   });
@@ -58,11 +80,17 @@ describe('verifier options are validated once, listing every problem', () => {
     expect(error?.code).toBe('ERR_CONFIG_INVALID');
     const problems = error?.details?.problems as string[];
     expect(problems).toHaveLength(5);
-    expect(problems.join(' ')).toMatch(/keys.*algorithms.*maxTokenBytes.*audience.*clockToleranceSeconds/s);
+    expect(problems.join(' ')).toMatch(
+      /keys.*algorithms.*maxTokenBytes.*audience.*clockToleranceSeconds/s,
+    );
   });
 
   it('refuses objects that only look like keys', () => {
-    expect(codeOf(() => createJwtVerifier({ keys: [{ alg: 'HS256', kid: 'x', kind: 'secret' }] as never }))).toBe('ERR_CONFIG_INVALID');
+    expect(
+      codeOf(() =>
+        createJwtVerifier({ keys: [{ alg: 'HS256', kid: 'x', kind: 'secret' }] as never }),
+      ),
+    ).toBe('ERR_CONFIG_INVALID');
     expect(codeOf(() => createJwsVerifier({ keys: 'secret' as never }))).toBe('ERR_CONFIG_INVALID');
   });
 
@@ -70,7 +98,9 @@ describe('verifier options are validated once, listing every problem', () => {
     const key = generateJwtKey('HS256');
     const token = signJwt({ exp: 1_700_000_100 }, key);
     expect(verifyJwt(token, { keys: key, clock }).payload.exp).toBe(1_700_000_100);
-    expect(codeOf(() => verifyJwt(token, { keys: key, clock: createFixedClock(1_700_000_100_000) }))).toBe('ERR_JWT_EXPIRED');
+    expect(
+      codeOf(() => verifyJwt(token, { keys: key, clock: createFixedClock(1_700_000_100_000) })),
+    ).toBe('ERR_JWT_EXPIRED');
   });
 
   it('a cached header is frozen, so callers cannot poison later verifications', () => {

@@ -31,7 +31,8 @@ function encodedHeader(key: JwtKey, typ: string | undefined): string {
   const cacheKey = typ ?? '';
   let encoded = byTyp.get(cacheKey);
   if (encoded === undefined) {
-    const header = typ === undefined ? { alg: key.alg, kid: key.kid } : { alg: key.alg, typ, kid: key.kid };
+    const header =
+      typ === undefined ? { alg: key.alg, kid: key.kid } : { alg: key.alg, typ, kid: key.kid };
     encoded = Buffer.from(JSON.stringify(header)).toString('base64url');
     byTyp.set(cacheKey, encoded);
   }
@@ -66,7 +67,9 @@ export function signJwt(payload: JwtPayload, key: JwtKey, options: SignJwtOption
   for (const claim of ['exp', 'nbf', 'iat'] as const) {
     const value = payload[claim];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      throw new AuthError('ERR_CONFIG_INVALID', `claim ${claim} must be a finite number`, { claim });
+      throw new AuthError('ERR_CONFIG_INVALID', `claim ${claim} must be a finite number`, {
+        claim,
+      });
     }
   }
   return signJws(Buffer.from(JSON.stringify(payload), 'utf8'), key, options);
@@ -99,22 +102,35 @@ export interface JwtSigner {
  */
 export function createJwtSigner(options: JwtSignerOptions): JwtSigner {
   const problems: string[] = [];
-  if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0) problems.push('ttlSeconds must be a positive integer');
-  if (options.issuer !== undefined && (typeof options.issuer !== 'string' || options.issuer === '')) {
+  if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0)
+    problems.push('ttlSeconds must be a positive integer');
+  if (
+    options.issuer !== undefined &&
+    (typeof options.issuer !== 'string' || options.issuer === '')
+  ) {
     problems.push('issuer must be a non-empty string');
   }
-  if (problems.length > 0) throw new AuthError('ERR_CONFIG_INVALID', `invalid signer options: ${problems.join('; ')}`, { problems });
+  if (problems.length > 0)
+    throw new AuthError('ERR_CONFIG_INVALID', `invalid signer options: ${problems.join('; ')}`, {
+      problems,
+    });
   const clock = options.clock ?? systemClock;
   const source = options.key;
   const currentKey = (): JwtKey => {
     if ('signingKey' in source && typeof source.signingKey === 'function') {
       const key = source.signingKey();
-      if (key === null) throw new AuthError('ERR_KEYRING_INVALID', 'the key ring has no signing key');
+      if (key === null)
+        throw new AuthError('ERR_KEYRING_INVALID', 'the key ring has no signing key');
       return key;
     }
     return source as JwtKey;
   };
-  const audience = options.audience === undefined ? undefined : typeof options.audience === 'string' ? options.audience : [...options.audience];
+  const audience =
+    options.audience === undefined
+      ? undefined
+      : typeof options.audience === 'string'
+        ? options.audience
+        : [...options.audience];
   const signOptions: SignJwtOptions = options.typ === undefined ? {} : { typ: options.typ };
   return Object.freeze({
     sign(claims: JwtPayload = {}): string {
@@ -125,7 +141,8 @@ export function createJwtSigner(options: JwtSignerOptions): JwtSigner {
       Object.assign(payload, claims);
       payload.iat = iat;
       payload.exp = iat + options.ttlSeconds;
-      if (options.jti !== false && payload.jti === undefined) payload.jti = randomBytes(16).toString('base64url');
+      if (options.jti !== false && payload.jti === undefined)
+        payload.jti = randomBytes(16).toString('base64url');
       return signJwt(payload, currentKey(), signOptions);
     },
   });

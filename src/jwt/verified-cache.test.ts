@@ -6,13 +6,16 @@ import { generateJwtKey } from './keys.js';
 import { signJwt } from './sign.js';
 import { createJwtVerifier } from './verify.js';
 
-
 const T0 = 1_700_000_000;
 
 describe('verified-token cache', () => {
   it('a hit returns the frozen result of the first verification', () => {
     const key = generateJwtKey('ES256');
-    const verifier = createJwtVerifier({ keys: [key], clock: createFixedClock(T0 * 1000), cacheSize: 10 });
+    const verifier = createJwtVerifier({
+      keys: [key],
+      clock: createFixedClock(T0 * 1000),
+      cacheSize: 10,
+    });
     const token = signJwt({ sub: 'u', exp: T0 + 60 }, key);
     const first = verifier.verify(token);
     expect(verifier.verify(token)).toBe(first);
@@ -39,8 +42,15 @@ describe('verified-token cache', () => {
 
   it('a key removed from the ring makes its cached tokens fail', () => {
     const old = generateJwtKey('ES256', { kid: 'old' });
-    const ring = createKeyRing({ signingKey: generateJwtKey('ES256', { kid: 'new' }), verificationKeys: [old] });
-    const verifier = createJwtVerifier({ keys: ring, clock: createFixedClock(T0 * 1000), cacheSize: 10 });
+    const ring = createKeyRing({
+      signingKey: generateJwtKey('ES256', { kid: 'new' }),
+      verificationKeys: [old],
+    });
+    const verifier = createJwtVerifier({
+      keys: ring,
+      clock: createFixedClock(T0 * 1000),
+      cacheSize: 10,
+    });
     const token = signJwt({ exp: T0 + 60 }, old);
     expect(verifier.verify(token).key.kid).toBe('old');
     ring.remove('old');
@@ -49,7 +59,11 @@ describe('verified-token cache', () => {
 
   it('never caches a failure, and a tampered token is never a hit', () => {
     const key = generateJwtKey('HS256');
-    const verifier = createJwtVerifier({ keys: [key], clock: createFixedClock(T0 * 1000), cacheSize: 10 });
+    const verifier = createJwtVerifier({
+      keys: [key],
+      clock: createFixedClock(T0 * 1000),
+      cacheSize: 10,
+    });
     const token = signJwt({ exp: T0 + 60, sub: 'u' }, key);
     verifier.verify(token);
     const at = token.length - 10;
@@ -60,7 +74,11 @@ describe('verified-token cache', () => {
 
   it('holds at most cacheSize entries: the oldest is verified again', () => {
     const key = generateJwtKey('HS256');
-    const verifier = createJwtVerifier({ keys: [key], clock: createFixedClock(T0 * 1000), cacheSize: 2 });
+    const verifier = createJwtVerifier({
+      keys: [key],
+      clock: createFixedClock(T0 * 1000),
+      cacheSize: 2,
+    });
     const tokens = [1, 2, 3].map((n) => signJwt({ exp: T0 + 60, n }, key));
     const results = tokens.map((t) => verifier.verify(t));
     expect(verifier.verify(tokens[2] as string)).toBe(results[2]);
@@ -72,7 +90,11 @@ describe('verified-token cache', () => {
 
   it('validates cacheSize', () => {
     const key = generateJwtKey('HS256');
-    expect(codeOf(() => createJwtVerifier({ keys: [key], cacheSize: -1 }))).toBe('ERR_CONFIG_INVALID');
-    expect(codeOf(() => createJwtVerifier({ keys: [key], cacheSize: 1.5 }))).toBe('ERR_CONFIG_INVALID');
+    expect(codeOf(() => createJwtVerifier({ keys: [key], cacheSize: -1 }))).toBe(
+      'ERR_CONFIG_INVALID',
+    );
+    expect(codeOf(() => createJwtVerifier({ keys: [key], cacheSize: 1.5 }))).toBe(
+      'ERR_CONFIG_INVALID',
+    );
   });
 });

@@ -88,7 +88,11 @@ function configError(problems: readonly string[]): AuthError {
 function stringSet(value: unknown, name: string, problems: string[]): Set<string> | null {
   if (value === undefined) return null;
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((v) => typeof v === 'string' && v.length > 0)
+  ) {
     problems.push(`${name} must be a non-empty string or a non-empty list of them`);
     return null;
   }
@@ -112,7 +116,10 @@ function nonNegative(value: unknown, name: string, problems: string[]): number |
 export function createJwtVerifyConfig(options: JwtVerifyOptions): JwtVerifyConfig {
   const problems: string[] = [];
   const jws = collectJwsConfig(options, problems);
-  if (options.subject !== undefined && (typeof options.subject !== 'string' || options.subject === '')) {
+  if (
+    options.subject !== undefined &&
+    (typeof options.subject !== 'string' || options.subject === '')
+  ) {
     problems.push('subject must be a non-empty string');
   }
   if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ === '')) {
@@ -136,7 +143,8 @@ export function createJwtVerifyConfig(options: JwtVerifyOptions): JwtVerifyConfi
     ignoreExpiration: options.ignoreExpiration === true,
     requiredClaims: Object.freeze([...requiredClaims]),
     maxTokenAgeSeconds: nonNegative(options.maxTokenAgeSeconds, 'maxTokenAgeSeconds', problems),
-    clockToleranceSeconds: nonNegative(options.clockToleranceSeconds, 'clockToleranceSeconds', problems) ?? 0,
+    clockToleranceSeconds:
+      nonNegative(options.clockToleranceSeconds, 'clockToleranceSeconds', problems) ?? 0,
   });
   const cacheSize = options.cacheSize ?? 0;
   if (!Number.isInteger(cacheSize) || cacheSize < 0 || cacheSize > 1_000_000) {
@@ -149,10 +157,15 @@ export function createJwtVerifyConfig(options: JwtVerifyOptions): JwtVerifyConfi
 /** Decodes and parses a signed payload segment as a JWT claims set. @throws AuthError ERR_JWT_MALFORMED */
 export function parsePayload(payloadSegment: string): JwtPayload {
   const text = decodeSegmentText(payloadSegment);
-  if (text === null) throw new AuthError('ERR_JWT_MALFORMED', 'malformed token: payload is not UTF-8', { reason: 'payload utf8' });
+  if (text === null)
+    throw new AuthError('ERR_JWT_MALFORMED', 'malformed token: payload is not UTF-8', {
+      reason: 'payload utf8',
+    });
   const parsed = parseJsonObject(text, MAX_PAYLOAD_DEPTH);
   if (!parsed.ok) {
-    throw new AuthError('ERR_JWT_MALFORMED', `malformed token: payload ${parsed.reason}`, { reason: `payload ${parsed.reason}` });
+    throw new AuthError('ERR_JWT_MALFORMED', `malformed token: payload ${parsed.reason}`, {
+      reason: `payload ${parsed.reason}`,
+    });
   }
   return parsed.value as JwtPayload;
 }
@@ -192,7 +205,11 @@ export function createJwtVerifier(options: JwtVerifyOptions): JwtVerifier {
         return hit;
       }
       const result = verifyFully(token);
-      const frozen = Object.freeze({ header: result.header, payload: deepFreeze(result.payload), key: result.key });
+      const frozen = Object.freeze({
+        header: result.header,
+        payload: deepFreeze(result.payload),
+        key: result.key,
+      });
       cache.set(token, generation, frozen);
       return frozen;
     },

@@ -4,7 +4,6 @@
  */
 import type { LimitState } from './store.js';
 
-
 export interface LimitPolicy {
   readonly freeFailures: number;
   readonly windowMs: number;
@@ -13,9 +12,19 @@ export interface LimitPolicy {
 }
 
 /** Per account: 5 free failures in 15 minutes, then 1 s doubling to 15 minutes. */
-export const ACCOUNT_POLICY: LimitPolicy = Object.freeze({ freeFailures: 5, windowMs: 15 * 60_000, baseDelayMs: 1000, maxDelayMs: 15 * 60_000 });
+export const ACCOUNT_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 5,
+  windowMs: 15 * 60_000,
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+});
 /** Per client address: more headroom (shared NATs), same growth. */
-export const ADDRESS_POLICY: LimitPolicy = Object.freeze({ freeFailures: 20, windowMs: 15 * 60_000, baseDelayMs: 1000, maxDelayMs: 15 * 60_000 });
+export const ADDRESS_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 20,
+  windowMs: 15 * 60_000,
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+});
 
 /** Milliseconds until another attempt is allowed; 0 when allowed now. */
 export function checkLimit(state: LimitState | null, nowMs: number): number {
@@ -24,11 +33,16 @@ export function checkLimit(state: LimitState | null, nowMs: number): number {
 }
 
 /** The state after one more failure at `nowMs`. */
-export function planFailure(state: LimitState | null, nowMs: number, policy: LimitPolicy): LimitState {
+export function planFailure(
+  state: LimitState | null,
+  nowMs: number,
+  policy: LimitPolicy,
+): LimitState {
   const fresh = state === null || nowMs - state.windowStartedAtMs >= policy.windowMs;
   const failures = fresh ? 1 : state.failures + 1;
   const windowStartedAtMs = fresh ? nowMs : state.windowStartedAtMs;
   const over = failures - policy.freeFailures;
-  const delay = over <= 0 ? 0 : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(over - 1, 30));
+  const delay =
+    over <= 0 ? 0 : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(over - 1, 30));
   return { failures, windowStartedAtMs, blockedUntilMs: delay === 0 ? 0 : nowMs + delay };
 }

@@ -26,7 +26,10 @@ export function requireAccessToken(guard: TokenGuard) {
         next();
         return;
       }
-      res.status(result.status).set({ ...result.headers }).json(result.body);
+      res
+        .status(result.status)
+        .set({ ...result.headers })
+        .json(result.body);
     }, next);
   };
 }

@@ -22,6 +22,9 @@ export function requireAccessToken(guard: TokenGuard) {
       request.gatehouse = result.claims;
       return;
     }
-    await reply.code(result.status).headers({ ...result.headers }).send(result.body);
+    await reply
+      .code(result.status)
+      .headers({ ...result.headers })
+      .send(result.body);
   };
 }

@@ -1,2 +1,7 @@
 /** gatehouse/middleware: check Gatehouse access tokens in any Node API. */
-export { createTokenGuard, type GuardResult, type TokenGuard, type TokenGuardOptions } from './shared.js';
+export {
+  createTokenGuard,
+  type GuardResult,
+  type TokenGuard,
+  type TokenGuardOptions,
+} from './shared.js';

@@ -61,12 +61,22 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
  */
 export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
   const problems: string[] = [];
-  if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer)) problems.push('issuer must be an http(s) URL');
-  if (typeof options.audience !== 'string' || options.audience === '') problems.push('audience must be a non-empty string');
-  if (options.requiredScopes !== undefined && !options.requiredScopes.every((s) => typeof s === 'string' && /^\S+$/.test(s))) {
+  if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer))
+    problems.push('issuer must be an http(s) URL');
+  if (typeof options.audience !== 'string' || options.audience === '')
+    problems.push('audience must be a non-empty string');
+  if (
+    options.requiredScopes !== undefined &&
+    !options.requiredScopes.every((s) => typeof s === 'string' && /^\S+$/.test(s))
+  ) {
     problems.push('requiredScopes must be scope tokens');
   }
-  if (problems.length > 0) throw new AuthError('ERR_CONFIG_INVALID', `invalid token guard options: ${problems.join('; ')}`, { problems });
+  if (problems.length > 0)
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `invalid token guard options: ${problems.join('; ')}`,
+      { problems },
+    );
 
   const issuer = options.issuer.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -82,11 +92,14 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
 
   const jwksUri = async (): Promise<string> => {
     if (options.jwksUri !== undefined) return options.jwksUri;
-    const response = await fetchImpl(`${issuer}/.well-known/oauth-authorization-server`, { headers: { accept: 'application/json' } });
+    const response = await fetchImpl(`${issuer}/.well-known/oauth-authorization-server`, {
+      headers: { accept: 'application/json' },
+    });
     if (!response.ok) throw new Error(`metadata answered ${response.status}`);
     const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     // RFC 8414 section 3.3: the metadata must name the issuer we asked.
-    if (metadata.issuer !== issuer || typeof metadata.jwks_uri !== 'string') throw new Error('metadata does not match the issuer');
+    if (metadata.issuer !== issuer || typeof metadata.jwks_uri !== 'string')
+      throw new Error('metadata does not match the issuer');
     return metadata.jwks_uri;
   };
 
@@ -95,9 +108,13 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
     inflight ??= (async () => {
       try {
         lastFetchMs = clock.nowMs();
-        const response = await fetchImpl(await jwksUri(), { headers: { accept: 'application/json' } });
+        const response = await fetchImpl(await jwksUri(), {
+          headers: { accept: 'application/json' },
+        });
         if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
-        const keys = importJwks(await response.text()).map((key) => (key.kind === 'private' ? publicKeyOf(key) : key));
+        const keys = importJwks(await response.text()).map((key) =>
+          key.kind === 'private' ? publicKeyOf(key) : key,
+        );
         if (ring === null) {
           ring = createKeyRing({ verificationKeys: keys });
           verifier = createJwtVerifier({
@@ -112,7 +129,8 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
         } else {
           // Same ring object: the verifier sees the change, and its cache drops stale entries.
           const current = ring;
-          for (const key of current.list()) if (!keys.some((k) => k.kid === key.kid)) current.remove(key.kid);
+          for (const key of current.list())
+            if (!keys.some((k) => k.kid === key.kid)) current.remove(key.kid);
           for (const key of keys) if (current.get(key.kid) === undefined) current.add(key);
         }
       } finally {
@@ -123,12 +141,22 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
   };
 
   const challenge = (error?: string, description?: string) =>
-    error === undefined ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="${error}", error_description="${description}"`;
+    error === undefined
+      ? `Bearer realm="${realm}"`
+      : `Bearer realm="${realm}", error="${error}", error_description="${description}"`;
 
-  const fail = (status: 401 | 403 | 503, error: string, description: string, withChallenge: boolean): GuardResult => ({
+  const fail = (
+    status: 401 | 403 | 503,
+    error: string,
+    description: string,
+    withChallenge: boolean,
+  ): GuardResult => ({
     ok: false,
     status,
-    headers: status === 503 ? {} : { 'www-authenticate': withChallenge ? challenge(error, description) : challenge() },
+    headers:
+      status === 503
+        ? {}
+        : { 'www-authenticate': withChallenge ? challenge(error, description) : challenge() },
     body: { error, error_description: description },
   });
 
@@ -140,7 +168,13 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
         return fail(401, 'invalid_request', 'No access token.', false);
       }
       const match = BEARER.exec(authorization.trim());
-      if (match === null) return fail(401, 'invalid_request', 'Send the access token as Authorization: Bearer.', true);
+      if (match === null)
+        return fail(
+          401,
+          'invalid_request',
+          'Send the access token as Authorization: Bearer.',
+          true,
+        );
       const token = match[1] as string;
       try {
         if (verifier === null) await refresh();
@@ -152,7 +186,10 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
         claims = verify(token);
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
-        if (error.code !== 'ERR_JWS_KEY_NOT_FOUND' || clock.nowMs() - lastFetchMs < refetchIntervalMs) {
+        if (
+          error.code !== 'ERR_JWS_KEY_NOT_FOUND' ||
+          clock.nowMs() - lastFetchMs < refetchIntervalMs
+        ) {
           return fail(401, 'invalid_token', 'The access token is invalid or expired.', true);
         }
         try {
@@ -166,8 +203,18 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
         const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
         const missing = requiredScopes.filter((s) => !granted.has(s));
         if (missing.length > 0) {
-          const result = fail(403, 'insufficient_scope', 'The access token lacks a required scope.', true);
-          return { ...result, headers: { 'www-authenticate': `${challenge('insufficient_scope', 'The access token lacks a required scope.')}, scope="${requiredScopes.join(' ')}"` } } as GuardResult;
+          const result = fail(
+            403,
+            'insufficient_scope',
+            'The access token lacks a required scope.',
+            true,
+          );
+          return {
+            ...result,
+            headers: {
+              'www-authenticate': `${challenge('insufficient_scope', 'The access token lacks a required scope.')}, scope="${requiredScopes.join(' ')}"`,
+            },
+          } as GuardResult;
         }
       }
       return { ok: true, claims };

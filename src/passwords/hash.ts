@@ -16,7 +16,11 @@ export interface PasswordHashParams {
 }
 
 /** The OWASP Password Storage Cheat Sheet minimum for argon2id. */
-export const OWASP_MINIMUM: PasswordHashParams = Object.freeze({ memoryKiB: 19_456, iterations: 2, parallelism: 1 });
+export const OWASP_MINIMUM: PasswordHashParams = Object.freeze({
+  memoryKiB: 19_456,
+  iterations: 2,
+  parallelism: 1,
+});
 
 // @node-rs/argon2's Algorithm is a const enum (not present at run time); 2 is Argon2id.
 const ARGON2ID = 2;
@@ -27,7 +31,10 @@ const ARGON2ID = 2;
  * @example
  * const stored = await hashPassword('correct horse battery staple', OWASP_MINIMUM);
  */
-export function hashPassword(password: string, params: PasswordHashParams = OWASP_MINIMUM): Promise<string> {
+export function hashPassword(
+  password: string,
+  params: PasswordHashParams = OWASP_MINIMUM,
+): Promise<string> {
   return hash(password, {
     algorithm: ARGON2ID,
     memoryCost: params.memoryKiB,

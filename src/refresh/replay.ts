@@ -22,14 +22,25 @@ export function sealReplay(presentedSecret: string, recordId: string, plaintext:
 }
 
 /** Decrypts a sealed replay; null when the secret is wrong or the ciphertext was altered. */
-export function openReplay(presentedSecret: string, recordId: string, sealed: string): string | null {
+export function openReplay(
+  presentedSecret: string,
+  recordId: string,
+  sealed: string,
+): string | null {
   try {
     const data = Buffer.from(sealed, 'base64url');
     if (data.length < 12 + 16) return null;
-    const decipher = createDecipheriv('aes-256-gcm', keyFor(presentedSecret, recordId), data.subarray(0, 12));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      keyFor(presentedSecret, recordId),
+      data.subarray(0, 12),
+    );
     decipher.setAAD(Buffer.from(recordId));
     decipher.setAuthTag(data.subarray(data.length - 16));
-    return Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(data.subarray(12, data.length - 16)),
+      decipher.final(),
+    ]).toString('utf8');
   } catch {
     return null;
   }

@@ -27,14 +27,24 @@ export type RotationPlan =
  * - consumed within the grace window, with the successor response still held: replay it;
  * - consumed otherwise: reuse, a sign of theft (RFC 9700 4.14.2): the caller revokes the family.
  */
-export function planRotation(record: RefreshRecord, session: SessionRecord | null, nowMs: number, policy: RefreshPolicy): RotationPlan {
+export function planRotation(
+  record: RefreshRecord,
+  session: SessionRecord | null,
+  nowMs: number,
+  policy: RefreshPolicy,
+): RotationPlan {
   if (session === null || session.revokedAtMs !== null || nowMs >= session.expiresAtMs) {
     return { action: 'reject', reason: 'session_ended' };
   }
   if (nowMs >= record.expiresAtMs) return { action: 'reject', reason: 'expired' };
   if (record.consumedAtMs === null) return { action: 'rotate' };
   const inGrace = nowMs - record.consumedAtMs < policy.reuseGraceMs;
-  if (inGrace && record.replayCiphertext !== null && record.replayExpiresAtMs !== null && nowMs < record.replayExpiresAtMs) {
+  if (
+    inGrace &&
+    record.replayCiphertext !== null &&
+    record.replayExpiresAtMs !== null &&
+    nowMs < record.replayExpiresAtMs
+  ) {
     return { action: 'replay' };
   }
   return { action: 'reuse' };

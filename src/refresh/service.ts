@@ -24,7 +24,10 @@ export interface TokenPair {
 }
 
 /** Signs an access token for the session; returns it with its lifetime in seconds. */
-export type AccessTokenIssuer = (session: SessionRecord, clientId: string) => { token: string; expiresIn: number };
+export type AccessTokenIssuer = (
+  session: SessionRecord,
+  clientId: string,
+) => { token: string; expiresIn: number };
 
 export interface RefreshServiceOptions {
   readonly store: RefreshStore;
@@ -49,7 +52,8 @@ export interface RefreshService {
   sessionOf(presented: unknown): Promise<string | null>;
 }
 
-const invalid = () => new AuthError('ERR_REFRESH_INVALID', 'the refresh token is invalid or expired');
+const invalid = () =>
+  new AuthError('ERR_REFRESH_INVALID', 'the refresh token is invalid or expired');
 
 /** Creates the refresh-token service. */
 export function createRefreshService(options: RefreshServiceOptions): RefreshService {
@@ -71,7 +75,13 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
     return { record, token: credential.token };
   };
 
-  const pairFor = (session: SessionRecord, clientId: string, record: RefreshRecord, token: string, now: number): TokenPair => {
+  const pairFor = (
+    session: SessionRecord,
+    clientId: string,
+    record: RefreshRecord,
+    token: string,
+    now: number,
+  ): TokenPair => {
     const access = issueAccessToken(session, clientId);
     return {
       access_token: access.token,
@@ -107,7 +117,10 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
         if (found === null) throw invalid();
         const { record, secret } = found;
         if (expectSessionId !== undefined && record.sessionId !== expectSessionId) {
-          throw new AuthError('ERR_REFRESH_SESSION_MISMATCH', 'the access token belongs to another session');
+          throw new AuthError(
+            'ERR_REFRESH_SESSION_MISMATCH',
+            'the access token belongs to another session',
+          );
         }
         const session = await sessions.findActive(record.sessionId);
         const now = clock.nowMs();
@@ -123,14 +136,21 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
           case 'reuse': {
             await sessions.revoke(record.sessionId, 'refresh_reuse');
             if (options.onReuse && session !== null) await options.onReuse(session);
-            throw new AuthError('ERR_REFRESH_REUSED', 'refresh token reuse detected; the session was revoked');
+            throw new AuthError(
+              'ERR_REFRESH_REUSED',
+              'refresh token reuse detected; the session was revoked',
+            );
           }
           case 'rotate': {
             const activeSession = session as SessionRecord;
             const successor = newRecord(activeSession, now);
             const pair = pairFor(activeSession, clientId, successor.record, successor.token, now);
-            const replay = { ciphertext: sealReplay(secret, record.id, JSON.stringify(pair)), expiresAtMs: now + policy.reuseGraceMs };
-            if (await store.consumeRefreshToken(record.id, now, replay, successor.record)) return pair;
+            const replay = {
+              ciphertext: sealReplay(secret, record.id, JSON.stringify(pair)),
+              expiresAtMs: now + policy.reuseGraceMs,
+            };
+            if (await store.consumeRefreshToken(record.id, now, replay, successor.record))
+              return pair;
           }
         }
       }

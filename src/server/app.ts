@@ -57,12 +57,23 @@ export interface AppDeps {
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** The application type: Fastify over node:http with the TypeBox type provider. */
-export type GatehouseApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type GatehouseApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** Request log fields: never headers, cookies, bodies or query strings (tokens live there). */
 const serializers = {
   req(request: FastifyRequest) {
-    return { method: request.method, url: request.url.split('?')[0] ?? '', ip: request.ip, id: request.id };
+    return {
+      method: request.method,
+      url: request.url.split('?')[0] ?? '',
+      ip: request.ip,
+      id: request.id,
+    };
   },
   res(reply: FastifyReply) {
     return { statusCode: reply.statusCode };
@@ -73,7 +84,11 @@ const serializers = {
 function parseForm(body: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(body)) {
-    if (Object.hasOwn(out, name)) throw Object.assign(new Error('repeated parameter'), { statusCode: 400, code: 'FST_ERR_VALIDATION' });
+    if (Object.hasOwn(out, name))
+      throw Object.assign(new Error('repeated parameter'), {
+        statusCode: 400,
+        code: 'FST_ERR_VALIDATION',
+      });
     // RFC 6749 3.2: parameters sent without a value are treated as omitted.
     if (value !== '') out[name] = value;
   }
@@ -87,14 +102,17 @@ function parseForm(body: string): Record<string, string> {
  * const { app } = await buildApp({ config, stores, keyRing, dummyHash });
  * await app.listen({ port: config.port });
  */
-export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; context: ServerContext }> {
+export async function buildApp(
+  deps: AppDeps,
+): Promise<{ app: GatehouseApp; context: ServerContext }> {
   const { config, stores, keyRing } = deps;
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   const accessTtlMs = config.accessTokenTtlSeconds * 1000;
 
   const revocations = createRevocationList();
-  const feed = deps.startRevocationFeed === undefined ? null : await deps.startRevocationFeed(revocations);
+  const feed =
+    deps.startRevocationFeed === undefined ? null : await deps.startRevocationFeed(revocations);
   const sessions = createSessionService({
     ...(feed === null ? {} : { onRevoked: feed.publish }),
     store: stores.sessions,
@@ -125,9 +143,21 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     const key = keyRing.signingKey();
     if (key === null) throw new AuthError('ERR_KEYRING_INVALID', 'no signing key');
     const iat = Math.floor(clock.nowMs() / 1000);
-    const exp = Math.min(iat + config.accessTokenTtlSeconds, Math.floor(session.expiresAtMs / 1000));
+    const exp = Math.min(
+      iat + config.accessTokenTtlSeconds,
+      Math.floor(session.expiresAtMs / 1000),
+    );
     const token = signJwt(
-      { iss: config.issuer, sub: session.userId, aud: config.audience, exp, iat, jti: createRandomId(random), client_id: clientId, sid: session.id },
+      {
+        iss: config.issuer,
+        sub: session.userId,
+        aud: config.audience,
+        exp,
+        iat,
+        jti: createRandomId(random),
+        client_id: clientId,
+        sid: session.id,
+      },
       key,
       { typ: 'at+jwt' },
     );
@@ -137,9 +167,19 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
   const refresh = createRefreshService({
     store: stores.refresh,
     sessions,
-    policy: { refreshTtlMs: config.refreshTokenTtlSeconds * 1000, reuseGraceMs: config.refreshReuseGraceSeconds * 1000 },
+    policy: {
+      refreshTtlMs: config.refreshTokenTtlSeconds * 1000,
+      reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
+    },
     issueAccessToken,
-    onReuse: (session) => stores.events.recordEvent({ type: 'refresh_reuse', userId: session.userId, sessionId: session.id, ip: null, atMs: clock.nowMs() }),
+    onReuse: (session) =>
+      stores.events.recordEvent({
+        type: 'refresh_reuse',
+        userId: session.userId,
+        sessionId: session.id,
+        ip: null,
+        atMs: clock.nowMs(),
+      }),
     clock,
     random,
   });
@@ -162,13 +202,20 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     refresh,
     revocations,
     accessVerifier: createJwtVerifier(verifierOptions),
-    expiredAccessVerifier: createJwtVerifier({ ...verifierOptions, ignoreExpiration: true, cacheSize: 0 }),
+    expiredAccessVerifier: createJwtVerifier({
+      ...verifierOptions,
+      ignoreExpiration: true,
+      cacheSize: 0,
+    }),
     clock,
   };
 
   const requestIdPrefix = createRandomId(random).slice(0, 8);
   // The per-request line is at level info: written only when the level lets info through.
-  const logEnabled = deps.logger !== false && deps.logger !== undefined && ['info', 'debug', 'trace'].includes(config.logLevel);
+  const logEnabled =
+    deps.logger !== false &&
+    deps.logger !== undefined &&
+    ['info', 'debug', 'trace'].includes(config.logLevel);
   let requestCount = 0;
   const logger = (
     deps.logger === false || deps.logger === undefined
@@ -186,13 +233,17 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
-    try {
-      done(null, parseForm(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    (_request, body, done) => {
+      try {
+        done(null, parseForm(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
 
   // Bodies are JSON; form bodies only for the OAuth endpoints (config.form). A body-less request
   // to an endpoint whose body is all optional (logout) counts as an empty object.
@@ -200,19 +251,35 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     const type = request.headers['content-type'];
     if (typeof type === 'string') {
       const mediaType = type.split(';')[0]?.trim().toLowerCase();
-      const form = mediaType === 'application/x-www-form-urlencoded' && request.routeOptions.config?.form === true;
+      const form =
+        mediaType === 'application/x-www-form-urlencoded' &&
+        request.routeOptions.config?.form === true;
       if (mediaType !== 'application/json' && !form) {
-        done(Object.assign(new Error('unsupported media type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }));
+        done(
+          Object.assign(new Error('unsupported media type'), {
+            statusCode: 415,
+            code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+          }),
+        );
         return;
       }
     }
-    if (request.body === undefined && request.routeOptions.config?.optionalBody === true) request.body = {};
+    if (request.body === undefined && request.routeOptions.config?.optionalBody === true)
+      request.body = {};
     done();
   });
 
   app.addHook('onResponse', (request, reply, done) => {
     if (logEnabled) {
-      request.log.info({ req: request, res: reply, ms: Math.round(reply.elapsedTime * 10) / 10, code: request.failureCode }, 'request');
+      request.log.info(
+        {
+          req: request,
+          res: reply,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          code: request.failureCode,
+        },
+        'request',
+      );
     }
     done();
   });
@@ -230,18 +297,25 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     const now = clock.nowMs();
     if (now - (outageLoggedAt.get(backend) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
     outageLoggedAt.set(backend, now);
-    app.log.error({ backend, cause: error.details?.cause }, 'storage unavailable: answering 503 until it returns');
+    app.log.error(
+      { backend, cause: error.details?.cause },
+      'storage unavailable: answering 503 until it returns',
+    );
   };
 
   app.setErrorHandler((error: FastifyError | AuthError, request, reply) => {
     const oauth = request.routeOptions.config?.oauth === true;
-    let http = error instanceof AuthError ? httpErrorFor(error.code) : httpErrorForFastify(error.code, error.statusCode);
+    let http =
+      error instanceof AuthError
+        ? httpErrorFor(error.code)
+        : httpErrorForFastify(error.code, error.statusCode);
     if (http === null) {
       request.log.error({ err: { type: error.name, code: error.code } }, 'unexpected error');
       http = { status: 500, error: 'server_error', description: 'Unexpected error.' };
     }
     // The precise reason goes to the log line of this request; never the token or the secret.
-    request.failureCode = error instanceof AuthError ? String(error.details?.reason ?? error.code) : error.code;
+    request.failureCode =
+      error instanceof AuthError ? String(error.details?.reason ?? error.code) : error.code;
     if (error instanceof AuthError && error.code === 'ERR_STORE_UNAVAILABLE') reportOutage(error);
     if (oauth) {
       // RFC 6749 5.2: the token endpoint speaks invalid_request / invalid_grant, with status 400.
@@ -253,12 +327,19 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     }
     if (http.status === 401) {
       const presented = error instanceof AuthError && error.details?.presented === true;
-      reply.header('www-authenticate', presented ? `Bearer realm="gatehouse", error="invalid_token", error_description="${http.description}"` : 'Bearer realm="gatehouse"');
+      reply.header(
+        'www-authenticate',
+        presented
+          ? `Bearer realm="gatehouse", error="invalid_token", error_description="${http.description}"`
+          : 'Bearer realm="gatehouse"',
+      );
     }
     if (http.status === 429 && error instanceof AuthError) {
       reply.header('retry-after', String(error.details?.retryAfterSeconds ?? 1));
     }
-    return reply.status(http.status).send({ error: http.error, error_description: http.description });
+    return reply
+      .status(http.status)
+      .send({ error: http.error, error_description: http.description });
   });
 
   // Revocation entries end when the last access token they guard would have expired.
@@ -285,13 +366,24 @@ export async function buildApp(deps: AppDeps): Promise<{ app: GatehouseApp; cont
     await feed?.close();
   });
 
-  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));
+  app.setNotFoundHandler((_request, reply) =>
+    reply.status(404).send({ error: 'not_found', error_description: 'No such endpoint.' }),
+  );
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Gatehouse', version: '1', description: 'Authentication server: sessions, JWT access tokens, rotating refresh tokens.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, cookie: { type: 'apiKey', in: 'cookie', name: '__Host-gatehouse_session' } } },
+      info: {
+        title: 'Gatehouse',
+        version: '1',
+        description: 'Authentication server: sessions, JWT access tokens, rotating refresh tokens.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          cookie: { type: 'apiKey', in: 'cookie', name: '__Host-gatehouse_session' },
+        },
+      },
     },
   });
 

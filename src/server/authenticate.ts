@@ -41,7 +41,10 @@ export function checkCsrf(request: FastifyRequest, allowedOrigins: readonly stri
 }
 
 function unauthenticated(reason: string, presented: boolean): AuthError {
-  return new AuthError('ERR_AUTH_UNAUTHENTICATED', `unauthenticated: ${reason}`, { reason, presented });
+  return new AuthError('ERR_AUTH_UNAUTHENTICATED', `unauthenticated: ${reason}`, {
+    reason,
+    presented,
+  });
 }
 
 /**
@@ -50,14 +53,18 @@ function unauthenticated(reason: string, presented: boolean): AuthError {
  * @throws AuthError ERR_AUTH_UNAUTHENTICATED (details.presented tells whether any credential
  *   was sent), ERR_SESSION_CSRF, ERR_AUTH_RATE_LIMITED (Basic), ERR_STORE_UNAVAILABLE
  */
-export async function authenticate(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
+export async function authenticate(
+  ctx: ServerContext,
+  request: FastifyRequest,
+): Promise<Principal> {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
     const space = authorization.indexOf(' ');
     const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
     const value = space === -1 ? '' : authorization.slice(space + 1).trim();
     if (scheme === 'bearer') return authenticateBearer(ctx, value);
-    if (scheme === 'basic' && ctx.config.basicAuth) return authenticateBasic(ctx, value, request.ip);
+    if (scheme === 'basic' && ctx.config.basicAuth)
+      return authenticateBasic(ctx, value, request.ip);
     throw unauthenticated('unsupported authorization scheme', true);
   }
   const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -80,21 +87,32 @@ function authenticateBearer(ctx: ServerContext, token: string): Principal {
   }
   const sid = payload.sid;
   const sub = payload.sub;
-  if (typeof sid !== 'string' || typeof sub !== 'string') throw unauthenticated('token lacks sub or sid', true);
+  if (typeof sid !== 'string' || typeof sub !== 'string')
+    throw unauthenticated('token lacks sub or sid', true);
   // The revoked-session check: in memory, no storage round trip.
-  if (ctx.revocations.isRevoked(sid, ctx.clock.nowMs())) throw unauthenticated('session revoked', true);
+  if (ctx.revocations.isRevoked(sid, ctx.clock.nowMs()))
+    throw unauthenticated('session revoked', true);
   return { userId: sub, sessionId: sid, via: 'bearer' };
 }
 
-async function authenticateBasic(ctx: ServerContext, value: string, ip: string): Promise<Principal> {
+async function authenticateBasic(
+  ctx: ServerContext,
+  value: string,
+  ip: string,
+): Promise<Principal> {
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon === -1) throw unauthenticated('malformed basic credentials', true);
   try {
-    const user = await ctx.accounts.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1), ip);
+    const user = await ctx.accounts.authenticate(
+      decoded.slice(0, colon),
+      decoded.slice(colon + 1),
+      ip,
+    );
     return { userId: user.id, sessionId: null, via: 'basic' };
   } catch (error) {
-    if (error instanceof AuthError && error.code === 'ERR_AUTH_INVALID_CREDENTIALS') throw unauthenticated('basic credentials rejected', true);
+    if (error instanceof AuthError && error.code === 'ERR_AUTH_INVALID_CREDENTIALS')
+      throw unauthenticated('basic credentials rejected', true);
     throw error;
   }
 }

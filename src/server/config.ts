@@ -78,7 +78,9 @@ export function configFromEnv(env: Env): ServerConfig {
     if (raw === undefined) return fallback;
     const value = parseDurationSeconds(raw);
     if (value === null || value < min || value > max) {
-      problems.push(`${name} must be a duration (seconds, or with s/m/h/d) from ${min}s to ${max}s`);
+      problems.push(
+        `${name} must be a duration (seconds, or with s/m/h/d) from ${min}s to ${max}s`,
+      );
       return fallback;
     }
     return value;
@@ -123,14 +125,17 @@ export function configFromEnv(env: Env): ServerConfig {
       problems.push('GATEHOUSE_DATABASE_URL is not a valid postgres:// URL');
     }
   } else {
-    problems.push('GATEHOUSE_DATABASE_URL must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE');
+    problems.push(
+      'GATEHOUSE_DATABASE_URL must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE',
+    );
   }
 
   const redisUrl = read('GATEHOUSE_REDIS_URL');
   let redis: ServerConfig['redis'] = null;
   if (redisUrl !== undefined) {
     const prefix = read('GATEHOUSE_REDIS_PREFIX') ?? 'gatehouse:';
-    if (!/^rediss?:\/\//.test(redisUrl)) problems.push('GATEHOUSE_REDIS_URL must be redis://HOST:PORT (or rediss://)');
+    if (!/^rediss?:\/\//.test(redisUrl))
+      problems.push('GATEHOUSE_REDIS_URL must be redis://HOST:PORT (or rediss://)');
     else redis = { url: redisUrl, prefix };
   }
 
@@ -140,16 +145,32 @@ export function configFromEnv(env: Env): ServerConfig {
   const jwtSecret = read('GATEHOUSE_JWT_SECRET') ?? null;
   const signingKeysPath = read('GATEHOUSE_SIGNING_KEYS') ?? './data/signing-keys.json';
   const keysSource: ServerConfig['keysSource'] =
-    jwtSecret !== null ? 'secret' : read('GATEHOUSE_SIGNING_KEYS') !== undefined || database.kind === 'sqlite' ? 'file' : 'database';
+    jwtSecret !== null
+      ? 'secret'
+      : read('GATEHOUSE_SIGNING_KEYS') !== undefined || database.kind === 'sqlite'
+        ? 'file'
+        : 'database';
   if (jwtSecret !== null) {
-    if (Buffer.byteLength(jwtSecret) < 32) problems.push('GATEHOUSE_JWT_SECRET must be at least 32 bytes (HS256)');
-    if (read('GATEHOUSE_SIGNING_KEYS') !== undefined) problems.push('set GATEHOUSE_JWT_SECRET or GATEHOUSE_SIGNING_KEYS, not both');
+    if (Buffer.byteLength(jwtSecret) < 32)
+      problems.push('GATEHOUSE_JWT_SECRET must be at least 32 bytes (HS256)');
+    if (read('GATEHOUSE_SIGNING_KEYS') !== undefined)
+      problems.push('set GATEHOUSE_JWT_SECRET or GATEHOUSE_SIGNING_KEYS, not both');
   }
 
   const accessTokenTtlSeconds = duration('GATEHOUSE_ACCESS_TOKEN_TTL', 3600, 30, 86_400);
-  const refreshTokenTtlSeconds = duration('GATEHOUSE_REFRESH_TOKEN_TTL', 14 * 86_400, 60, 400 * 86_400);
+  const refreshTokenTtlSeconds = duration(
+    'GATEHOUSE_REFRESH_TOKEN_TTL',
+    14 * 86_400,
+    60,
+    400 * 86_400,
+  );
   const refreshReuseGraceSeconds = duration('GATEHOUSE_REFRESH_REUSE_GRACE', 10, 0, 300);
-  const sessionAbsoluteTtlSeconds = duration('GATEHOUSE_SESSION_ABSOLUTE_TTL', 30 * 86_400, 60, 400 * 86_400);
+  const sessionAbsoluteTtlSeconds = duration(
+    'GATEHOUSE_SESSION_ABSOLUTE_TTL',
+    30 * 86_400,
+    60,
+    400 * 86_400,
+  );
   const sessionIdleTtlSeconds = duration('GATEHOUSE_SESSION_IDLE_TTL', 86_400, 60, 400 * 86_400);
   const sessionTouchIntervalSeconds = duration('GATEHOUSE_SESSION_TOUCH_INTERVAL', 60, 0, 86_400);
   const revocationSyncSeconds = duration('GATEHOUSE_REVOCATION_SYNC_INTERVAL', 2, 1, 3600);
@@ -158,12 +179,18 @@ export function configFromEnv(env: Env): ServerConfig {
   }
 
   const basicAuth = boolean('GATEHOUSE_BASIC_AUTH', false);
-  if (basicAuth && production) problems.push('GATEHOUSE_BASIC_AUTH=true is refused when NODE_ENV=production');
+  if (basicAuth && production)
+    problems.push('GATEHOUSE_BASIC_AUTH=true is refused when NODE_ENV=production');
 
-  const allowedOrigins: string[] = [new URL(issuer.startsWith('http') ? issuer : 'http://invalid').origin];
+  const allowedOrigins: string[] = [
+    new URL(issuer.startsWith('http') ? issuer : 'http://invalid').origin,
+  ];
   // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
   if (read('GATEHOUSE_ISSUER') === undefined) allowedOrigins.push(`http://127.0.0.1:${port}`);
-  for (const origin of (read('GATEHOUSE_ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
+  for (const origin of (read('GATEHOUSE_ALLOWED_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
     try {
       allowedOrigins.push(new URL(origin).origin);
     } catch {
@@ -172,19 +199,35 @@ export function configFromEnv(env: Env): ServerConfig {
   }
 
   const passwordParams: PasswordHashParams = {
-    memoryKiB: integer('GATEHOUSE_ARGON2_MEMORY_KIB', OWASP_MINIMUM.memoryKiB, OWASP_MINIMUM.memoryKiB, 4_194_304),
-    iterations: integer('GATEHOUSE_ARGON2_ITERATIONS', OWASP_MINIMUM.iterations, OWASP_MINIMUM.iterations, 100),
+    memoryKiB: integer(
+      'GATEHOUSE_ARGON2_MEMORY_KIB',
+      OWASP_MINIMUM.memoryKiB,
+      OWASP_MINIMUM.memoryKiB,
+      4_194_304,
+    ),
+    iterations: integer(
+      'GATEHOUSE_ARGON2_ITERATIONS',
+      OWASP_MINIMUM.iterations,
+      OWASP_MINIMUM.iterations,
+      100,
+    ),
     parallelism: 1,
   };
 
   const trustProxy = boolean('GATEHOUSE_TRUST_PROXY', false);
   const logLevel = read('GATEHOUSE_LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    problems.push('GATEHOUSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+    problems.push(
+      'GATEHOUSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    );
   }
 
   if (problems.length > 0) {
-    throw new AuthError('ERR_CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems });
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `invalid configuration:\n  - ${problems.join('\n  - ')}`,
+      { problems },
+    );
   }
   return Object.freeze({
     port,

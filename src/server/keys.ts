@@ -39,10 +39,14 @@ export async function loadServerKeys(
   try {
     const keys = stored.map((row) => importJwk(JSON.parse(row.privateJwk)));
     const [first, ...rest] = keys;
-    if (first === undefined || first.kind === 'public') throw new AuthError('ERR_CONFIG_INVALID', 'no private signing key');
+    if (first === undefined || first.kind === 'public')
+      throw new AuthError('ERR_CONFIG_INVALID', 'no private signing key');
     return { ring: createKeyRing({ signingKey: first, verificationKeys: rest }), created };
   } catch (error) {
-    throw new AuthError('ERR_CONFIG_INVALID', `stored signing keys: ${error instanceof AuthError ? error.message : 'unreadable'}`);
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `stored signing keys: ${error instanceof AuthError ? error.message : 'unreadable'}`,
+    );
   }
 }
 
@@ -51,9 +55,17 @@ export async function loadServerKeys(
  *
  * @throws AuthError ERR_CONFIG_INVALID when the file cannot be read or holds no signing key
  */
-export function loadSigningKeys(config: Pick<ServerConfig, 'jwtSecret' | 'signingKeysPath'>): { ring: KeyRing; created: boolean } {
+export function loadSigningKeys(config: Pick<ServerConfig, 'jwtSecret' | 'signingKeysPath'>): {
+  ring: KeyRing;
+  created: boolean;
+} {
   if (config.jwtSecret !== null) {
-    return { ring: createKeyRing({ signingKey: importHmacSecret(config.jwtSecret, 'HS256', { kid: 'hs256' }) }), created: false };
+    return {
+      ring: createKeyRing({
+        signingKey: importHmacSecret(config.jwtSecret, 'HS256', { kid: 'hs256' }),
+      }),
+      created: false,
+    };
   }
   let text: string | null = null;
   try {
@@ -66,21 +78,31 @@ export function loadSigningKeys(config: Pick<ServerConfig, 'jwtSecret' | 'signin
   if (text === null) {
     const key = generateJwtKey('ES256');
     mkdirSync(dirname(config.signingKeysPath), { recursive: true, mode: 0o700 });
-    writeFileSync(config.signingKeysPath, `${JSON.stringify({ keys: [exportJwk(key, { includePrivate: true })] }, null, 2)}\n`, {
-      mode: 0o600,
-      flag: 'wx',
-    });
+    writeFileSync(
+      config.signingKeysPath,
+      `${JSON.stringify({ keys: [exportJwk(key, { includePrivate: true })] }, null, 2)}\n`,
+      {
+        mode: 0o600,
+        flag: 'wx',
+      },
+    );
     return { ring: createKeyRing({ signingKey: key }), created: true };
   }
   let keys: ReturnType<typeof importJwks>;
   try {
     keys = importJwks(text);
   } catch (error) {
-    throw new AuthError('ERR_CONFIG_INVALID', `GATEHOUSE_SIGNING_KEYS: ${error instanceof AuthError ? error.message : 'unreadable'}`);
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      `GATEHOUSE_SIGNING_KEYS: ${error instanceof AuthError ? error.message : 'unreadable'}`,
+    );
   }
   const [first, ...rest] = keys;
   if (first === undefined || first.kind === 'public') {
-    throw new AuthError('ERR_CONFIG_INVALID', 'GATEHOUSE_SIGNING_KEYS: the first key must be a private key (it signs)');
+    throw new AuthError(
+      'ERR_CONFIG_INVALID',
+      'GATEHOUSE_SIGNING_KEYS: the first key must be a private key (it signs)',
+    );
   }
   return { ring: createKeyRing({ signingKey: first, verificationKeys: rest }), created: false };
 }

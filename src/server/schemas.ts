@@ -6,10 +6,21 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody', description: 'Every error: an RFC 6749 style code and a human description.' },
 );
 
-const Email = Type.String({ minLength: 3, maxLength: 320, description: 'The account email (case-insensitive).' });
-const Password = Type.String({ minLength: 1, maxLength: 1024, description: '8 to 256 characters (checked after NFKC normalisation).' });
+const Email = Type.String({
+  minLength: 3,
+  maxLength: 320,
+  description: 'The account email (case-insensitive).',
+});
+const Password = Type.String({
+  minLength: 1,
+  maxLength: 1024,
+  description: '8 to 256 characters (checked after NFKC normalisation).',
+});
 
-export const Credentials = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
+export const Credentials = Type.Object(
+  { email: Email, password: Password },
+  { additionalProperties: false },
+);
 
 export const User = Type.Object({ id: Type.String(), email: Type.String() });
 
@@ -65,7 +76,10 @@ export const SessionView = Type.Object({
   current: Type.Boolean(),
 });
 
-export const SessionIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export const SessionIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
 
 export const errorResponses = {
   400: ErrorBody,

@@ -24,7 +24,10 @@ export interface RunningServer {
  *
  * @throws AuthError ERR_CONFIG_INVALID or ERR_STORE_UNAVAILABLE when it cannot start
  */
-export async function startServer(config: ServerConfig, options: { logger?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  options: { logger?: boolean } = {},
+): Promise<RunningServer> {
   const storage = await openStorage(config.database, config.redis);
   try {
     const { ring, created } = await loadServerKeys(config, storage.stores.keys, systemClock);
@@ -38,10 +41,18 @@ export async function startServer(config: ServerConfig, options: { logger?: bool
         ? {}
         : {
             startRevocationFeed: (list: RevocationList) =>
-              startRevocationFeed((storage.redis as RedisHandle).redis, `${(storage.redis as RedisHandle).prefix}revocations`, list),
+              startRevocationFeed(
+                (storage.redis as RedisHandle).redis,
+                `${(storage.redis as RedisHandle).prefix}revocations`,
+                list,
+              ),
           }),
     });
-    if (created) app.log.info({ keys: config.keysSource === 'file' ? config.signingKeysPath : config.keysSource }, 'generated a new ES256 signing key');
+    if (created)
+      app.log.info(
+        { keys: config.keysSource === 'file' ? config.signingKeysPath : config.keysSource },
+        'generated a new ES256 signing key',
+      );
     const address = await app.listen({ port: config.port, host: config.host });
     return {
       app,

@@ -15,7 +15,11 @@ export interface SessionPolicy {
 export type SessionVerdict = 'active' | 'revoked' | 'expired' | 'idle';
 
 /** Whether a session may authenticate a request at `nowMs`. */
-export function checkSession(session: SessionRecord, nowMs: number, policy: SessionPolicy): SessionVerdict {
+export function checkSession(
+  session: SessionRecord,
+  nowMs: number,
+  policy: SessionPolicy,
+): SessionVerdict {
   if (session.revokedAtMs !== null) return 'revoked';
   if (nowMs >= session.expiresAtMs) return 'expired';
   if (session.kind === 'cookie' && nowMs >= session.lastUsedAtMs + policy.idleTtlMs) return 'idle';

@@ -30,7 +30,11 @@ export interface SessionMeta {
 
 export interface SessionService {
   /** Starts a session; cookie sessions also get their `<id>.<secret>` cookie value. */
-  start(userId: string, kind: SessionKind, meta: SessionMeta): Promise<{ session: SessionRecord; cookieValue: string | null }>;
+  start(
+    userId: string,
+    kind: SessionKind,
+    meta: SessionMeta,
+  ): Promise<{ session: SessionRecord; cookieValue: string | null }>;
   /** The active cookie session for a cookie value, or null. Renews the idle timeout. */
   authenticateCookie(cookieValue: string): Promise<SessionRecord | null>;
   /** The session if it is active now, else null. */
@@ -129,7 +133,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     async loadRevocations() {
       const now = clock.nowMs();
       const revoked = await store.listRevokedSince(now - accessTokenTtlMs);
-      for (const { id, revokedAtMs } of revoked) revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
+      for (const { id, revokedAtMs } of revoked)
+        revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
       syncedUntilMs = now;
       return revoked.length;
     },
@@ -137,7 +142,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     async syncRevocations() {
       const now = clock.nowMs();
       const revoked = await store.listRevokedSince(Math.min(syncedUntilMs, now) - SKEW_MARGIN_MS);
-      for (const { id, revokedAtMs } of revoked) revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
+      for (const { id, revokedAtMs } of revoked)
+        revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
       syncedUntilMs = now;
       return revoked.length;
     },

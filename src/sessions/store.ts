@@ -25,7 +25,12 @@ export interface SessionStore {
   /** Revokes one session; true when it was active until now. */
   revokeSession(id: string, nowMs: number, reason: string): Promise<boolean>;
   /** Revokes every active session of a user except `exceptId`; returns the revoked ids. */
-  revokeUserSessions(userId: string, nowMs: number, reason: string, exceptId?: string): Promise<string[]>;
+  revokeUserSessions(
+    userId: string,
+    nowMs: number,
+    reason: string,
+    exceptId?: string,
+  ): Promise<string[]>;
   /** Sessions revoked at or after `sinceMs`, to rebuild the in-memory revocation list. */
   listRevokedSince(sinceMs: number): Promise<Array<{ id: string; revokedAtMs: number }>>;
 }

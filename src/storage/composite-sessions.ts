@@ -9,14 +9,20 @@ import type { SessionStore } from '../sessions/store.js';
 /** The store a session id belongs to. */
 const isCookieId = (id: string) => id.startsWith('c');
 
-export function createCompositeSessionStore(cookieStore: SessionStore, tokenStore: SessionStore): SessionStore {
+export function createCompositeSessionStore(
+  cookieStore: SessionStore,
+  tokenStore: SessionStore,
+): SessionStore {
   const storeOf = (id: string) => (isCookieId(id) ? cookieStore : tokenStore);
   return {
     createSession: (s) => (s.kind === 'cookie' ? cookieStore : tokenStore).createSession(s),
     findSession: (id) => storeOf(id).findSession(id),
     touchSession: (id, nowMs) => storeOf(id).touchSession(id, nowMs),
     async listUserSessions(userId, nowMs) {
-      const all = [...(await cookieStore.listUserSessions(userId, nowMs)), ...(await tokenStore.listUserSessions(userId, nowMs))];
+      const all = [
+        ...(await cookieStore.listUserSessions(userId, nowMs)),
+        ...(await tokenStore.listUserSessions(userId, nowMs)),
+      ];
       return all.sort((a, b) => b.createdAtMs - a.createdAtMs);
     },
     revokeSession: (id, nowMs, reason) => storeOf(id).revokeSession(id, nowMs, reason),

@@ -15,12 +15,18 @@ function causeOf(error: unknown): string {
 }
 
 /** Runs a storage operation; backend failures become ERR_STORE_UNAVAILABLE. */
-export async function guard<T>(operation: () => Promise<T>, backend: Backend = 'database'): Promise<T> {
+export async function guard<T>(
+  operation: () => Promise<T>,
+  backend: Backend = 'database',
+): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     if (error instanceof AuthError) throw error;
-    throw new AuthError('ERR_STORE_UNAVAILABLE', `${backend} is unavailable`, { backend, cause: causeOf(error) });
+    throw new AuthError('ERR_STORE_UNAVAILABLE', `${backend} is unavailable`, {
+      backend,
+      cause: causeOf(error),
+    });
   }
 }
 
@@ -28,7 +34,8 @@ export async function guard<T>(operation: () => Promise<T>, backend: Backend = '
 export function guarded<T extends object>(store: T, backend: Backend = 'database'): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(store)) {
-    out[name] = typeof fn === 'function' ? (...args: unknown[]) => guard(() => fn(...args), backend) : fn;
+    out[name] =
+      typeof fn === 'function' ? (...args: unknown[]) => guard(() => fn(...args), backend) : fn;
   }
   return out as T;
 }

@@ -12,7 +12,9 @@ import { createSqlStores } from './sql/stores.js';
 import { openSqlite } from './sqlite/database.js';
 import type { Stores } from './stores.js';
 
-export type DatabaseConfig = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
 
 export interface OpenStorage {
   readonly stores: Stores;
@@ -24,11 +26,22 @@ export interface OpenStorage {
 }
 
 /** @throws AuthError ERR_STORE_UNAVAILABLE when the database (or Redis) cannot be opened or migrated */
-export async function openStorage(database: DatabaseConfig, redisConfig: { url: string; prefix: string } | null = null): Promise<OpenStorage> {
+export async function openStorage(
+  database: DatabaseConfig,
+  redisConfig: { url: string; prefix: string } | null = null,
+): Promise<OpenStorage> {
   const sql =
     database.kind === 'postgres'
-      ? await openPostgres(database.url).then((h) => ({ stores: createSqlStores(h.db, 'postgres'), applied: h.applied, close: h.close }))
-      : await openSqlite(database.path).then((h) => ({ stores: createSqlStores(h.db, 'sqlite'), applied: h.applied, close: h.close }));
+      ? await openPostgres(database.url).then((h) => ({
+          stores: createSqlStores(h.db, 'postgres'),
+          applied: h.applied,
+          close: h.close,
+        }))
+      : await openSqlite(database.path).then((h) => ({
+          stores: createSqlStores(h.db, 'sqlite'),
+          applied: h.applied,
+          close: h.close,
+        }));
   if (redisConfig === null) return { ...sql, redis: null };
   let redis: RedisHandle;
   try {
@@ -53,14 +66,23 @@ export function withRedis(sql: Stores, handle: RedisHandle): Stores {
   const pingRedis = () => guard(async () => void (await handle.redis.ping()), 'redis');
   return {
     ...sql,
-    sessions: createCompositeSessionStore(guarded(createRedisSessionStore(handle.redis, handle.prefix), 'redis'), sql.sessions),
+    sessions: createCompositeSessionStore(
+      guarded(createRedisSessionStore(handle.redis, handle.prefix), 'redis'),
+      sql.sessions,
+    ),
     limits: guarded(createRedisLimitStore(handle.redis, handle.prefix), 'redis'),
     async ping() {
       await sql.ping();
       await pingRedis();
     },
     async health() {
-      return { ...(await sql.health()), redis: await pingRedis().then(() => 'up' as const, () => 'down' as const) };
+      return {
+        ...(await sql.health()),
+        redis: await pingRedis().then(
+          () => 'up' as const,
+          () => 'down' as const,
+        ),
+      };
     },
   };
 }

@@ -2,8 +2,9 @@
 // /inspect), so an in-memory client keeps its tokens while the user moves between them. No inline
 // script (the server sends a strict Content-Security-Policy); every value from the server or a
 // token is written with textContent, never as HTML.
-import { createAuthClient, localStorageTokenStore } from '/assets/lib/client/index.js';
+
 import { setupInspector } from '/assets/inspect.js';
+import { createAuthClient, localStorageTokenStore } from '/assets/lib/client/index.js';
 
 const $ = (selector) => document.querySelector(selector);
 const notice = $('#notice');
@@ -16,7 +17,10 @@ function say(text, isError = false) {
 // Token mode keeps its tokens in sessionStorage (this tab only, survives a reload); cookie mode
 // keeps nothing in the page at all: the browser holds an HttpOnly cookie.
 const mode = () => sessionStorage.getItem('gatehouse.mode');
-const auth = createAuthClient({ baseUrl: location.origin, storage: localStorageTokenStore('gatehouse.tokens', sessionStorage) });
+const auth = createAuthClient({
+  baseUrl: location.origin,
+  storage: localStorageTokenStore('gatehouse.tokens', sessionStorage),
+});
 let lastRefresh = null;
 auth.onChange((event) => {
   if (event === 'refreshed') {
@@ -55,13 +59,20 @@ async function call(path, init) {
   try {
     const response = await api(path, init);
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text === '' ? null : JSON.parse(text) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text === '' ? null : JSON.parse(text),
+    };
   } catch {
     return { status: 0, headers: new Headers(), body: null };
   }
 }
 
-const json = (body) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (body) => ({
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 // --- sign in / sign up -------------------------------------------------------------------------
 $('#auth-form').addEventListener('submit', async (event) => {
@@ -78,14 +89,20 @@ $('#auth-form').addEventListener('submit', async (event) => {
     try {
       await auth.login(email, password);
     } catch (error) {
-      const wait = error.status === 429 && error.retryAfterSeconds ? ` Try again in ${error.retryAfterSeconds} s.` : '';
+      const wait =
+        error.status === 429 && error.retryAfterSeconds
+          ? ` Try again in ${error.retryAfterSeconds} s.`
+          : '';
       return say(explain(error.status, { error: error.error }) + wait, true);
     }
   } else {
     const response = await call('/v1/session', { method: 'POST', ...json({ email, password }) });
     if (response.status !== 204) {
       const retry = response.headers.get('retry-after');
-      return say(explain(response.status, response.body) + (retry ? ` Try again in ${retry} s.` : ''), true);
+      return say(
+        explain(response.status, response.body) + (retry ? ` Try again in ${retry} s.` : ''),
+        true,
+      );
     }
   }
   sessionStorage.setItem('gatehouse.mode', chosen);
@@ -110,13 +127,19 @@ function showTokenState() {
     state.textContent = 'Signed in with a session cookie.';
     return;
   }
-  state.textContent = lastRefresh === null ? 'Signed in with access + refresh tokens.' : `Signed in with tokens; access token last refreshed at ${lastRefresh.toLocaleTimeString()}.`;
+  state.textContent =
+    lastRefresh === null
+      ? 'Signed in with access + refresh tokens.'
+      : `Signed in with tokens; access token last refreshed at ${lastRefresh.toLocaleTimeString()}.`;
 }
 
 async function showAccount() {
   const me = await call('/v1/me');
   if (me.status !== 200) {
-    say(me.status === 401 ? 'You are not signed in.' : explain(me.status, me.body), me.status !== 401);
+    say(
+      me.status === 401 ? 'You are not signed in.' : explain(me.status, me.body),
+      me.status !== 401,
+    );
     return navigate('/');
   }
   $('#who').textContent = `Signed in as ${me.body.email}`;
@@ -137,7 +160,11 @@ async function showAccount() {
       device.append(mark);
     }
     const cells = [device];
-    for (const text of [session.ip ?? '', new Date(session.created_at).toLocaleString(), new Date(session.last_used_at).toLocaleString()]) {
+    for (const text of [
+      session.ip ?? '',
+      new Date(session.created_at).toLocaleString(),
+      new Date(session.last_used_at).toLocaleString(),
+    ]) {
       const cell = document.createElement('td');
       cell.textContent = text;
       cells.push(cell);
@@ -149,7 +176,9 @@ async function showAccount() {
       end.className = 'secondary';
       end.textContent = 'End this session';
       end.addEventListener('click', async () => {
-        const result = await call(`/v1/sessions/${encodeURIComponent(session.id)}`, { method: 'DELETE' });
+        const result = await call(`/v1/sessions/${encodeURIComponent(session.id)}`, {
+          method: 'DELETE',
+        });
         if (result.status === 204) {
           row.remove();
           say('Session ended.');
@@ -164,8 +193,12 @@ async function showAccount() {
 }
 
 async function signOut(everywhere) {
-  const response = await call('/v1/logout', { method: 'POST', ...json(everywhere ? { scope: 'global' } : {}) });
-  if (response.status !== 204 && response.status !== 401) return say(explain(response.status, response.body), true);
+  const response = await call('/v1/logout', {
+    method: 'POST',
+    ...json(everywhere ? { scope: 'global' } : {}),
+  });
+  if (response.status !== 204 && response.status !== 401)
+    return say(explain(response.status, response.body), true);
   if (mode() === 'token') await auth.logout();
   sessionStorage.removeItem('gatehouse.mode');
   say(everywhere ? 'Signed out everywhere.' : 'Signed out.');
@@ -177,12 +210,21 @@ $('#sign-out-everywhere').addEventListener('click', () => signOut(true));
 $('#password-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
-  const result = await call('/v1/password', { method: 'POST', ...json({ current_password: form.get('current'), new_password: form.get('next') }) });
+  const result = await call('/v1/password', {
+    method: 'POST',
+    ...json({ current_password: form.get('current'), new_password: form.get('next') }),
+  });
   if (result.status === 204) {
     event.target.reset();
     say('Password changed. Your other sessions were signed out.');
     showAccount();
-  } else say(result.status === 401 ? 'The current password is wrong.' : explain(result.status, result.body), true);
+  } else
+    say(
+      result.status === 401
+        ? 'The current password is wrong.'
+        : explain(result.status, result.body),
+      true,
+    );
 });
 
 // --- routing ------------------------------------------------------------------------------------
@@ -195,7 +237,11 @@ function render() {
     if (link.getAttribute('href') === path) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = { '/': 'Sign in · Gatehouse', '/account': 'Account · Gatehouse', '/inspect': 'Token inspector · Gatehouse' }[path];
+  document.title = {
+    '/': 'Sign in · Gatehouse',
+    '/account': 'Account · Gatehouse',
+    '/inspect': 'Token inspector · Gatehouse',
+  }[path];
   if (path === '/account') showAccount();
 }
 

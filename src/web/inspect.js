@@ -5,16 +5,21 @@ const $ = (selector) => document.querySelector(selector);
 
 function decodeSegment(segment) {
   if (!/^[A-Za-z0-9_-]*$/.test(segment)) throw new Error('not base64url');
-  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(segment.length / 4) * 4, '=');
+  const base64 = segment
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .padEnd(Math.ceil(segment.length / 4) * 4, '=');
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
-const decodeJson = (segment) => JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decodeSegment(segment)));
+const decodeJson = (segment) =>
+  JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decodeSegment(segment)));
 
 /** Pretty JSON as DOM nodes with classes for keys, strings, numbers and literals (no innerHTML). */
 function renderJson(target, value) {
   const text = JSON.stringify(value, null, 2);
   target.replaceChildren();
-  const pattern = /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+  const pattern =
+    /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     target.append(text.slice(last, match.index));
@@ -28,21 +33,46 @@ function renderJson(target, value) {
   target.append(text.slice(last));
 }
 
-const USUAL_ALGS = new Set(['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'HS256', 'HS384', 'HS512']);
-const SENSITIVE = /(pass(word)?|secret|ssn|social|credit|card|iban|phone|address|birth|dob|salary|email)/i;
+const USUAL_ALGS = new Set([
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'HS256',
+  'HS384',
+  'HS512',
+]);
+const SENSITIVE =
+  /(pass(word)?|secret|ssn|social|credit|card|iban|phone|address|birth|dob|salary|email)/i;
 
 function warningsFor(header, payload) {
   const warnings = [];
-  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') warnings.push('alg is "none" or missing: this token is not signed.');
+  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none')
+    warnings.push('alg is "none" or missing: this token is not signed.');
   else if (!USUAL_ALGS.has(header.alg)) warnings.push(`alg "${header.alg}" is unusual.`);
   if (payload.exp === undefined) warnings.push('No exp: this token never expires.');
-  if (typeof payload.exp === 'number' && typeof payload.iat === 'number' && payload.exp - payload.iat > 86_400) {
-    warnings.push(`Long lifetime: ${Math.round((payload.exp - payload.iat) / 3600)} hours between iat and exp.`);
+  if (
+    typeof payload.exp === 'number' &&
+    typeof payload.iat === 'number' &&
+    payload.exp - payload.iat > 86_400
+  ) {
+    warnings.push(
+      `Long lifetime: ${Math.round((payload.exp - payload.iat) / 3600)} hours between iat and exp.`,
+    );
   }
   for (const key of Object.keys(payload)) {
-    if (SENSITIVE.test(key)) warnings.push(`"${key}" looks sensitive: anyone holding the token can read the payload.`);
+    if (SENSITIVE.test(key))
+      warnings.push(`"${key}" looks sensitive: anyone holding the token can read the payload.`);
   }
-  for (const key of ['jwk', 'jku', 'x5u', 'x5c']) if (key in header) warnings.push(`The header carries "${key}": a verifier must never take keys from the token.`);
+  for (const key of ['jwk', 'jku', 'x5u', 'x5c'])
+    if (key in header)
+      warnings.push(`The header carries "${key}": a verifier must never take keys from the token.`);
   return warnings;
 }
 
@@ -61,7 +91,10 @@ function showTimes(payload) {
       let text = when.toLocaleString();
       if (claim === 'exp') {
         const left = Math.round(payload.exp - Date.now() / 1000);
-        text += left > 0 ? ` (expires in ${Math.floor(left / 60)} min ${left % 60} s)` : ` (expired ${Math.floor(-left / 60)} min ${-left % 60} s ago)`;
+        text +=
+          left > 0
+            ? ` (expires in ${Math.floor(left / 60)} min ${left % 60} s)`
+            : ` (expired ${Math.floor(-left / 60)} min ${-left % 60} s ago)`;
       }
       dd.textContent = text;
       dd.dataset.claim = claim;
@@ -79,15 +112,30 @@ async function importVerifyKey(alg, source) {
   const hash = HASH[alg.slice(2)];
   if (alg.startsWith('HS')) {
     if (typeof source !== 'string') throw new Error('an HMAC token needs a pasted secret');
-    return crypto.subtle.importKey('raw', new TextEncoder().encode(source), { name: 'HMAC', hash }, false, ['verify']);
+    return crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(source),
+      { name: 'HMAC', hash },
+      false,
+      ['verify'],
+    );
   }
   if (typeof source !== 'object') throw new Error('paste a public JWK or JWKS for this algorithm');
   const jwk = { ...source };
-  for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'key_ops', 'use', 'alg']) delete jwk[member];
-  if (alg.startsWith('ES')) return crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: CURVE[alg] }, false, ['verify']);
-  if (alg.startsWith('RS')) return crypto.subtle.importKey('jwk', jwk, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
-  if (alg.startsWith('PS')) return crypto.subtle.importKey('jwk', jwk, { name: 'RSA-PSS', hash }, false, ['verify']);
-  if (alg === 'EdDSA') return crypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['verify']);
+  for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'key_ops', 'use', 'alg'])
+    delete jwk[member];
+  if (alg.startsWith('ES'))
+    return crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: CURVE[alg] }, false, [
+      'verify',
+    ]);
+  if (alg.startsWith('RS'))
+    return crypto.subtle.importKey('jwk', jwk, { name: 'RSASSA-PKCS1-v1_5', hash }, false, [
+      'verify',
+    ]);
+  if (alg.startsWith('PS'))
+    return crypto.subtle.importKey('jwk', jwk, { name: 'RSA-PSS', hash }, false, ['verify']);
+  if (alg === 'EdDSA')
+    return crypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['verify']);
   throw new Error(`cannot check ${alg}`);
 }
 
@@ -128,9 +176,16 @@ async function checkSignature(token, header) {
     }
     const key = await importVerifyKey(header.alg, source);
     const [h, p, s] = token.split('.');
-    const valid = await crypto.subtle.verify(verifyParams(header.alg), key, decodeSegment(s), new TextEncoder().encode(`${h}.${p}`));
+    const valid = await crypto.subtle.verify(
+      verifyParams(header.alg),
+      key,
+      decodeSegment(s),
+      new TextEncoder().encode(`${h}.${p}`),
+    );
     out.className = valid ? 'valid' : 'invalid';
-    out.textContent = valid ? 'Signature valid.' : 'Signature invalid: this token was not signed by that key, or it was changed.';
+    out.textContent = valid
+      ? 'Signature valid.'
+      : 'Signature invalid: this token was not signed by that key, or it was changed.';
   } catch (error) {
     out.className = 'invalid';
     out.textContent = `Cannot check the signature: ${error.message}.`;
@@ -152,7 +207,8 @@ export function setupInspector() {
     const warnings = $('#warnings');
     warnings.replaceChildren();
     try {
-      if (parts.length !== 3) throw new Error(`a JWT has 3 parts separated by dots; this has ${parts.length}`);
+      if (parts.length !== 3)
+        throw new Error(`a JWT has 3 parts separated by dots; this has ${parts.length}`);
       const header = decodeJson(parts[0]);
       const payload = decodeJson(parts[1]);
       renderJson($('#header'), header);

@@ -50,8 +50,14 @@ async function expressAdapter(guard: TokenGuard): Promise<Adapter> {
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   adapter.call = async (authorization) => {
-    const response = await fetch(`${base}/protected`, { headers: authorization === undefined ? {} : { authorization } });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown>, wwwAuthenticate: response.headers.get('www-authenticate') };
+    const response = await fetch(`${base}/protected`, {
+      headers: authorization === undefined ? {} : { authorization },
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+      wwwAuthenticate: response.headers.get('www-authenticate'),
+    };
   };
   adapter.close = () => new Promise((resolve) => server.close(() => resolve()));
   return adapter;
@@ -62,11 +68,19 @@ async function fastifyAdapter(guard: TokenGuard): Promise<Adapter> {
   const adapter = { name: 'fastify', handlerRuns: 0 } as Adapter;
   app.get('/protected', { preHandler: fastifyGuard(guard) }, async (request) => {
     adapter.handlerRuns++;
-    return { sub: ((request as unknown as { gatehouse: { sub: string } }).gatehouse).sub };
+    return { sub: (request as unknown as { gatehouse: { sub: string } }).gatehouse.sub };
   });
   adapter.call = async (authorization) => {
-    const response = await app.inject({ method: 'GET', url: '/protected', headers: authorization === undefined ? {} : { authorization } });
-    return { status: response.statusCode, body: response.json(), wwwAuthenticate: (response.headers['www-authenticate'] as string | undefined) ?? null };
+    const response = await app.inject({
+      method: 'GET',
+      url: '/protected',
+      headers: authorization === undefined ? {} : { authorization },
+    });
+    return {
+      status: response.statusCode,
+      body: response.json(),
+      wwwAuthenticate: (response.headers['www-authenticate'] as string | undefined) ?? null,
+    };
   };
   adapter.close = () => app.close();
   return adapter;
@@ -81,15 +95,23 @@ async function honoAdapter(guard: TokenGuard): Promise<Adapter> {
     return c.json({ sub: c.get('gatehouse').sub });
   });
   adapter.call = async (authorization) => {
-    const response = await app.request('/protected', { headers: authorization === undefined ? {} : { authorization } });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown>, wwwAuthenticate: response.headers.get('www-authenticate') };
+    const response = await app.request('/protected', {
+      headers: authorization === undefined ? {} : { authorization },
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+      wwwAuthenticate: response.headers.get('www-authenticate'),
+    };
   };
   adapter.close = async () => {};
   return adapter;
 }
 
 beforeAll(async () => {
-  issuerServer = await createTestServer({ env: { GATEHOUSE_ISSUER: ISSUER, GATEHOUSE_AUDIENCE: 'https://api.test' } });
+  issuerServer = await createTestServer({
+    env: { GATEHOUSE_ISSUER: ISSUER, GATEHOUSE_AUDIENCE: 'https://api.test' },
+  });
   issuerBase = await issuerServer.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -103,11 +125,32 @@ describe.each([
 ] as const)('%s middleware', (_name, makeAdapter) => {
   let adapter: Adapter;
   const now = () => Math.floor(issuerServer.clock.nowMs() / 1000);
-  const sign = (claims: Record<string, unknown>, typ = 'at+jwt', key = issuerServer.context.keyRing.signingKey()) =>
-    signJwt({ iss: ISSUER, aud: 'https://api.test', sub: 'user-1', iat: now(), exp: now() + 600, ...claims }, key as never, { typ });
+  const sign = (
+    claims: Record<string, unknown>,
+    typ = 'at+jwt',
+    key = issuerServer.context.keyRing.signingKey(),
+  ) =>
+    signJwt(
+      {
+        iss: ISSUER,
+        aud: 'https://api.test',
+        sub: 'user-1',
+        iat: now(),
+        exp: now() + 600,
+        ...claims,
+      },
+      key as never,
+      { typ },
+    );
 
   beforeAll(async () => {
-    const guard = createTokenGuard({ issuer: ISSUER, audience: 'https://api.test', fetch: fetchToIssuer, clock: issuerServer.clock, refetchIntervalMs: 10_000 });
+    const guard = createTokenGuard({
+      issuer: ISSUER,
+      audience: 'https://api.test',
+      fetch: fetchToIssuer,
+      clock: issuerServer.clock,
+      refetchIntervalMs: 10_000,
+    });
     adapter = await makeAdapter(guard);
   });
   afterAll(async () => {
@@ -168,14 +211,30 @@ describe.each([
 
 describe('scopes', () => {
   it('answers 403 insufficient_scope when a required scope is missing', async () => {
-    const guard = createTokenGuard({ issuer: ISSUER, audience: 'https://api.test', fetch: fetchToIssuer, clock: issuerServer.clock, requiredScopes: ['orders:write'] });
+    const guard = createTokenGuard({
+      issuer: ISSUER,
+      audience: 'https://api.test',
+      fetch: fetchToIssuer,
+      clock: issuerServer.clock,
+      requiredScopes: ['orders:write'],
+    });
     const key = issuerServer.context.keyRing.signingKey();
     const now = Math.floor(issuerServer.clock.nowMs() / 1000);
     const base = { iss: ISSUER, aud: 'https://api.test', sub: 'u', iat: now, exp: now + 60 };
-    const without = await guard.check(`Bearer ${signJwt({ ...base, scope: 'orders:read' }, key as never, { typ: 'at+jwt' })}`);
-    expect(without).toMatchObject({ ok: false, status: 403, body: { error: 'insufficient_scope' } });
-    expect((without as { headers: Record<string, string> }).headers['www-authenticate']).toContain('scope="orders:write"');
-    const withScope = await guard.check(`Bearer ${signJwt({ ...base, scope: 'orders:read orders:write' }, key as never, { typ: 'at+jwt' })}`);
+    const without = await guard.check(
+      `Bearer ${signJwt({ ...base, scope: 'orders:read' }, key as never, { typ: 'at+jwt' })}`,
+    );
+    expect(without).toMatchObject({
+      ok: false,
+      status: 403,
+      body: { error: 'insufficient_scope' },
+    });
+    expect((without as { headers: Record<string, string> }).headers['www-authenticate']).toContain(
+      'scope="orders:write"',
+    );
+    const withScope = await guard.check(
+      `Bearer ${signJwt({ ...base, scope: 'orders:read orders:write' }, key as never, { typ: 'at+jwt' })}`,
+    );
     expect(withScope.ok).toBe(true);
   });
 

@@ -14,7 +14,13 @@ import { startRevocationFeed } from '../../src/storage/redis/revocation-feed.js'
 import { createRedisSessionStore } from '../../src/storage/redis/sessions.js';
 import { createSqlStores } from '../../src/storage/sql/stores.js';
 import { openSqlite } from '../../src/storage/sqlite/database.js';
-import { deleteRedisPrefix, IN_CI, REDIS_URL, redisReachable, serviceGate } from '../support/services.js';
+import {
+  deleteRedisPrefix,
+  IN_CI,
+  REDIS_URL,
+  redisReachable,
+  serviceGate,
+} from '../support/services.js';
 
 const reachable = await redisReachable();
 const enabled = serviceGate('Redis', reachable);
@@ -29,7 +35,11 @@ if (IN_CI) {
 
 // Redis expires keys by the wall clock, so these times are real ones.
 const T = Date.now() - 60_000;
-const cookieSession = (id: string, userId: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({
+const cookieSession = (
+  id: string,
+  userId: string,
+  extra: Partial<SessionRecord> = {},
+): SessionRecord => ({
   id,
   userId,
   kind: 'cookie',
@@ -58,33 +68,67 @@ describe.runIf(enabled)('Redis stores', () => {
   it('cookie sessions: create, find, touch forward only, list, revoke one and all but one', async () => {
     const store = createRedisSessionStore(handle.redis, prefix);
     for (const id of ['c1', 'c2', 'c3']) await store.createSession(cookieSession(id, 'u1'));
-    expect(await store.findSession('c1')).toEqual(cookieSession('c1', 'u1', { expiresAtMs: (await store.findSession('c1'))?.expiresAtMs as number }));
+    expect(await store.findSession('c1')).toEqual(
+      cookieSession('c1', 'u1', {
+        expiresAtMs: (await store.findSession('c1'))?.expiresAtMs as number,
+      }),
+    );
     await store.touchSession('c1', T + 100);
     await store.touchSession('c1', T + 50);
     expect((await store.findSession('c1'))?.lastUsedAtMs).toBe(T + 100);
-    expect((await store.listUserSessions('u1', T)).map((s) => s.id).sort()).toEqual(['c1', 'c2', 'c3']);
+    expect((await store.listUserSessions('u1', T)).map((s) => s.id).sort()).toEqual([
+      'c1',
+      'c2',
+      'c3',
+    ]);
     expect(await store.revokeSession('c1', T, 'logout')).toBe(true);
     expect(await store.revokeSession('c1', T, 'logout')).toBe(false);
     expect(await store.findSession('c1')).toBeNull();
-    expect((await store.revokeUserSessions('u1', T, 'password_changed', 'c3')).sort()).toEqual(['c2']);
+    expect((await store.revokeUserSessions('u1', T, 'password_changed', 'c3')).sort()).toEqual([
+      'c2',
+    ]);
     expect((await store.listUserSessions('u1', T)).map((s) => s.id)).toEqual(['c3']);
     expect(await handle.redis.ttl(`${prefix}s:c3`)).toBeGreaterThan(3000);
-    await expect(store.createSession(cookieSession('t1', 'u1', { kind: 'token' }))).rejects.toThrow();
+    await expect(
+      store.createSession(cookieSession('t1', 'u1', { kind: 'token' })),
+    ).rejects.toThrow();
   });
 
   it('composite: cookie sessions in Redis, token sessions in SQL, one view', async () => {
     const sqlite = await openSqlite(':memory:');
     try {
       const sql = createSqlStores(sqlite.db, 'sqlite');
-      await sql.accounts.createUser({ id: 'u2', email: 'u2@x.io', passwordHash: 'h', createdAtMs: T, updatedAtMs: T });
-      const store = createCompositeSessionStore(createRedisSessionStore(handle.redis, prefix), sql.sessions);
+      await sql.accounts.createUser({
+        id: 'u2',
+        email: 'u2@x.io',
+        passwordHash: 'h',
+        createdAtMs: T,
+        updatedAtMs: T,
+      });
+      const store = createCompositeSessionStore(
+        createRedisSessionStore(handle.redis, prefix),
+        sql.sessions,
+      );
       await store.createSession(cookieSession('c-cookie-a', 'u2'));
-      await store.createSession({ ...cookieSession('t-token-a', 'u2'), kind: 'token', secretHash: null, expiresAtMs: T + 86_400_000 });
-      expect(await sqlite.db.selectFrom('sessions').select('id').execute()).toEqual([{ id: 't-token-a' }]);
+      await store.createSession({
+        ...cookieSession('t-token-a', 'u2'),
+        kind: 'token',
+        secretHash: null,
+        expiresAtMs: T + 86_400_000,
+      });
+      expect(await sqlite.db.selectFrom('sessions').select('id').execute()).toEqual([
+        { id: 't-token-a' },
+      ]);
       expect((await store.findSession('c-cookie-a'))?.kind).toBe('cookie');
       expect((await store.findSession('t-token-a'))?.kind).toBe('token');
-      expect((await store.listUserSessions('u2', T)).map((s) => s.id).sort()).toEqual(['c-cookie-a', 't-token-a']);
-      expect((await store.revokeUserSessions('u2', T + 1, 'logout_global')).sort()).toEqual(['c-cookie-a', 't-token-a']);
+      expect((await store.listUserSessions('u2', T)).map((s) => s.id).sort()).toEqual([
+        'c-cookie-a',
+        't-token-a',
+      ]);
+      expect((await store.revokeUserSessions('u2', T + 1, 'logout_global')).sort()).toEqual([
+        'c-cookie-a',
+        't-token-a',
+      ]);
       expect(await store.listRevokedSince(T)).toEqual([{ id: 't-token-a', revokedAtMs: T + 1 }]);
     } finally {
       await sqlite.close();
@@ -94,12 +138,26 @@ describe.runIf(enabled)('Redis stores', () => {
   it('limiter: the Lua script equals planFailure step for step, and 50 concurrent failures all count', async () => {
     const limits = createRedisLimitStore(handle.redis, prefix);
     let expected: LimitState | null = null;
-    for (const now of [T, T, T, T, T, T, T + 10, T + 20, T + 30, T + ACCOUNT_POLICY.windowMs + 30, T + ACCOUNT_POLICY.windowMs + 31]) {
+    for (const now of [
+      T,
+      T,
+      T,
+      T,
+      T,
+      T,
+      T + 10,
+      T + 20,
+      T + 30,
+      T + ACCOUNT_POLICY.windowMs + 30,
+      T + ACCOUNT_POLICY.windowMs + 31,
+    ]) {
       expected = planFailure(expected, now, ACCOUNT_POLICY);
       expect(await limits.recordFailure('seq', now, ACCOUNT_POLICY)).toEqual(expected);
     }
     expect(await limits.getLimit('seq')).toEqual(expected);
-    await Promise.all(Array.from({ length: 50 }, () => limits.recordFailure('burst', T, ACCOUNT_POLICY)));
+    await Promise.all(
+      Array.from({ length: 50 }, () => limits.recordFailure('burst', T, ACCOUNT_POLICY)),
+    );
     expect((await limits.getLimit('burst'))?.failures).toBe(50);
     await limits.deleteLimit('burst');
     expect(await limits.getLimit('burst')).toBeNull();
@@ -113,12 +171,18 @@ describe.runIf(enabled)('Redis stores', () => {
     const feedB = await startRevocationFeed(handle.redis, channel, listB);
     try {
       feedA.publish('sid-1', T + 60_000);
-      await vi.waitFor(() => expect(listB.isRevoked('sid-1', T)).toBe(true), { timeout: 2000, interval: 10 });
+      await vi.waitFor(() => expect(listB.isRevoked('sid-1', T)).toBe(true), {
+        timeout: 2000,
+        interval: 10,
+      });
       expect(listB.isRevoked('sid-1', T + 60_000)).toBe(false);
       await handle.redis.publish(channel, 'not json');
       await handle.redis.publish(channel, JSON.stringify({ id: 5, untilMs: 'x' }));
       feedB.publish('sid-2', T + 1);
-      await vi.waitFor(() => expect(listA.isRevoked('sid-2', T)).toBe(true), { timeout: 2000, interval: 10 });
+      await vi.waitFor(() => expect(listA.isRevoked('sid-2', T)).toBe(true), {
+        timeout: 2000,
+        interval: 10,
+      });
       expect(listA.size).toBe(2);
     } finally {
       await feedA.close();

@@ -15,7 +15,14 @@ import type { Database } from '../../src/storage/schema.js';
 import { createSqlStores } from '../../src/storage/sql/stores.js';
 import { openSqlite } from '../../src/storage/sqlite/database.js';
 import type { Stores } from '../../src/storage/stores.js';
-import { dropSchema, IN_CI, POSTGRES_URL, postgresReachable, serviceGate, uniqueSchema } from '../support/services.js';
+import {
+  dropSchema,
+  IN_CI,
+  POSTGRES_URL,
+  postgresReachable,
+  serviceGate,
+  uniqueSchema,
+} from '../support/services.js';
 
 interface Backend {
   readonly stores: Stores;
@@ -61,8 +68,18 @@ if (IN_CI) {
 }
 
 const T = 1_800_000_000_000;
-const user = (id: string, email: string) => ({ id, email, passwordHash: '$argon2id$x', createdAtMs: T, updatedAtMs: T });
-const session = (id: string, userId: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({
+const user = (id: string, email: string) => ({
+  id,
+  email,
+  passwordHash: '$argon2id$x',
+  createdAtMs: T,
+  updatedAtMs: T,
+});
+const session = (
+  id: string,
+  userId: string,
+  extra: Partial<SessionRecord> = {},
+): SessionRecord => ({
   id,
   userId,
   kind: 'token',
@@ -103,77 +120,133 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
     expect((await accounts.findUserByEmail('a@x.io'))?.id).toBe('u1');
     expect(await accounts.findUserByEmail('b@x.io')).toBeNull();
     await accounts.updatePasswordHash('u1', '$argon2id$y', T + 5);
-    expect(await accounts.findUserById('u1')).toMatchObject({ passwordHash: '$argon2id$y', updatedAtMs: T + 5, createdAtMs: T });
+    expect(await accounts.findUserById('u1')).toMatchObject({
+      passwordHash: '$argon2id$y',
+      updatedAtMs: T + 5,
+      createdAtMs: T,
+    });
   });
 
-  it.runIf(enabled)('sessions: create, touch, list active, revoke one and all but one, list revoked', async () => {
-    const { accounts, sessions } = backend.stores;
-    await accounts.createUser(user('s-user', 's@x.io'));
-    for (const id of ['s1', 's2', 's3']) await sessions.createSession(session(id, 's-user'));
-    await sessions.createSession(session('s-old', 's-user', { expiresAtMs: T + 1 }));
-    await sessions.touchSession('s1', T + 100);
-    await sessions.touchSession('s1', T + 50);
-    expect((await sessions.findSession('s1'))?.lastUsedAtMs).toBe(T + 100);
-    expect((await sessions.listUserSessions('s-user', T + 10)).map((s) => s.id).sort()).toEqual(['s1', 's2', 's3']);
-    expect(await sessions.revokeSession('s1', T + 200, 'logout')).toBe(true);
-    expect(await sessions.revokeSession('s1', T + 300, 'logout')).toBe(false);
-    expect((await sessions.findSession('s1'))?.revokedAtMs).toBe(T + 200);
-    expect((await sessions.revokeUserSessions('s-user', T + 400, 'password_changed', 's3')).sort()).toEqual(['s-old', 's2']);
-    expect((await sessions.listUserSessions('s-user', T + 10)).map((s) => s.id)).toEqual(['s3']);
-    expect((await sessions.listRevokedSince(T + 250)).map((r) => r.id).sort()).toEqual(['s-old', 's2']);
-    expect(await sessions.findSession('missing')).toBeNull();
-  });
+  it.runIf(enabled)(
+    'sessions: create, touch, list active, revoke one and all but one, list revoked',
+    async () => {
+      const { accounts, sessions } = backend.stores;
+      await accounts.createUser(user('s-user', 's@x.io'));
+      for (const id of ['s1', 's2', 's3']) await sessions.createSession(session(id, 's-user'));
+      await sessions.createSession(session('s-old', 's-user', { expiresAtMs: T + 1 }));
+      await sessions.touchSession('s1', T + 100);
+      await sessions.touchSession('s1', T + 50);
+      expect((await sessions.findSession('s1'))?.lastUsedAtMs).toBe(T + 100);
+      expect((await sessions.listUserSessions('s-user', T + 10)).map((s) => s.id).sort()).toEqual([
+        's1',
+        's2',
+        's3',
+      ]);
+      expect(await sessions.revokeSession('s1', T + 200, 'logout')).toBe(true);
+      expect(await sessions.revokeSession('s1', T + 300, 'logout')).toBe(false);
+      expect((await sessions.findSession('s1'))?.revokedAtMs).toBe(T + 200);
+      expect(
+        (await sessions.revokeUserSessions('s-user', T + 400, 'password_changed', 's3')).sort(),
+      ).toEqual(['s-old', 's2']);
+      expect((await sessions.listUserSessions('s-user', T + 10)).map((s) => s.id)).toEqual(['s3']);
+      expect((await sessions.listRevokedSince(T + 250)).map((r) => r.id).sort()).toEqual([
+        's-old',
+        's2',
+      ]);
+      expect(await sessions.findSession('missing')).toBeNull();
+    },
+  );
 
-  it.runIf(enabled)('refresh: 50 concurrent consumes of one token leave exactly one winner and one successor', async () => {
-    const { accounts, sessions, refresh } = backend.stores;
-    await accounts.createUser(user('r-user', 'r@x.io'));
-    await sessions.createSession(session('r-session', 'r-user'));
-    const record = refreshRecord('r-session');
-    await refresh.insertRefreshToken(record);
-    expect(await refresh.findRefreshToken(record.id)).toEqual(record);
-    const successors = Array.from({ length: 50 }, () => refreshRecord('r-session'));
-    const results = await Promise.all(
-      successors.map((successor, i) => refresh.consumeRefreshToken(record.id, T + i, { ciphertext: `c${i}`, expiresAtMs: T + 10_000 }, successor)),
-    );
-    expect(results.filter(Boolean)).toHaveLength(1);
-    const winner = results.indexOf(true);
-    const consumed = await refresh.findRefreshToken(record.id);
-    expect(consumed).toMatchObject({ consumedAtMs: T + winner, replayCiphertext: `c${winner}` });
-    const stored = await backend.db.selectFrom('refresh_tokens').select('id').where('session_id', '=', 'r-session').execute();
-    expect(stored).toHaveLength(2);
-    expect(stored.map((r) => r.id)).toContain(successors[winner]?.id);
-  });
+  it.runIf(enabled)(
+    'refresh: 50 concurrent consumes of one token leave exactly one winner and one successor',
+    async () => {
+      const { accounts, sessions, refresh } = backend.stores;
+      await accounts.createUser(user('r-user', 'r@x.io'));
+      await sessions.createSession(session('r-session', 'r-user'));
+      const record = refreshRecord('r-session');
+      await refresh.insertRefreshToken(record);
+      expect(await refresh.findRefreshToken(record.id)).toEqual(record);
+      const successors = Array.from({ length: 50 }, () => refreshRecord('r-session'));
+      const results = await Promise.all(
+        successors.map((successor, i) =>
+          refresh.consumeRefreshToken(
+            record.id,
+            T + i,
+            { ciphertext: `c${i}`, expiresAtMs: T + 10_000 },
+            successor,
+          ),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      const consumed = await refresh.findRefreshToken(record.id);
+      expect(consumed).toMatchObject({ consumedAtMs: T + winner, replayCiphertext: `c${winner}` });
+      const stored = await backend.db
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('session_id', '=', 'r-session')
+        .execute();
+      expect(stored).toHaveLength(2);
+      expect(stored.map((r) => r.id)).toContain(successors[winner]?.id);
+    },
+  );
 
   it.runIf(enabled)('limits: 50 concurrent failures all count; delete resets', async () => {
     const { limits } = backend.stores;
-    await Promise.all(Array.from({ length: 50 }, () => limits.recordFailure('k', T, ACCOUNT_POLICY)));
+    await Promise.all(
+      Array.from({ length: 50 }, () => limits.recordFailure('k', T, ACCOUNT_POLICY)),
+    );
     expect((await limits.getLimit('k'))?.failures).toBe(50);
     await limits.deleteLimit('k');
     expect(await limits.getLimit('k')).toBeNull();
   });
 
-  it.runIf(enabled)('signing keys: of five instances storing an initial key at once, exactly one wins', async () => {
-    const { keys } = backend.stores;
-    expect(await keys.listSigningKeys()).toEqual([]);
-    const results = await Promise.all(
-      [0, 1, 2, 3, 4].map((i) => keys.addInitialSigningKey({ kid: `k${i}`, privateJwk: `{"i":${i}}`, createdAtMs: T + i })),
-    );
-    expect(results.filter(Boolean)).toHaveLength(1);
-    const stored = await keys.listSigningKeys();
-    expect(stored).toHaveLength(1);
-    expect(stored[0]?.kid).toBe(`k${results.indexOf(true)}`);
-    // A rotation adds a newer key (listed first); retiring removes one.
-    await keys.addSigningKey({ kid: 'rotated', privateJwk: '{}', createdAtMs: T + 100 });
-    expect((await keys.listSigningKeys()).map((k) => k.kid)).toEqual(['rotated', `k${results.indexOf(true)}`]);
-    expect(await keys.removeSigningKey(`k${results.indexOf(true)}`)).toBe(true);
-    expect(await keys.removeSigningKey('missing')).toBe(false);
-    expect((await keys.listSigningKeys()).map((k) => k.kid)).toEqual(['rotated']);
-  });
+  it.runIf(enabled)(
+    'signing keys: of five instances storing an initial key at once, exactly one wins',
+    async () => {
+      const { keys } = backend.stores;
+      expect(await keys.listSigningKeys()).toEqual([]);
+      const results = await Promise.all(
+        [0, 1, 2, 3, 4].map((i) =>
+          keys.addInitialSigningKey({ kid: `k${i}`, privateJwk: `{"i":${i}}`, createdAtMs: T + i }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const stored = await keys.listSigningKeys();
+      expect(stored).toHaveLength(1);
+      expect(stored[0]?.kid).toBe(`k${results.indexOf(true)}`);
+      // A rotation adds a newer key (listed first); retiring removes one.
+      await keys.addSigningKey({ kid: 'rotated', privateJwk: '{}', createdAtMs: T + 100 });
+      expect((await keys.listSigningKeys()).map((k) => k.kid)).toEqual([
+        'rotated',
+        `k${results.indexOf(true)}`,
+      ]);
+      expect(await keys.removeSigningKey(`k${results.indexOf(true)}`)).toBe(true);
+      expect(await keys.removeSigningKey('missing')).toBe(false);
+      expect((await keys.listSigningKeys()).map((k) => k.kid)).toEqual(['rotated']);
+    },
+  );
 
   it.runIf(enabled)('security events are recorded; ping answers', async () => {
-    await backend.stores.events.recordEvent({ type: 'refresh_reuse', userId: 'u', sessionId: 's', ip: null, atMs: T });
-    await backend.stores.events.recordEvent({ type: 'login_failed', userId: null, sessionId: null, ip: '1.2.3.4', atMs: T });
-    const rows = await backend.db.selectFrom('security_events').select(['type']).orderBy('type').execute();
+    await backend.stores.events.recordEvent({
+      type: 'refresh_reuse',
+      userId: 'u',
+      sessionId: 's',
+      ip: null,
+      atMs: T,
+    });
+    await backend.stores.events.recordEvent({
+      type: 'login_failed',
+      userId: null,
+      sessionId: null,
+      ip: '1.2.3.4',
+      atMs: T,
+    });
+    const rows = await backend.db
+      .selectFrom('security_events')
+      .select(['type'])
+      .orderBy('type')
+      .execute();
     expect(rows.map((r) => r.type)).toEqual(['login_failed', 'refresh_reuse']);
     await expect(backend.stores.ping()).resolves.toBeUndefined();
   });
@@ -192,7 +265,11 @@ describe.runIf(pgReachable)('keys shared through PostgreSQL', () => {
     try {
       const handles = await Promise.all([0, 1].map(() => openPostgres(POSTGRES_URL, { schema })));
       const config = { jwtSecret: null, signingKeysPath: '', keysSource: 'database' as const };
-      const rings = await Promise.all(handles.map((h) => loadServerKeys(config, createSqlStores(h.db, 'postgres').keys, createFixedClock(T))));
+      const rings = await Promise.all(
+        handles.map((h) =>
+          loadServerKeys(config, createSqlStores(h.db, 'postgres').keys, createFixedClock(T)),
+        ),
+      );
       expect(rings.filter((r) => r.created)).toHaveLength(1);
       expect(rings[0]?.ring.signingKey()?.kid).toBe(rings[1]?.ring.signingKey()?.kid);
       expect(rings[0]?.ring.signingKey()?.kind).toBe('private');
@@ -212,7 +289,15 @@ describe.runIf(pgReachable)('PostgreSQL migrations', () => {
       const b = await openPostgres(POSTGRES_URL, { schema: second });
       expect(a.applied).toHaveLength(2);
       expect(b.applied).toHaveLength(2);
-      await expect(createSqlStores(b.db, 'postgres').accounts.createUser({ id: 'x', email: 'x@x.io', passwordHash: 'h', createdAtMs: T, updatedAtMs: T })).resolves.toBe(true);
+      await expect(
+        createSqlStores(b.db, 'postgres').accounts.createUser({
+          id: 'x',
+          email: 'x@x.io',
+          passwordHash: 'h',
+          createdAtMs: T,
+          updatedAtMs: T,
+        }),
+      ).resolves.toBe(true);
       await a.close();
       await b.close();
     } finally {
@@ -224,9 +309,12 @@ describe.runIf(pgReachable)('PostgreSQL migrations', () => {
   it('three instances starting at once on a new schema: migrated exactly once, all usable', async () => {
     const schema = uniqueSchema('gh_migrate');
     try {
-      const handles = await Promise.all([0, 1, 2].map(() => openPostgres(POSTGRES_URL, { schema })));
+      const handles = await Promise.all(
+        [0, 1, 2].map(() => openPostgres(POSTGRES_URL, { schema })),
+      );
       expect(handles.map((h) => h.applied.length).sort()).toEqual([0, 0, 2]);
-      for (const h of handles) await expect(createSqlStores(h.db, 'postgres').ping()).resolves.toBeUndefined();
+      for (const h of handles)
+        await expect(createSqlStores(h.db, 'postgres').ping()).resolves.toBeUndefined();
       await Promise.all(handles.map((h) => h.close()));
     } finally {
       await dropSchema(schema);

@@ -1,4 +1,3 @@
-
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,9 @@ import { IN_CI } from '../support/services.js';
 const available = hasChromium;
 if (!available) {
   if (IN_CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn('\n*** Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED (apt-get install -y chromium). ***\n');
+  console.warn(
+    '\n*** Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED (apt-get install -y chromium). ***\n',
+  );
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>client test</title>
@@ -35,15 +36,27 @@ describe.runIf(available)('gatehouse/client in Chromium', () => {
     const { createFixedClock } = await import('../../src/core/clock.js');
     const clock = createFixedClock(Date.now());
     server = await createTestServer({ clock });
-    const bundle = await build({ entryPoints: ['src/client/index.ts'], bundle: true, format: 'esm', write: false, platform: 'browser' });
+    const bundle = await build({
+      entryPoints: ['src/client/index.ts'],
+      bundle: true,
+      format: 'esm',
+      write: false,
+      platform: 'browser',
+    });
     const code = bundle.outputFiles[0]?.text ?? '';
     server.app.get('/test/page', async (_request, reply) => reply.type('text/html').send(PAGE));
-    server.app.get('/test/client.js', async (_request, reply) => reply.type('text/javascript').send(code));
+    server.app.get('/test/client.js', async (_request, reply) =>
+      reply.type('text/javascript').send(code),
+    );
     server.app.addHook('onRequest', async (request) => {
       if (request.method === 'POST' && request.url === '/v1/token') refreshRequests++;
     });
     base = await server.app.listen({ port: 0, host: '127.0.0.1' });
-    await server.app.inject({ method: 'POST', url: '/v1/signup', payload: { email: 'tabs@example.com', password: 'two tabs password' } });
+    await server.app.inject({
+      method: 'POST',
+      url: '/v1/signup',
+      payload: { email: 'tabs@example.com', password: 'two tabs password' },
+    });
     browser = await launchChromium();
   }, 60_000);
 
@@ -57,20 +70,41 @@ describe.runIf(available)('gatehouse/client in Chromium', () => {
     const [tab1, tab2] = [await context.newPage(), await context.newPage()];
     for (const tab of [tab1, tab2]) {
       await tab.goto(`${base}/test/page`);
-      await tab.waitForFunction(() => (globalThis as unknown as { ready?: boolean }).ready === true);
+      await tab.waitForFunction(
+        () => (globalThis as unknown as { ready?: boolean }).ready === true,
+      );
     }
-    await tab1.evaluate(() => (globalThis as unknown as { auth: { login(e: string, p: string): Promise<void> } }).auth.login('tabs@example.com', 'two tabs password'));
-    const before = await tab2.evaluate(() => (globalThis as unknown as { auth: { getAccessToken(): Promise<string> } }).auth.getAccessToken());
+    await tab1.evaluate(() =>
+      (
+        globalThis as unknown as { auth: { login(e: string, p: string): Promise<void> } }
+      ).auth.login('tabs@example.com', 'two tabs password'),
+    );
+    const before = await tab2.evaluate(() =>
+      (
+        globalThis as unknown as { auth: { getAccessToken(): Promise<string> } }
+      ).auth.getAccessToken(),
+    );
     expect(before).toMatch(/^ey/);
     refreshRequests = 0;
 
     // An hour later for both tabs and the server.
     server.clock.advanceMs(3600 * 1000);
-    for (const tab of [tab1, tab2]) await tab.evaluate(() => ((globalThis as unknown as { offsetMs: number }).offsetMs = 3600 * 1000));
+    for (const tab of [tab1, tab2])
+      await tab.evaluate(
+        () => ((globalThis as unknown as { offsetMs: number }).offsetMs = 3600 * 1000),
+      );
     const fire = (tab: typeof tab1) =>
       tab.evaluate(async () => {
-        const auth = (globalThis as unknown as { auth: { fetch(u: string): Promise<Response>; getAccessToken(): Promise<string> } }).auth;
-        const responses = await Promise.all([auth.fetch('/v1/me'), auth.fetch('/v1/me'), auth.fetch('/v1/me')]);
+        const auth = (
+          globalThis as unknown as {
+            auth: { fetch(u: string): Promise<Response>; getAccessToken(): Promise<string> };
+          }
+        ).auth;
+        const responses = await Promise.all([
+          auth.fetch('/v1/me'),
+          auth.fetch('/v1/me'),
+          auth.fetch('/v1/me'),
+        ]);
         return { statuses: responses.map((r) => r.status), token: await auth.getAccessToken() };
       });
     const [one, two] = await Promise.all([fire(tab1), fire(tab2)]);

@@ -13,7 +13,6 @@ import { signJwt } from '../../src/jwt/sign.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 
-
 async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -32,7 +31,10 @@ describe.runIf(hasChromium)('web pages', () => {
     mkdirSync('test-results', { recursive: true });
     const port = await freePort();
     base = `http://localhost:${port}`;
-    server = await createTestServer({ env: { GATEHOUSE_ISSUER: base }, clock: createFixedClock(Date.now()) });
+    server = await createTestServer({
+      env: { GATEHOUSE_ISSUER: base },
+      clock: createFixedClock(Date.now()),
+    });
     await server.app.listen({ port, host: '127.0.0.1' });
     browser = await launchChromium();
   }, 120_000);
@@ -72,19 +74,46 @@ describe.runIf(hasChromium)('web pages', () => {
     expect(new URL(page.url()).pathname).toBe('/account');
 
     // Another device signs in; the account page lists it, and ends it.
-    const other = (await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: 'web@example.com', password: 'web page password' }, headers: { 'user-agent': 'Other Device/1.0' } })).json();
-    await page.evaluate(() => (globalThis as unknown as { gatehouse: { refreshAccount(): Promise<void> } }).gatehouse.refreshAccount());
+    const other = (
+      await server.app.inject({
+        method: 'POST',
+        url: '/v1/token',
+        payload: {
+          grant_type: 'password',
+          username: 'web@example.com',
+          password: 'web page password',
+        },
+        headers: { 'user-agent': 'Other Device/1.0' },
+      })
+    ).json();
+    await page.evaluate(() =>
+      (
+        globalThis as unknown as { gatehouse: { refreshAccount(): Promise<void> } }
+      ).gatehouse.refreshAccount(),
+    );
     await page.getByText('Other Device/1.0').waitFor();
     expect(await page.locator('#sessions tr').count()).toBe(2);
     await page.screenshot({ path: 'test-results/web-account.png', fullPage: true });
     await page.getByRole('button', { name: 'End this session' }).click();
     await page.getByText('Session ended.').waitFor();
     expect(await page.locator('#sessions tr').count()).toBe(1);
-    expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${other.access_token}` } })).statusCode).toBe(401);
+    expect(
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: '/v1/me',
+          headers: { authorization: `Bearer ${other.access_token}` },
+        })
+      ).statusCode,
+    ).toBe(401);
 
     // An hour later (the server's clock), the page still works: one refresh, then the retry.
     server.clock.advanceMs(3601 * 1000);
-    await page.evaluate(() => (globalThis as unknown as { gatehouse: { refreshAccount(): Promise<void> } }).gatehouse.refreshAccount());
+    await page.evaluate(() =>
+      (
+        globalThis as unknown as { gatehouse: { refreshAccount(): Promise<void> } }
+      ).gatehouse.refreshAccount(),
+    );
     await page.getByText(/last refreshed at/).waitFor();
     await page.getByText('Signed in as web@example.com').waitFor();
 
@@ -104,21 +133,37 @@ describe.runIf(hasChromium)('web pages', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Signed in with a session cookie.').waitFor();
     const cookies = await page.context().cookies();
-    expect(cookies.find((c) => c.name === '__Host-gatehouse_session')).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' });
+    expect(cookies.find((c) => c.name === '__Host-gatehouse_session')).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Lax',
+    });
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('Signed out.').waitFor();
     await page.close();
   });
 
   it('inspects a token: decoded claims, countdown, signature valid; one changed character: invalid', async () => {
-    const token = (await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: 'web@example.com', password: 'web page password' } })).json().access_token as string;
+    const token = (
+      await server.app.inject({
+        method: 'POST',
+        url: '/v1/token',
+        payload: {
+          grant_type: 'password',
+          username: 'web@example.com',
+          password: 'web page password',
+        },
+      })
+    ).json().access_token as string;
     const page = await open('/inspect');
     await page.getByLabel('Paste a JWT').fill(token);
     await page.getByText('Signature valid.').waitFor();
     expect(await page.locator('#payload').textContent()).toContain('"sid"');
     expect(await page.locator('#header').textContent()).toContain('at+jwt');
     // The server's clock ran an hour ahead in the test before: the countdown reads the real time.
-    expect(await page.locator('dd[data-claim="exp"]').textContent()).toMatch(/\(expires in \d+ min \d+ s\)$/);
+    expect(await page.locator('dd[data-claim="exp"]').textContent()).toMatch(
+      /\(expires in \d+ min \d+ s\)$/,
+    );
     await page.screenshot({ path: 'test-results/web-inspect.png', fullPage: true });
     const at = token.length - 10;
     const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
@@ -126,7 +171,10 @@ describe.runIf(hasChromium)('web pages', () => {
     await page.getByText(/^Signature invalid/).waitFor();
     // An HS256 token checked against a pasted secret: right secret valid, wrong secret invalid.
     const secret = 'a pasted shared secret of 32+ bytes!!';
-    const hs = signJwt({ sub: 'hs-user', exp: Math.floor(Date.now() / 1000) + 600 }, importHmacSecret(secret, 'HS256', { kid: 'hs' }));
+    const hs = signJwt(
+      { sub: 'hs-user', exp: Math.floor(Date.now() / 1000) + 600 },
+      importHmacSecret(secret, 'HS256', { kid: 'hs' }),
+    );
     await page.getByLabel('Paste a JWT').fill(hs);
     await page.getByLabel('a key or secret I paste').check();
     await page.getByLabel('Public JWK, JWKS, or HMAC secret').fill(secret);

@@ -14,7 +14,8 @@ const credentials = { email: 'client@example.com', password: 'client password' }
 
 /** Real fetch, counting refresh requests. */
 const countingFetch: typeof fetch = async (input, init) => {
-  if (String(input).endsWith('/v1/token') && String(init?.body ?? '').includes('"refresh_token"')) refreshCalls++;
+  if (String(input).endsWith('/v1/token') && String(init?.body ?? '').includes('"refresh_token"'))
+    refreshCalls++;
   return fetch(input, init);
 };
 
@@ -56,7 +57,9 @@ describe('gatehouse/client', () => {
     await client.login(credentials.email, credentials.password);
     clock.advanceMs(3600 * 1000);
     server.clock.advanceMs(3600 * 1000);
-    const responses = await Promise.all(Array.from({ length: 20 }, () => client.fetch(`${base}/v1/me`)));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => client.fetch(`${base}/v1/me`)),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(refreshCalls).toBe(1);
   });
@@ -76,7 +79,10 @@ describe('gatehouse/client', () => {
     const alwaysRefused: typeof fetch = async (input, init) => {
       if (String(input).endsWith('/v1/me')) {
         meCalls++;
-        return new Response('{"error":"invalid_token"}', { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+        return new Response('{"error":"invalid_token"}', {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+        });
       }
       return countingFetch(input, init);
     };
@@ -98,7 +104,10 @@ describe('gatehouse/client', () => {
     shared.set(storeA.get());
     c.clock.advanceMs(3600 * 1000);
     b.clock.advanceMs(3600 * 1000);
-    const [tokenB, tokenC] = await Promise.all([b.client.getAccessToken(), c.client.getAccessToken()]);
+    const [tokenB, tokenC] = await Promise.all([
+      b.client.getAccessToken(),
+      c.client.getAccessToken(),
+    ]);
     expect(tokenB).not.toBeNull();
     expect(tokenB).toBe(tokenC);
     expect(b.events).not.toContain('signed_out');
@@ -109,7 +118,11 @@ describe('gatehouse/client', () => {
     const { client, clock, events } = makeClient();
     await client.login(credentials.email, credentials.password);
     const token = await client.getAccessToken();
-    await fetch(`${base}/v1/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    await fetch(`${base}/v1/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     clock.advanceMs(3600 * 1000);
     expect(await client.getAccessToken()).toBeNull();
     expect(events).toEqual(['signed_in', 'signed_out']);
@@ -118,9 +131,15 @@ describe('gatehouse/client', () => {
   it('network errors and 5xx keep the tokens and surface the error', async () => {
     let mode: 'down' | '503' | 'up' = 'down';
     const flaky: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/v1/token') && String(init?.body ?? '').includes('"refresh_token"')) {
+      if (
+        String(input).endsWith('/v1/token') &&
+        String(init?.body ?? '').includes('"refresh_token"')
+      ) {
         if (mode === 'down') throw new TypeError('fetch failed');
-        if (mode === '503') return new Response(JSON.stringify({ error: 'temporarily_unavailable' }), { status: 503 });
+        if (mode === '503')
+          return new Response(JSON.stringify({ error: 'temporarily_unavailable' }), {
+            status: 503,
+          });
       }
       return fetch(input, init);
     };
@@ -128,7 +147,10 @@ describe('gatehouse/client', () => {
     const { client, clock, events } = makeClient({ fetch: flaky, storage: store });
     await client.login(credentials.email, credentials.password);
     clock.advanceMs(3600 * 1000);
-    await expect(client.getAccessToken()).rejects.toMatchObject({ name: 'AuthClientError', error: 'network_error' });
+    await expect(client.getAccessToken()).rejects.toMatchObject({
+      name: 'AuthClientError',
+      error: 'network_error',
+    });
     mode = '503';
     await expect(client.getAccessToken()).rejects.toBeInstanceOf(AuthClientError);
     expect(store.get()).not.toBeNull();
@@ -139,14 +161,25 @@ describe('gatehouse/client', () => {
 
   it('a refused login throws with the server error; logout revokes at the server', async () => {
     const { client } = makeClient();
-    await expect(client.login(credentials.email, 'wrong password')).rejects.toMatchObject({ status: 400, error: 'invalid_grant', retryAfterSeconds: null });
-    for (let i = 0; i < 5; i++) await client.login(credentials.email, 'wrong password').catch(() => undefined);
-    await expect(client.login(credentials.email, credentials.password)).rejects.toMatchObject({ status: 429, error: 'rate_limited', retryAfterSeconds: 1 });
+    await expect(client.login(credentials.email, 'wrong password')).rejects.toMatchObject({
+      status: 400,
+      error: 'invalid_grant',
+      retryAfterSeconds: null,
+    });
+    for (let i = 0; i < 5; i++)
+      await client.login(credentials.email, 'wrong password').catch(() => undefined);
+    await expect(client.login(credentials.email, credentials.password)).rejects.toMatchObject({
+      status: 429,
+      error: 'rate_limited',
+      retryAfterSeconds: 1,
+    });
     server.clock.advanceMs(1000);
     await client.login(credentials.email, credentials.password);
     const token = (await client.getAccessToken()) as string;
     await client.logout();
     expect(await client.getAccessToken()).toBeNull();
-    expect((await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(401);
   });
 });

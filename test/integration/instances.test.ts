@@ -4,6 +4,8 @@
  * through the revocation feed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { createFixedClock } from '../../src/core/clock.js';
 import { decodeJwtUnverified } from '../../src/jwt/decode.js';
 import { createDummyHash } from '../../src/passwords/hash.js';
@@ -11,12 +13,16 @@ import { buildApp, type GatehouseApp } from '../../src/server/app.js';
 import { configFromEnv } from '../../src/server/config.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { loadServerKeys, reloadServerKeys } from '../../src/server/keys.js';
-import { processIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
 import { openPostgres, type PostgresHandle } from '../../src/storage/postgres/database.js';
 import { createSqlStores } from '../../src/storage/sql/stores.js';
 import { T0, type TokenPairBody } from '../support/server.js';
-import { dropSchema, POSTGRES_URL, postgresReachable, serviceGate, uniqueSchema } from '../support/services.js';
+import {
+  dropSchema,
+  POSTGRES_URL,
+  postgresReachable,
+  serviceGate,
+  uniqueSchema,
+} from '../support/services.js';
 
 const enabled = serviceGate('PostgreSQL', await postgresReachable());
 
@@ -32,14 +38,24 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    const config = configFromEnv({ GATEHOUSE_ISSUER: 'https://auth.test', GATEHOUSE_DATABASE_URL: POSTGRES_URL });
+    const config = configFromEnv({
+      GATEHOUSE_ISSUER: 'https://auth.test',
+      GATEHOUSE_DATABASE_URL: POSTGRES_URL,
+    });
     expect(config.keysSource).toBe('database');
     const dummyHash = await createDummyHash();
     const handles = await Promise.all([0, 1].map(() => openPostgres(POSTGRES_URL, { schema })));
     for (const handle of handles) {
       const stores = createSqlStores(handle.db, 'postgres');
       const { ring } = await loadServerKeys(config, stores.keys, clock);
-      const { app, context } = await buildApp({ config, stores, keyRing: ring, dummyHash, clock, logger: false });
+      const { app, context } = await buildApp({
+        config,
+        stores,
+        keyRing: ring,
+        dummyHash,
+        clock,
+        logger: false,
+      });
       instances.push({ app, context, handle });
     }
   });
@@ -53,23 +69,59 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
   });
 
   const at = (n: number) => instances[n] as Instance;
-  const me = (n: number, token: string) => at(n).app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
-  const refresh = (n: number, token: string) => at(n).app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'refresh_token', refresh_token: token } });
+  const me = (n: number, token: string) =>
+    at(n).app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
+  const refresh = (n: number, token: string) =>
+    at(n).app.inject({
+      method: 'POST',
+      url: '/v1/token',
+      payload: { grant_type: 'refresh_token', refresh_token: token },
+    });
   const login = async (n: number) =>
-    (await at(n).app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: 'multi@example.com', password: 'multi password' } })).json() as TokenPairBody;
+    (
+      await at(n).app.inject({
+        method: 'POST',
+        url: '/v1/token',
+        payload: {
+          grant_type: 'password',
+          username: 'multi@example.com',
+          password: 'multi password',
+        },
+      })
+    ).json() as TokenPairBody;
 
   it('both sign with the one key the first instance stored', () => {
     expect(at(0).context.keyRing.signingKey()?.kid).toBe(at(1).context.keyRing.signingKey()?.kid);
   });
 
   it('login on A; /v1/me and refresh on B; logout on B reaches A through the revocation feed', async () => {
-    expect((await at(0).app.inject({ method: 'POST', url: '/v1/signup', payload: { email: 'multi@example.com', password: 'multi password' } })).statusCode).toBe(201);
+    expect(
+      (
+        await at(0).app.inject({
+          method: 'POST',
+          url: '/v1/signup',
+          payload: { email: 'multi@example.com', password: 'multi password' },
+        })
+      ).statusCode,
+    ).toBe(201);
     const pair = await login(0);
     expect((await me(1, pair.access_token)).statusCode).toBe(200);
     const next = (await refresh(1, pair.refresh_token)).json() as TokenPairBody;
     expect((await me(0, next.access_token)).statusCode).toBe(200);
 
-    expect((await at(1).app.inject({ method: 'POST', url: '/v1/logout', headers: { authorization: `Bearer ${next.access_token}` } })).statusCode).toBe(204);
+    expect(
+      (
+        await at(1).app.inject({
+          method: 'POST',
+          url: '/v1/logout',
+          headers: { authorization: `Bearer ${next.access_token}` },
+        })
+      ).statusCode,
+    ).toBe(204);
     expect((await me(1, next.access_token)).statusCode).toBe(401);
     // A learns at its next sync (every GATEHOUSE_REVOCATION_SYNC_INTERVAL, default 2 s): run it now.
     expect(await at(0).context.sessions.syncRevocations()).toBeGreaterThan(0);
@@ -81,12 +133,23 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     url.searchParams.set('options', `-c search_path=${schema}`);
     const env = { GATEHOUSE_DATABASE_URL: url.toString() };
     const out: string[] = [];
-    const io = { ...processIo, env, stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t) };
+    const io = {
+      ...processIo,
+      env,
+      stdout: (t: string) => void out.push(t),
+      stderr: (t: string) => void out.push(t),
+    };
     const before = (await login(0)) as TokenPairBody;
     const oldKid = at(0).context.keyRing.signingKey()?.kid as string;
 
     expect(await main(['keys', 'rotate'], io)).toBe(0);
-    for (const i of [0, 1]) expect(await reloadServerKeys(at(i).context.keyRing, createSqlStores(at(i).handle.db, 'postgres').keys)).toBe(true);
+    for (const i of [0, 1])
+      expect(
+        await reloadServerKeys(
+          at(i).context.keyRing,
+          createSqlStores(at(i).handle.db, 'postgres').keys,
+        ),
+      ).toBe(true);
     const newKid = at(0).context.keyRing.signingKey()?.kid as string;
     expect(newKid).not.toBe(oldKid);
     expect(at(1).context.keyRing.signingKey()?.kid).toBe(newKid);
@@ -96,10 +159,18 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     expect((await me(0, before.access_token)).statusCode).toBe(200);
     expect(await main(['keys', 'retire', `--kid=${newKid}`], io)).toBe(1);
     expect(await main(['keys', 'retire', `--kid=${oldKid}`], io)).toBe(0);
-    for (const i of [0, 1]) await reloadServerKeys(at(i).context.keyRing, createSqlStores(at(i).handle.db, 'postgres').keys);
+    for (const i of [0, 1])
+      await reloadServerKeys(
+        at(i).context.keyRing,
+        createSqlStores(at(i).handle.db, 'postgres').keys,
+      );
     expect((await me(1, before.access_token)).statusCode).toBe(401);
     expect((await me(1, after.access_token)).statusCode).toBe(200);
-    expect(at(0).context.keyRing.list().map((k) => k.kid)).toEqual([newKid]);
+    expect(
+      at(0)
+        .context.keyRing.list()
+        .map((k) => k.kid),
+    ).toEqual([newKid]);
   });
 
   it('a refresh-token reuse detected on A revokes the session on B', async () => {
@@ -110,6 +181,8 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     expect((await refresh(0, pair.refresh_token)).statusCode).toBe(400);
     await at(1).context.sessions.syncRevocations();
     expect((await me(1, next.access_token)).statusCode).toBe(401);
-    expect(decodeJwtUnverified(next.access_token).payload.sid).toBe(decodeJwtUnverified(pair.access_token).payload.sid);
+    expect(decodeJwtUnverified(next.access_token).payload.sid).toBe(
+      decodeJwtUnverified(pair.access_token).payload.sid,
+    );
   });
 });

@@ -17,7 +17,9 @@ import {
   uniqueSchema,
 } from '../support/services.js';
 
-const enabled = serviceGate('PostgreSQL', await postgresReachable()) && serviceGate('Redis', await redisReachable());
+const enabled =
+  serviceGate('PostgreSQL', await postgresReachable()) &&
+  serviceGate('Redis', await redisReachable());
 
 interface Proc {
   child: ChildProcess;
@@ -25,10 +27,14 @@ interface Proc {
 }
 
 async function startInstance(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-entry.ts', 'serve'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/support/serve-entry.ts', 'serve'],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const base = await new Promise<string>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`instance did not start: ${text}`)), 20_000);
@@ -44,7 +50,6 @@ async function startInstance(env: Record<string, string>): Promise<Proc> {
   });
   return { child, base };
 }
-
 
 describe.runIf(enabled)('two server processes on PostgreSQL and Redis', () => {
   const schema = uniqueSchema('gh_procs');
@@ -93,34 +98,95 @@ describe.runIf(enabled)('two server processes on PostgreSQL and Redis', () => {
   });
 
   it('login on A, /v1/me and refresh on B; logout on B is refused by A within the bound', async () => {
-    expect((await call(a().base, 'POST', '/v1/signup', { email: 'p@example.com', password: 'process password' })).status).toBe(201);
-    const login = await call(a().base, 'POST', '/v1/token', { grant_type: 'password', username: 'p@example.com', password: 'process password' });
-    const pair = login.body as Record<string, string>;
-    expect((await call(b().base, 'GET', '/v1/me', undefined, bearer(pair.access_token as string))).status).toBe(200);
-    const next = (await call(b().base, 'POST', '/v1/token', { grant_type: 'refresh_token', refresh_token: pair.refresh_token })).body as Record<string, string>;
-    expect((await call(a().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string))).status).toBe(200);
-
-    expect((await call(b().base, 'POST', '/v1/logout', {}, bearer(next.access_token as string))).status).toBe(204);
-    // Pushed through Redis: well under a second (the storage poll would bound it at 2 s by default).
-    await vi.waitFor(async () => expect((await call(a().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string))).status).toBe(401), {
-      timeout: 1000,
-      interval: 25,
+    expect(
+      (
+        await call(a().base, 'POST', '/v1/signup', {
+          email: 'p@example.com',
+          password: 'process password',
+        })
+      ).status,
+    ).toBe(201);
+    const login = await call(a().base, 'POST', '/v1/token', {
+      grant_type: 'password',
+      username: 'p@example.com',
+      password: 'process password',
     });
+    const pair = login.body as Record<string, string>;
+    expect(
+      (await call(b().base, 'GET', '/v1/me', undefined, bearer(pair.access_token as string)))
+        .status,
+    ).toBe(200);
+    const next = (
+      await call(b().base, 'POST', '/v1/token', {
+        grant_type: 'refresh_token',
+        refresh_token: pair.refresh_token,
+      })
+    ).body as Record<string, string>;
+    expect(
+      (await call(a().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string)))
+        .status,
+    ).toBe(200);
+
+    expect(
+      (await call(b().base, 'POST', '/v1/logout', {}, bearer(next.access_token as string))).status,
+    ).toBe(204);
+    // Pushed through Redis: well under a second (the storage poll would bound it at 2 s by default).
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await call(a().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string)))
+            .status,
+        ).toBe(401),
+      {
+        timeout: 1000,
+        interval: 25,
+      },
+    );
   });
 
   it('a refresh-token reuse detected on A revokes the session on B', async () => {
-    const pair = (await call(a().base, 'POST', '/v1/token', { grant_type: 'password', username: 'p@example.com', password: 'process password' })).body as Record<string, string>;
-    const next = (await call(a().base, 'POST', '/v1/token', { grant_type: 'refresh_token', refresh_token: pair.refresh_token })).body as Record<string, string>;
-    expect((await call(b().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string))).status).toBe(200);
-    expect((await call(a().base, 'POST', '/v1/token', { grant_type: 'refresh_token', refresh_token: pair.refresh_token })).status).toBe(400);
-    await vi.waitFor(async () => expect((await call(b().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string))).status).toBe(401), {
-      timeout: 1000,
-      interval: 25,
-    });
+    const pair = (
+      await call(a().base, 'POST', '/v1/token', {
+        grant_type: 'password',
+        username: 'p@example.com',
+        password: 'process password',
+      })
+    ).body as Record<string, string>;
+    const next = (
+      await call(a().base, 'POST', '/v1/token', {
+        grant_type: 'refresh_token',
+        refresh_token: pair.refresh_token,
+      })
+    ).body as Record<string, string>;
+    expect(
+      (await call(b().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string)))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await call(a().base, 'POST', '/v1/token', {
+          grant_type: 'refresh_token',
+          refresh_token: pair.refresh_token,
+        })
+      ).status,
+    ).toBe(400);
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await call(b().base, 'GET', '/v1/me', undefined, bearer(next.access_token as string)))
+            .status,
+        ).toBe(401),
+      {
+        timeout: 1000,
+        interval: 25,
+      },
+    );
   });
 
   it('exit cleanly on SIGTERM', async () => {
-    const exits = procs.map((p) => new Promise<number | null>((resolve) => p.child.once('exit', (code) => resolve(code))));
+    const exits = procs.map(
+      (p) => new Promise<number | null>((resolve) => p.child.once('exit', (code) => resolve(code))),
+    );
     for (const p of procs) p.child.kill('SIGTERM');
     expect(await Promise.all(exits)).toEqual([0, 0]);
   });

@@ -11,13 +11,19 @@ import { IN_CI, REDIS_URL, redisReachable, serviceGate } from '../support/servic
 
 const enabled = serviceGate('Redis', await redisReachable());
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-if (!hasRedisServer && IN_CI) throw new Error('redis-server is not installed: the outage test cannot run under CI=true');
+if (!hasRedisServer && IN_CI)
+  throw new Error('redis-server is not installed: the outage test cannot run under CI=true');
 
 const ORIGIN = 'https://auth.test';
 const credentials = { email: 'r@example.com', password: 'redis password' };
 
 async function cookieLogin(server: TestServer) {
-  const response = await server.app.inject({ method: 'POST', url: '/v1/session', payload: credentials, headers: { origin: ORIGIN } });
+  const response = await server.app.inject({
+    method: 'POST',
+    url: '/v1/session',
+    payload: credentials,
+    headers: { origin: ORIGIN },
+  });
   expect(response.statusCode).toBe(204);
   return String(response.headers['set-cookie']).split(';')[0] as string;
 }
@@ -38,14 +44,35 @@ describe.runIf(enabled)('server with Redis', () => {
     const prefix = server.redis?.prefix as string;
     expect(await server.redis?.redis.exists(`${prefix}s:${id}`)).toBe(1);
     expect(server.sqlite.raw.prepare('select count(*) as n from sessions').get()).toEqual({ n: 0 });
-    expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(200);
-    expect((await server.app.inject({ method: 'DELETE', url: '/v1/session', headers: { cookie, origin: ORIGIN } })).statusCode).toBe(204);
+    expect(
+      (await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await server.app.inject({
+          method: 'DELETE',
+          url: '/v1/session',
+          headers: { cookie, origin: ORIGIN },
+        })
+      ).statusCode,
+    ).toBe(204);
     expect(await server.redis?.redis.exists(`${prefix}s:${id}`)).toBe(0);
-    expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(401);
+    expect(
+      (await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode,
+    ).toBe(401);
   });
 
   it('counts failed logins in Redis', async () => {
-    const attempt = () => server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: credentials.email, password: 'wrong password' } });
+    const attempt = () =>
+      server.app.inject({
+        method: 'POST',
+        url: '/v1/token',
+        payload: {
+          grant_type: 'password',
+          username: credentials.email,
+          password: 'wrong password',
+        },
+      });
     for (let i = 0; i < 6; i++) expect((await attempt()).statusCode).toBe(400);
     expect((await attempt()).statusCode).toBe(429);
     const keys = await server.redis?.redis.keys(`${server.redis?.prefix}l:*`);
@@ -53,7 +80,10 @@ describe.runIf(enabled)('server with Redis', () => {
   });
 
   it('reports both backends in /readyz', async () => {
-    expect((await server.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'up' } });
+    expect((await server.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({
+      status: 'ready',
+      checks: { database: 'up', redis: 'up' },
+    });
   });
 });
 
@@ -63,8 +93,15 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
   let child: ChildProcess | null = null;
 
   const startRedis = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await vi.waitFor(async () => expect(await redisReachable(url)).toBe(true), { timeout: 5000, interval: 50 });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    await vi.waitFor(async () => expect(await redisReachable(url)).toBe(true), {
+      timeout: 5000,
+      interval: 50,
+    });
   };
   const stopRedis = async () => {
     const running = child;
@@ -92,7 +129,17 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
     try {
       await server.app.inject({ method: 'POST', url: '/v1/signup', payload: credentials });
       const cookie = await cookieLogin(server);
-      const pair = (await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: credentials.email, password: credentials.password } })).json();
+      const pair = (
+        await server.app.inject({
+          method: 'POST',
+          url: '/v1/token',
+          payload: {
+            grant_type: 'password',
+            username: credentials.email,
+            password: credentials.password,
+          },
+        })
+      ).json();
 
       await stopRedis();
       const me = await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } });
@@ -102,27 +149,59 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toMatchObject({ checks: { database: 'up', redis: 'down' } });
       // Logins need the limiter: refused, not waved through.
-      const login = await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: credentials.email, password: credentials.password } });
+      const login = await server.app.inject({
+        method: 'POST',
+        url: '/v1/token',
+        payload: {
+          grant_type: 'password',
+          username: credentials.email,
+          password: credentials.password,
+        },
+      });
       expect(login.statusCode).toBe(503);
-      for (let i = 0; i < 5; i++) expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(503);
+      for (let i = 0; i < 5; i++)
+        expect(
+          (await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } }))
+            .statusCode,
+        ).toBe(503);
       // The cause is logged once for the outage, not once per request.
-      const outageLines = lines.map((l) => JSON.parse(l) as { msg: string; backend?: string; cause?: string }).filter((l) => l.msg.startsWith('storage unavailable'));
+      const outageLines = lines
+        .map((l) => JSON.parse(l) as { msg: string; backend?: string; cause?: string })
+        .filter((l) => l.msg.startsWith('storage unavailable'));
       expect(outageLines).toHaveLength(1);
       expect(outageLines[0]).toMatchObject({ backend: 'redis', cause: expect.any(String) });
       // Access and refresh tokens need no Redis: the API keeps serving them, refresh keeps rotating.
-      expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${pair.access_token}` } })).statusCode).toBe(200);
-      const rotated = await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'refresh_token', refresh_token: pair.refresh_token } });
+      expect(
+        (
+          await server.app.inject({
+            method: 'GET',
+            url: '/v1/me',
+            headers: { authorization: `Bearer ${pair.access_token}` },
+          })
+        ).statusCode,
+      ).toBe(200);
+      const rotated = await server.app.inject({
+        method: 'POST',
+        url: '/v1/token',
+        payload: { grant_type: 'refresh_token', refresh_token: pair.refresh_token },
+      });
       expect(rotated.statusCode).toBe(200);
 
       await startRedis();
       await vi.waitFor(
-        async () => expect((await server.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200),
+        async () =>
+          expect((await server.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200),
         { timeout: 10_000, interval: 100 },
       );
       // This Redis kept nothing on disk, so the old cookie session is gone; a new login works.
-      expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(401);
+      expect(
+        (await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode,
+      ).toBe(401);
       const again = await cookieLogin(server);
-      expect((await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: again } })).statusCode).toBe(200);
+      expect(
+        (await server.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: again } }))
+          .statusCode,
+      ).toBe(200);
     } finally {
       await server.close();
     }

@@ -30,13 +30,23 @@ const STRICTER: ReadonlyArray<{ code: string; reason?: string; why: string }> = 
     reason: 'not canonical base64url',
     why: 'non-zero unused bits in the last character: jose decodes them away, we refuse two spellings of one token',
   },
-  { code: 'ERR_JWT_MALFORMED', reason: 'header duplicate_member', why: 'duplicate header members (RFC 7515 5.2)' },
-  { code: 'ERR_JWT_MALFORMED', reason: 'payload duplicate_member', why: 'duplicate claim names (RFC 7519 4)' },
+  {
+    code: 'ERR_JWT_MALFORMED',
+    reason: 'header duplicate_member',
+    why: 'duplicate header members (RFC 7515 5.2)',
+  },
+  {
+    code: 'ERR_JWT_MALFORMED',
+    reason: 'payload duplicate_member',
+    why: 'duplicate claim names (RFC 7519 4)',
+  },
 ];
 
 function isDeliberatelyStricter(error: AuthError): boolean {
   const reason = error.details?.reason;
-  return STRICTER.some((s) => s.code === error.code && (s.reason === undefined || s.reason === reason));
+  return STRICTER.some(
+    (s) => s.code === error.code && (s.reason === undefined || s.reason === reason),
+  );
 }
 
 interface Pair {
@@ -65,19 +75,23 @@ const claimValue = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }),
-  fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 }),
+  fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 6 }), {
+    maxKeys: 3,
+  }),
 );
 const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', '__proto__']);
-const claimsArb = fc.record({
-  sub: fc.string({ minLength: 1, maxLength: 30 }),
-  iat: fc.integer({ min: NOW - 3600, max: NOW }),
-  exp: fc.integer({ min: NOW + 1, max: NOW + 86_400 }),
-  extra: fc.dictionary(
-    fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !REGISTERED.has(k)),
-    claimValue,
-    { maxKeys: 5 },
-  ),
-}).map(({ extra, ...registered }) => ({ ...extra, ...registered }));
+const claimsArb = fc
+  .record({
+    sub: fc.string({ minLength: 1, maxLength: 30 }),
+    iat: fc.integer({ min: NOW - 3600, max: NOW }),
+    exp: fc.integer({ min: NOW + 1, max: NOW + 86_400 }),
+    extra: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !REGISTERED.has(k)),
+      claimValue,
+      { maxKeys: 5 },
+    ),
+  })
+  .map(({ extra, ...registered }) => ({ ...extra, ...registered }));
 
 type Verdict = { ok: true; payload: unknown } | { ok: false; error: unknown };
 
@@ -107,10 +121,22 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 
 /** Random edits of a token: replace, insert or delete one character, or drop/duplicate a segment. */
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), char: fc.constantFrom(...`${ALPHABET}.=+/ `) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), char: fc.constantFrom(...`${ALPHABET}.=`) }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    at: fc.nat(),
+    char: fc.constantFrom(...`${ALPHABET}.=+/ `),
+  }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    char: fc.constantFrom(...`${ALPHABET}.=`),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('lastChar' as const), segment: fc.integer({ min: 0, max: 2 }), delta: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({
+    kind: fc.constant('lastChar' as const),
+    segment: fc.integer({ min: 0, max: 2 }),
+    delta: fc.integer({ min: 1, max: 3 }),
+  }),
   fc.record({ kind: fc.constant('swapSegments' as const) }),
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
@@ -163,7 +189,9 @@ describe.each(JWS_ALGORITHMS.map((alg) => [alg]))('%s against jose', (alg) => {
     const pair = await pairFor(alg);
     await fc.assert(
       fc.asyncProperty(claimsArb, async (claims) => {
-        const token = await new jose.SignJWT(claims).setProtectedHeader({ alg, kid: pair.ours.kid }).sign(pair.joseSign);
+        const token = await new jose.SignJWT(claims)
+          .setProtectedHeader({ alg, kid: pair.ours.kid })
+          .sign(pair.joseSign);
         expect(oursVerdict(pair, token)).toEqual({ ok: true, payload: claims });
       }),
       { numRuns: RUNS.sign },
@@ -176,7 +204,9 @@ describe.each(JWS_ALGORITHMS.map((alg) => [alg]))('%s against jose', (alg) => {
     await fc.assert(
       fc.asyncProperty(claimsArb, mutation, fc.boolean(), async (claims, m, joseSigned) => {
         const token = joseSigned
-          ? await new jose.SignJWT(claims).setProtectedHeader({ alg, kid: pair.ours.kid }).sign(pair.joseSign)
+          ? await new jose.SignJWT(claims)
+              .setProtectedHeader({ alg, kid: pair.ours.kid })
+              .sign(pair.joseSign)
           : signJwt(claims, pair.ours);
         const mutated = mutate(token, m);
         const ours = oursVerdict(pair, mutated);
@@ -210,14 +240,21 @@ describe('deliberately stricter than jose', () => {
     expect((await joseVerdict(pair, altered)).ok).toBe(true);
     const ours = oursVerdict(pair, altered);
     expect(ours.ok).toBe(false);
-    expect(((ours as { error: AuthError }).error).code).toBe('ERR_JWT_MALFORMED');
+    expect((ours as { error: AuthError }).error.code).toBe('ERR_JWT_MALFORMED');
   });
 
   it('duplicate claim names: jose takes the last, we refuse', async () => {
     const pair = await pairFor('HS256');
-    const payload = Buffer.from(`{"sub":"user","sub":"admin","exp":${NOW + 60}}`).toString('base64url');
-    const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: pair.ours.kid })).toString('base64url');
-    const key = Buffer.from(exportJwk(pair.ours, { includePrivate: true }).k as string, 'base64url');
+    const payload = Buffer.from(`{"sub":"user","sub":"admin","exp":${NOW + 60}}`).toString(
+      'base64url',
+    );
+    const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: pair.ours.kid })).toString(
+      'base64url',
+    );
+    const key = Buffer.from(
+      exportJwk(pair.ours, { includePrivate: true }).k as string,
+      'base64url',
+    );
     const { createHmac } = await import('node:crypto');
     const sig = createHmac('sha256', key).update(`${header}.${payload}`).digest('base64url');
     const token = `${header}.${payload}.${sig}`;
@@ -225,13 +262,15 @@ describe('deliberately stricter than jose', () => {
     expect(theirs).toMatchObject({ ok: true, payload: { sub: 'admin' } });
     const ours = oursVerdict(pair, token);
     expect(ours.ok).toBe(false);
-    expect(((ours as { error: AuthError }).error).details?.reason).toBe('payload duplicate_member');
+    expect((ours as { error: AuthError }).error.details?.reason).toBe('payload duplicate_member');
   });
 
   it('random bytes are never accepted by either', async () => {
     const pair = await pairFor('ES256');
     for (let i = 0; i < 20; i++) {
-      const token = [randomBytes(20), randomBytes(30), randomBytes(64)].map((b) => b.toString('base64url')).join('.');
+      const token = [randomBytes(20), randomBytes(30), randomBytes(64)]
+        .map((b) => b.toString('base64url'))
+        .join('.');
       expect(oursVerdict(pair, token).ok).toBe(false);
       expect((await joseVerdict(pair, token)).ok).toBe(false);
     }

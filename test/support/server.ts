@@ -61,7 +61,10 @@ export async function createTestServer(
   }
   let redis: RedisHandle | null = null;
   if (options.redisUrl !== undefined) {
-    redis = await openRedis(options.redisUrl, `gh:test:${process.pid}:${Math.floor(Math.random() * 1e9)}:`);
+    redis = await openRedis(
+      options.redisUrl,
+      `gh:test:${process.pid}:${Math.floor(Math.random() * 1e9)}:`,
+    );
     stores = withRedis(stores, redis);
   }
   const redisHandle = redis;
@@ -70,7 +73,10 @@ export async function createTestServer(
   const { app, context } = await buildApp({
     ...(redisHandle === null
       ? {}
-      : { startRevocationFeed: (list: RevocationList) => startRevocationFeed(redisHandle.redis, `${redisHandle.prefix}revocations`, list) }),
+      : {
+          startRevocationFeed: (list: RevocationList) =>
+            startRevocationFeed(redisHandle.redis, `${redisHandle.prefix}revocations`, list),
+        }),
     config,
     stores,
     keyRing: options.keyRing ?? createKeyRing({ signingKey: generateJwtKey('ES256') }),
@@ -97,15 +103,35 @@ export async function createTestServer(
   };
 }
 
-export const json = (body: unknown) => ({ 'content-type': 'application/json', payload: JSON.stringify(body) });
+export const json = (body: unknown) => ({
+  'content-type': 'application/json',
+  payload: JSON.stringify(body),
+});
 
 /** Signs up and logs in with the password grant; returns the token pair. */
-export async function signupAndLogin(server: TestServer, email = 'user@example.com', password = 'correct horse battery') {
-  const signup = await server.app.inject({ method: 'POST', url: '/v1/signup', payload: { email, password } });
+export async function signupAndLogin(
+  server: TestServer,
+  email = 'user@example.com',
+  password = 'correct horse battery',
+) {
+  const signup = await server.app.inject({
+    method: 'POST',
+    url: '/v1/signup',
+    payload: { email, password },
+  });
   if (signup.statusCode !== 201) throw new Error(`signup failed: ${signup.body}`);
-  const login = await server.app.inject({ method: 'POST', url: '/v1/token', payload: { grant_type: 'password', username: email, password } });
+  const login = await server.app.inject({
+    method: 'POST',
+    url: '/v1/token',
+    payload: { grant_type: 'password', username: email, password },
+  });
   if (login.statusCode !== 200) throw new Error(`login failed: ${login.body}`);
-  return { user: signup.json() as { id: string; email: string }, pair: login.json() as TokenPairBody, email, password };
+  return {
+    user: signup.json() as { id: string; email: string },
+    pair: login.json() as TokenPairBody,
+    email,
+    password,
+  };
 }
 
 export interface TokenPairBody {

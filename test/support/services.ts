@@ -4,7 +4,8 @@
  */
 import pg from 'pg';
 
-export const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.GATEHOUSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const IN_CI = process.env.CI === 'true';
 
 export async function postgresReachable(): Promise<boolean> {
@@ -24,7 +25,9 @@ export async function postgresReachable(): Promise<boolean> {
 /** Whether to run a service's tests; prints the notice when skipping. */
 export function serviceGate(name: string, reachable: boolean): boolean {
   if (!reachable && !IN_CI) {
-    console.warn(`\n*** ${name} is not reachable: its tests are SKIPPED. Start it (see README) or run under CI=true to fail instead. ***\n`);
+    console.warn(
+      `\n*** ${name} is not reachable: its tests are SKIPPED. Start it (see README) or run under CI=true to fail instead. ***\n`,
+    );
   }
   return reachable;
 }
@@ -49,7 +52,12 @@ export const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.
 
 export async function redisReachable(url = REDIS_URL): Promise<boolean> {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();

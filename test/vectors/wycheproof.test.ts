@@ -8,13 +8,24 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/core/errors.js';
 import { ALGORITHM_SPECS, checkSignature, type JwsAlgorithm } from '../../src/jwt/algorithms.js';
-import { getKeyMaterial, importDer, importHmacSecret, importJwk, importJwks, type JwtKey } from '../../src/jwt/keys.js';
+import {
+  getKeyMaterial,
+  importDer,
+  importHmacSecret,
+  importJwk,
+  importJwks,
+  type JwtKey,
+} from '../../src/jwt/keys.js';
 import { createJwsVerifier } from '../../src/jwt/verify.js';
 import { codeOf } from '../support/errors.js';
-import { readVectorJson, type WycheproofFile, type WycheproofGroup, type WycheproofTest } from '../support/vectors.js';
+import {
+  readVectorJson,
+  type WycheproofFile,
+  type WycheproofGroup,
+  type WycheproofTest,
+} from '../support/vectors.js';
 
 const hex = (s: string | undefined) => Buffer.from(s ?? '', 'hex');
-
 
 function verifyPrimitive(key: JwtKey, msg: Buffer, sig: Buffer): boolean {
   return checkSignature(getKeyMaterial(key), msg, sig);
@@ -48,18 +59,22 @@ function runPrimitiveFile(
           if (key === null) {
             // Key refused by policy: every vector of the group is rejected; a valid one only when listed.
             if (t.result === 'valid') {
-              if (!policyRejected.has(t.tcId)) mismatches.push(`${t.tcId}: key refused (${importCode}) for a valid vector`);
+              if (!policyRejected.has(t.tcId))
+                mismatches.push(`${t.tcId}: key refused (${importCode}) for a valid vector`);
               else seenPolicy.add(t.tcId);
             }
             continue;
           }
           const ok = verifyPrimitive(key, hex(t.msg), hex(t.sig ?? t.tag));
           const expected = t.result === 'valid';
-          if (ok !== expected) mismatches.push(`${t.tcId} (${t.comment}): got ${ok}, label ${t.result}`);
+          if (ok !== expected)
+            mismatches.push(`${t.tcId} (${t.comment}): got ${ok}, label ${t.result}`);
         }
       }
       expect(mismatches).toEqual([]);
-      expect([...seenPolicy].sort((a, b) => a - b)).toEqual([...policyRejected.keys()].sort((a, b) => a - b));
+      expect([...seenPolicy].sort((a, b) => a - b)).toEqual(
+        [...policyRejected.keys()].sort((a, b) => a - b),
+      );
     });
   });
 }
@@ -88,7 +103,8 @@ for (const [file, alg] of [
           const keyBytes = hex(t.key);
           if (keySize < hashBits) {
             // Policy: short secrets are refused at import, so no tag verifies under them.
-            if (codeOf(() => importHmacSecret(keyBytes, alg)) !== 'ERR_KEY_INVALID') mismatches.push(`${t.tcId}: short key imported`);
+            if (codeOf(() => importHmacSecret(keyBytes, alg)) !== 'ERR_KEY_INVALID')
+              mismatches.push(`${t.tcId}: short key imported`);
             refusedShortKey++;
             continue;
           }
@@ -98,7 +114,8 @@ for (const [file, alg] of [
           const expected = t.result === 'valid' && tagSize === hashBits;
           if (tagSize !== hashBits) refusedShortTag++;
           else verified++;
-          if (ok !== expected) mismatches.push(`${t.tcId} (${t.comment}): got ${ok}, label ${t.result}`);
+          if (ok !== expected)
+            mismatches.push(`${t.tcId} (${t.comment}): got ${ok}, label ${t.result}`);
         }
       }
       expect(mismatches).toEqual([]);
@@ -132,10 +149,15 @@ runPrimitiveFile(
   (g) => importJwk(g.keyJwk, { alg: 'RS256' }),
   new Map([[259, 'e=3']]),
 );
-runPrimitiveFile('rsa_pss_2048_sha256_mgf1_32_test.json', (g) => importJwk(g.publicKeyJwk, { alg: 'PS256' }));
+runPrimitiveFile('rsa_pss_2048_sha256_mgf1_32_test.json', (g) =>
+  importJwk(g.publicKeyJwk, { alg: 'PS256' }),
+);
 
 /** Whole-token files: import the group's key (or key set) strictly, then verify the compact JWS. */
-function verdictFor(group: WycheproofGroup, test: WycheproofTest): { accepted: boolean; code: string | null } {
+function verdictFor(
+  group: WycheproofGroup,
+  test: WycheproofTest,
+): { accepted: boolean; code: string | null } {
   const source = (group.public ?? group.private) as Record<string, unknown>;
   let keys: JwtKey[];
   try {
@@ -168,7 +190,8 @@ function runTokenFile(file: string, exceptions: ReadonlyMap<number, LabelExcepti
           if (exceptions.has(t.tcId)) continue;
           const { accepted, code } = verdictFor(group, t);
           if (accepted) valid++;
-          if (accepted !== (t.result === 'valid')) mismatches.push(`${t.tcId} (${t.comment}): ${code ?? 'accepted'}, label ${t.result}`);
+          if (accepted !== (t.result === 'valid'))
+            mismatches.push(`${t.tcId} (${t.comment}): ${code ?? 'accepted'}, label ${t.result}`);
         }
       }
       expect(mismatches).toEqual([]);
@@ -191,14 +214,70 @@ function runTokenFile(file: string, exceptions: ReadonlyMap<number, LabelExcepti
 runTokenFile(
   'json_web_signature_test.json',
   new Map<number, LabelException>([
-    [346, { accepted: false, code: 'ERR_JWS_ALG_NOT_ALLOWED', why: 'labelled valid; token says PS384 but the JWK pins PS256, and we enforce the JWK alg' }],
-    [350, { accepted: false, code: 'ERR_JWS_ALG_NOT_ALLOWED', why: 'labelled valid; token says PS384 but the JWK pins PS256 (key_ops variant)' }],
-    [347, { accepted: false, code: 'ERR_KEY_UNSUPPORTED', why: 'labelled valid; the JWK alg "ES521" is not a registered algorithm' }],
-    [351, { accepted: false, code: 'ERR_KEY_UNSUPPORTED', why: 'labelled valid; the JWK alg "ES521" is not registered (key_ops variant)' }],
-    [367, { accepted: true, code: null, why: 'labelled invalid, but the jws is byte-identical to valid tcId 357' }],
-    [370, { accepted: true, code: null, why: 'labelled invalid, but the jws is byte-identical to valid tcId 357' }],
-    [372, { accepted: false, code: 'ERR_JWT_MALFORMED', why: 'labelled valid; a "?" inside a segment is not base64url' }],
-    [373, { accepted: false, code: 'ERR_JWT_MALFORMED', why: 'labelled valid; a "?" inside a segment is not base64url' }],
+    [
+      346,
+      {
+        accepted: false,
+        code: 'ERR_JWS_ALG_NOT_ALLOWED',
+        why: 'labelled valid; token says PS384 but the JWK pins PS256, and we enforce the JWK alg',
+      },
+    ],
+    [
+      350,
+      {
+        accepted: false,
+        code: 'ERR_JWS_ALG_NOT_ALLOWED',
+        why: 'labelled valid; token says PS384 but the JWK pins PS256 (key_ops variant)',
+      },
+    ],
+    [
+      347,
+      {
+        accepted: false,
+        code: 'ERR_KEY_UNSUPPORTED',
+        why: 'labelled valid; the JWK alg "ES521" is not a registered algorithm',
+      },
+    ],
+    [
+      351,
+      {
+        accepted: false,
+        code: 'ERR_KEY_UNSUPPORTED',
+        why: 'labelled valid; the JWK alg "ES521" is not registered (key_ops variant)',
+      },
+    ],
+    [
+      367,
+      {
+        accepted: true,
+        code: null,
+        why: 'labelled invalid, but the jws is byte-identical to valid tcId 357',
+      },
+    ],
+    [
+      370,
+      {
+        accepted: true,
+        code: null,
+        why: 'labelled invalid, but the jws is byte-identical to valid tcId 357',
+      },
+    ],
+    [
+      372,
+      {
+        accepted: false,
+        code: 'ERR_JWT_MALFORMED',
+        why: 'labelled valid; a "?" inside a segment is not base64url',
+      },
+    ],
+    [
+      373,
+      {
+        accepted: false,
+        code: 'ERR_JWT_MALFORMED',
+        why: 'labelled valid; a "?" inside a segment is not base64url',
+      },
+    ],
   ]),
 );
 runTokenFile('json_web_key_test.json', new Map());

@@ -23,11 +23,15 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
     allowPositionals: false,
   });
   if (values.out === undefined) throw new UsageError('--out FILE is required');
-  if (!isJwsAlgorithm(values.alg)) throw new UsageError(`--alg must be one of ${JWS_ALGORITHMS.join(', ')}`);
+  if (!isJwsAlgorithm(values.alg))
+    throw new UsageError(`--alg must be one of ${JWS_ALGORITHMS.join(', ')}`);
   const key = generateJwtKey(values.alg, values.kid === undefined ? {} : { kid: values.kid });
   const jwks = { keys: [exportJwk(key, { includePrivate: true })] };
   try {
-    await io.writeFile(values.out, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o600, overwrite: values.force });
+    await io.writeFile(values.out, `${JSON.stringify(jwks, null, 2)}\n`, {
+      mode: 0o600,
+      overwrite: values.force,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       io.stderr(`error: ${values.out} exists; use --force to replace it\n`);
@@ -38,4 +42,3 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
   io.stdout(`wrote ${values.alg} key ${key.kid} to ${values.out} (mode 0600)\n`);
   return 0;
 }
-

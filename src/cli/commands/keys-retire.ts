@@ -10,7 +10,12 @@ export const usage = `gatehouse keys retire --kid=KID
 `;
 
 export async function run(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values } = parseArgs({ args: [...args], options: { kid: { type: 'string' } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({
+    args: [...args],
+    options: { kid: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.kid === undefined) throw new UsageError('--kid=KID is required');
   const kid = values.kid;
   return withStoredKeys(io, async (keys) => {

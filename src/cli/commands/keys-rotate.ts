@@ -12,15 +12,28 @@ export const usage = `gatehouse keys rotate [--alg ES256]
 `;
 
 export async function run(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values } = parseArgs({ args: [...args], options: { alg: { type: 'string', default: 'ES256' } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({
+    args: [...args],
+    options: { alg: { type: 'string', default: 'ES256' } },
+    strict: true,
+    allowPositionals: false,
+  });
   if (!isJwsAlgorithm(values.alg) || values.alg.startsWith('HS')) {
-    throw new UsageError(`--alg must be an asymmetric algorithm: ${JWS_ALGORITHMS.filter((a) => !a.startsWith('HS')).join(', ')}`);
+    throw new UsageError(
+      `--alg must be an asymmetric algorithm: ${JWS_ALGORITHMS.filter((a) => !a.startsWith('HS')).join(', ')}`,
+    );
   }
   const alg = values.alg;
   return withStoredKeys(io, async (keys, config) => {
     const key = generateJwtKey(alg);
-    await keys.addSigningKey({ kid: key.kid, privateJwk: JSON.stringify(exportJwk(key, { includePrivate: true })), createdAtMs: Date.now() });
-    io.stdout(`new signing key ${key.kid} (${alg}); instances switch to it within ${config.revocationSyncSeconds} s\n`);
+    await keys.addSigningKey({
+      kid: key.kid,
+      privateJwk: JSON.stringify(exportJwk(key, { includePrivate: true })),
+      createdAtMs: Date.now(),
+    });
+    io.stdout(
+      `new signing key ${key.kid} (${alg}); instances switch to it within ${config.revocationSyncSeconds} s\n`,
+    );
     return 0;
   });
 }

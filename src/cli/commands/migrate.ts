@@ -15,7 +15,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
   try {
     const storage = await openStorage(configFromEnv(io.env).database);
     await storage.close();
-    io.stdout(storage.applied.length === 0 ? 'database is up to date\n' : `applied: ${storage.applied.join(', ')}\n`);
+    io.stdout(
+      storage.applied.length === 0
+        ? 'database is up to date\n'
+        : `applied: ${storage.applied.join(', ')}\n`,
+    );
     return 0;
   } catch (error) {
     if (isAuthError(error)) {

@@ -15,7 +15,10 @@ export function readableDates(payload: Record<string, unknown>): Record<string, 
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(payload)) {
     out[name] =
-      DATE_CLAIMS.includes(name) && typeof value === 'number' && Number.isFinite(value) && Math.abs(value) < 1e11
+      DATE_CLAIMS.includes(name) &&
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      Math.abs(value) < 1e11
         ? `${value} (${new Date(value * 1000).toISOString()})`
         : value;
   }
@@ -23,7 +26,12 @@ export function readableDates(payload: Record<string, unknown>): Record<string, 
 }
 
 export async function run(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: [...args], options: {}, strict: true, allowPositionals: true });
+  const { positionals } = parseArgs({
+    args: [...args],
+    options: {},
+    strict: true,
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new UsageError('give exactly one TOKEN');
   try {
     const { header, payload } = decodeJwtUnverified((positionals[0] as string).trim(), 1 << 20);

@@ -32,7 +32,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
     throw new UsageError('give exactly one of --jwks FILE or --secret-file FILE');
   }
   const alg = values.alg;
-  if (alg !== 'HS256' && alg !== 'HS384' && alg !== 'HS512') throw new UsageError('--alg must be HS256, HS384 or HS512');
+  if (alg !== 'HS256' && alg !== 'HS384' && alg !== 'HS512')
+    throw new UsageError('--alg must be HS256, HS384 or HS512');
   const token = (positionals[0] as string).trim();
   try {
     let keys: JwtKey[];
@@ -45,7 +46,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
       if (secret.at(-1) === 0x0a) secret = secret.subarray(0, secret.at(-2) === 0x0d ? -2 : -1);
       // One secret, one algorithm: it answers to whatever kid the token names (a label, not a lookup).
       const kid = decodeJwtUnverified(token, 1 << 20).header.kid;
-      keys = [importHmacSecret(secret, alg, { kid: typeof kid === 'string' && kid !== '' ? kid : 'secret-file' })];
+      keys = [
+        importHmacSecret(secret, alg, {
+          kid: typeof kid === 'string' && kid !== '' ? kid : 'secret-file',
+        }),
+      ];
     }
     const verifier = createJwtVerifier({
       keys,
@@ -53,7 +58,9 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
       ...(values.iss === undefined ? {} : { issuer: values.iss }),
     });
     const { header, payload } = verifier.verify(token);
-    io.stdout(`valid: signature and claims verified (alg ${header.alg}, kid ${String(header.kid ?? '-')})\n`);
+    io.stdout(
+      `valid: signature and claims verified (alg ${header.alg}, kid ${String(header.kid ?? '-')})\n`,
+    );
     io.stdout(`${JSON.stringify(readableDates(payload), null, 2)}\n`);
     return 0;
   } catch (error) {

@@ -9,7 +9,14 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/signup',
-      { schema: { tags: ['accounts'], summary: 'Create an account', body: Credentials, response: { 201: User, ...errorResponses } } },
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Create an account',
+          body: Credentials,
+          response: { 201: User, ...errorResponses },
+        },
+      },
       async (request, reply) => {
         const user = await ctx.accounts.signup(request.body.email, request.body.password);
         return reply.status(201).send(user);
@@ -29,7 +36,10 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const principal = await authenticate(ctx, request);
         const user = await ctx.accounts.findUser(principal.userId);
-        if (user === null) throw new AuthError('ERR_AUTH_UNAUTHENTICATED', 'user no longer exists', { presented: true });
+        if (user === null)
+          throw new AuthError('ERR_AUTH_UNAUTHENTICATED', 'user no longer exists', {
+            presented: true,
+          });
         return user;
       },
     );
@@ -47,8 +57,17 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        await ctx.accounts.changePassword(principal.userId, request.body.current_password, request.body.new_password, request.ip);
-        await ctx.sessions.revokeAllForUser(principal.userId, 'password_changed', principal.sessionId ?? undefined);
+        await ctx.accounts.changePassword(
+          principal.userId,
+          request.body.current_password,
+          request.body.new_password,
+          request.ip,
+        );
+        await ctx.sessions.revokeAllForUser(
+          principal.userId,
+          'password_changed',
+          principal.sessionId ?? undefined,
+        );
         return reply.status(204).send(null);
       },
     );

@@ -5,31 +5,58 @@ import type { ServerContext } from '../context.js';
 export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { issuer } = ctx.config;
-    app.get('/.well-known/oauth-authorization-server', { schema: { tags: ['discovery'], summary: 'Authorization server metadata (RFC 8414)' } }, async () => ({
-      issuer,
-      token_endpoint: `${issuer}/v1/token`,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
-      revocation_endpoint: `${issuer}/v1/revoke`,
-      grant_types_supported: ['password', 'refresh_token'],
-      token_endpoint_auth_methods_supported: ['none'],
-      revocation_endpoint_auth_methods_supported: ['none'],
-      response_types_supported: [],
-    }));
+    app.get(
+      '/.well-known/oauth-authorization-server',
+      { schema: { tags: ['discovery'], summary: 'Authorization server metadata (RFC 8414)' } },
+      async () => ({
+        issuer,
+        token_endpoint: `${issuer}/v1/token`,
+        jwks_uri: `${issuer}/.well-known/jwks.json`,
+        revocation_endpoint: `${issuer}/v1/revoke`,
+        grant_types_supported: ['password', 'refresh_token'],
+        token_endpoint_auth_methods_supported: ['none'],
+        revocation_endpoint_auth_methods_supported: ['none'],
+        response_types_supported: [],
+      }),
+    );
 
-    app.get('/.well-known/jwks.json', { schema: { tags: ['discovery'], summary: 'Public signing keys (RFC 7517)' } }, async (_request, reply) => {
-      reply.header('cache-control', 'public, max-age=300');
-      return ctx.keyRing.toPublicJwks();
-    });
+    app.get(
+      '/.well-known/jwks.json',
+      { schema: { tags: ['discovery'], summary: 'Public signing keys (RFC 7517)' } },
+      async (_request, reply) => {
+        reply.header('cache-control', 'public, max-age=300');
+        return ctx.keyRing.toPublicJwks();
+      },
+    );
 
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-    app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
+    app.get(
+      '/healthz',
+      { schema: { tags: ['health'], summary: 'The process is up' } },
+      async () => ({ status: 'ok' }),
+    );
 
-    app.get('/readyz', { schema: { tags: ['health'], summary: 'Every storage backend is reachable (which is not, when one is down)' } }, async (_request, reply) => {
-      const checks = await ctx.stores.health();
-      const down = Object.entries(checks).filter(([, state]) => state === 'down').map(([name]) => name);
-      if (down.length === 0) return { status: 'ready', checks };
-      return reply.status(503).send({ error: 'temporarily_unavailable', error_description: `Unavailable: ${down.join(', ')}.`, checks });
-    });
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Every storage backend is reachable (which is not, when one is down)',
+        },
+      },
+      async (_request, reply) => {
+        const checks = await ctx.stores.health();
+        const down = Object.entries(checks)
+          .filter(([, state]) => state === 'down')
+          .map(([name]) => name);
+        if (down.length === 0) return { status: 'ready', checks };
+        return reply.status(503).send({
+          error: 'temporarily_unavailable',
+          error_description: `Unavailable: ${down.join(', ')}.`,
+          checks,
+        });
+      },
+    );
   };
 }

@@ -7,15 +7,28 @@ import { AuthError } from '../../core/errors.js';
 import type { SessionRecord } from '../../sessions/store.js';
 import { authenticate } from '../authenticate.js';
 import { SESSION_COOKIE, type ServerContext } from '../context.js';
-import { Credentials, ErrorBody, errorResponses, Logout, SessionIdParams, SessionView } from '../schemas.js';
+import {
+  Credentials,
+  ErrorBody,
+  errorResponses,
+  Logout,
+  SessionIdParams,
+  SessionView,
+} from '../schemas.js';
 
 function setSessionCookie(reply: FastifyReply, value: string, maxAgeSeconds: number) {
   // __Host- requires Secure, Path=/ and no Domain; HttpOnly keeps it from scripts; Lax from most CSRF.
-  reply.header('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Lax`);
+  reply.header(
+    'set-cookie',
+    `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Lax`,
+  );
 }
 
 function clearSessionCookie(reply: FastifyReply) {
-  reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`);
+  reply.header(
+    'set-cookie',
+    `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
+  );
 }
 
 const view = (session: SessionRecord, currentId: string | null) => ({
@@ -33,26 +46,48 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/session',
-      { schema: { tags: ['sessions'], summary: 'Log in with a session cookie', body: Credentials, response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Log in with a session cookie',
+          body: Credentials,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
       async (request, reply) => {
         // Login CSRF: a cross-site form must not log the victim into the attacker's account.
         const origin = request.headers.origin;
         if (typeof origin === 'string' && !ctx.config.allowedOrigins.includes(origin)) {
           throw new AuthError('ERR_SESSION_CSRF', 'origin not allowed');
         }
-        const user = await ctx.accounts.authenticate(request.body.email, request.body.password, request.ip);
+        const user = await ctx.accounts.authenticate(
+          request.body.email,
+          request.body.password,
+          request.ip,
+        );
         const { session, cookieValue } = await ctx.sessions.start(user.id, 'cookie', {
           userAgent: request.headers['user-agent'] ?? null,
           ip: request.ip,
         });
-        setSessionCookie(reply, cookieValue as string, Math.floor((session.expiresAtMs - session.createdAtMs) / 1000));
+        setSessionCookie(
+          reply,
+          cookieValue as string,
+          Math.floor((session.expiresAtMs - session.createdAtMs) / 1000),
+        );
         return reply.status(204).send(null);
       },
     );
 
     app.delete(
       '/v1/session',
-      { schema: { tags: ['sessions'], summary: 'End the cookie session', security: [{ cookie: [] }], response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'End the cookie session',
+          security: [{ cookie: [] }],
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
         if (principal.sessionId !== null) await ctx.sessions.revoke(principal.sessionId, 'logout');
@@ -67,7 +102,8 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         config: { optionalBody: true },
         schema: {
           tags: ['sessions'],
-          summary: 'End this session and its refresh tokens; scope "global" ends every session of the user',
+          summary:
+            'End this session and its refresh tokens; scope "global" ends every session of the user',
           security: [{ bearer: [] }, { cookie: [] }],
           body: Logout,
           response: { 204: Type.Null(), ...errorResponses },
@@ -92,7 +128,14 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           tags: ['sessions'],
           summary: "The user's active sessions",
           security: [{ bearer: [] }, { cookie: [] }],
-          response: { 200: { type: 'object', properties: { sessions: { type: 'array', items: SessionView } } }, 401: ErrorBody, 503: ErrorBody },
+          response: {
+            200: {
+              type: 'object',
+              properties: { sessions: { type: 'array', items: SessionView } },
+            },
+            401: ErrorBody,
+            503: ErrorBody,
+          },
         },
       },
       async (request) => {
@@ -115,7 +158,9 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        const mine = (await ctx.sessions.list(principal.userId)).some((s) => s.id === request.params.id);
+        const mine = (await ctx.sessions.list(principal.userId)).some(
+          (s) => s.id === request.params.id,
+        );
         if (!mine) throw new AuthError('ERR_SESSION_NOT_FOUND', 'no such session');
         await ctx.sessions.revoke(request.params.id, 'revoked_by_user');
         return reply.status(204).send(null);
@@ -123,4 +168,3 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
     );
   };
 }
-

@@ -47,13 +47,26 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             return ctx.refresh.issue(session, clientId);
           }
           case 'refresh_token': {
-            if (body.refresh_token === undefined) return oauthError(reply, 'invalid_request', 'refresh_token is required.');
-            const expectSessionId = sessionOfPresentedAccessToken(ctx, request.headers.authorization);
-            if (expectSessionId === null) return oauthError(reply, 'invalid_grant', 'The access token sent along does not verify.');
+            if (body.refresh_token === undefined)
+              return oauthError(reply, 'invalid_request', 'refresh_token is required.');
+            const expectSessionId = sessionOfPresentedAccessToken(
+              ctx,
+              request.headers.authorization,
+            );
+            if (expectSessionId === null)
+              return oauthError(
+                reply,
+                'invalid_grant',
+                'The access token sent along does not verify.',
+              );
             return ctx.refresh.refresh(body.refresh_token, clientId, expectSessionId);
           }
           default:
-            return oauthError(reply, 'unsupported_grant_type', 'Supported: password, refresh_token.');
+            return oauthError(
+              reply,
+              'unsupported_grant_type',
+              'Supported: password, refresh_token.',
+            );
         }
       },
     );
@@ -95,7 +108,10 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
  * claim but `exp` must hold; then the refresh token must be of the same session. Returns
  * undefined when no access token was sent, null when one was sent and does not verify.
  */
-function sessionOfPresentedAccessToken(ctx: ServerContext, authorization: string | undefined): string | undefined | null {
+function sessionOfPresentedAccessToken(
+  ctx: ServerContext,
+  authorization: string | undefined,
+): string | undefined | null {
   if (authorization === undefined) return undefined;
   const match = /^Bearer (\S+)$/i.exec(authorization.trim());
   if (match === null) return null;

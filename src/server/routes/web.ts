@@ -28,18 +28,28 @@ const ASSETS: Record<string, string> = {
 
 export function webRoutes(): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const page = async (_request: unknown, reply: { header(n: string, v: string): unknown; type(t: string): { send(b: unknown): unknown } }) => {
+    const page = async (
+      _request: unknown,
+      reply: {
+        header(n: string, v: string): unknown;
+        type(t: string): { send(b: unknown): unknown };
+      },
+    ) => {
       reply.header('content-security-policy', CSP);
       reply.header('x-frame-options', 'DENY');
       reply.header('referrer-policy', 'no-referrer');
-      return reply.type('text/html; charset=utf-8').send(await readFile(new URL('src/web/index.html', ROOT)));
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(await readFile(new URL('src/web/index.html', ROOT)));
     };
-    for (const path of ['/', '/account', '/inspect']) app.get(path, { schema: { hide: true } }, page);
+    for (const path of ['/', '/account', '/inspect'])
+      app.get(path, { schema: { hide: true } }, page);
 
     app.get('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
       const { name } = request.params as { name: string };
       const type = ASSETS[name];
-      if (type === undefined) return reply.status(404).send({ error: 'not_found', error_description: 'No such asset.' });
+      if (type === undefined)
+        return reply.status(404).send({ error: 'not_found', error_description: 'No such asset.' });
       return reply.type(type).send(await readFile(new URL(`src/web/${name}`, ROOT)));
     });
 
@@ -50,9 +60,13 @@ export function webRoutes(): FastifyPluginAsyncTypebox {
         return reply.status(404).send({ error: 'not_found', error_description: 'No such asset.' });
       }
       try {
-        return reply.type('text/javascript; charset=utf-8').send(await readFile(new URL(`dist/${module}/${file}`, ROOT)));
+        return reply
+          .type('text/javascript; charset=utf-8')
+          .send(await readFile(new URL(`dist/${module}/${file}`, ROOT)));
       } catch {
-        return reply.status(404).send({ error: 'not_found', error_description: 'Not built: run npm run build.' });
+        return reply
+          .status(404)
+          .send({ error: 'not_found', error_description: 'Not built: run npm run build.' });
       }
     });
   };

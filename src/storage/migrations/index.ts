@@ -30,11 +30,17 @@ const m0001Initial: Migration = {
       .addColumn('revoke_reason', 'text')
       .execute();
     await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
-    await db.schema.createIndex('sessions_revoked_at').on('sessions').column('revoked_at').execute();
+    await db.schema
+      .createIndex('sessions_revoked_at')
+      .on('sessions')
+      .column('revoked_at')
+      .execute();
     await db.schema
       .createTable('refresh_tokens')
       .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
+      .addColumn('session_id', 'text', (c) =>
+        c.notNull().references('sessions.id').onDelete('cascade'),
+      )
       .addColumn('secret_hash', 'text', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
@@ -42,7 +48,11 @@ const m0001Initial: Migration = {
       .addColumn('replay_ciphertext', 'text')
       .addColumn('replay_expires_at', 'bigint')
       .execute();
-    await db.schema.createIndex('refresh_tokens_session_id').on('refresh_tokens').column('session_id').execute();
+    await db.schema
+      .createIndex('refresh_tokens_session_id')
+      .on('refresh_tokens')
+      .column('session_id')
+      .execute();
     await db.schema
       .createTable('rate_limits')
       .addColumn('key', 'text', (c) => c.primaryKey())
@@ -59,7 +69,11 @@ const m0001Initial: Migration = {
       .addColumn('ip', 'text')
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('security_events_created_at').on('security_events').column('created_at').execute();
+    await db.schema
+      .createIndex('security_events_created_at')
+      .on('security_events')
+      .column('created_at')
+      .execute();
   },
 };
 

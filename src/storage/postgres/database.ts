@@ -24,13 +24,15 @@ export interface OpenPostgresOptions {
   readonly maxConnections?: number;
 }
 
-
 /**
  * Opens a pool to `url` and (by default) migrates.
  *
  * @throws AuthError ERR_STORE_UNAVAILABLE when the server cannot be reached or migrated
  */
-export async function openPostgres(url: string, options: OpenPostgresOptions = {}): Promise<PostgresHandle> {
+export async function openPostgres(
+  url: string,
+  options: OpenPostgresOptions = {},
+): Promise<PostgresHandle> {
   const schema = options.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new AuthError('ERR_CONFIG_INVALID', 'schema names are lower-case letters, digits and _');
@@ -65,13 +67,17 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
     if (options.migrate !== false) {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
       const current = rows[0]?.schema;
-      if (current === undefined || current === null) throw new AuthError('ERR_CONFIG_INVALID', 'no current schema: check search_path');
+      if (current === undefined || current === null)
+        throw new AuthError('ERR_CONFIG_INVALID', 'no current schema: check search_path');
       applied = await migrateDatabase(db, current);
     }
   } catch (error) {
     await db.destroy();
     if (error instanceof AuthError) throw error;
-    throw new AuthError('ERR_STORE_UNAVAILABLE', `cannot open PostgreSQL: ${(error as Error).message}`);
+    throw new AuthError(
+      'ERR_STORE_UNAVAILABLE',
+      `cannot open PostgreSQL: ${(error as Error).message}`,
+    );
   }
   return { db, pool, applied, close: () => db.destroy() };
 }

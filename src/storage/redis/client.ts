@@ -26,7 +26,11 @@ export const FAIL_FAST = {
  *
  * @throws AuthError ERR_STORE_UNAVAILABLE when it does not
  */
-export async function openRedis(url: string, prefix: string, timeoutMs = 5000): Promise<RedisHandle> {
+export async function openRedis(
+  url: string,
+  prefix: string,
+  timeoutMs = 5000,
+): Promise<RedisHandle> {
   const redis = new Redis(url, FAIL_FAST);
   // Without a listener a connection error would crash the process; requests see the failure.
   redis.on('error', () => {});

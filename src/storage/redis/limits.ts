@@ -43,7 +43,11 @@ export function createRedisLimitStore(redis: Redis, prefix: string): LimitStore 
         String(policy.baseDelayMs),
         String(policy.maxDelayMs),
       )) as [number, string, string];
-      return { failures: Number(failures), windowStartedAtMs: Number(start), blockedUntilMs: Number(blocked) };
+      return {
+        failures: Number(failures),
+        windowStartedAtMs: Number(start),
+        blockedUntilMs: Number(blocked),
+      };
     },
     async deleteLimit(k) {
       await redis.del(key(k));

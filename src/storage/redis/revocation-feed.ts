@@ -14,13 +14,23 @@ export interface RevocationFeed {
 }
 
 /** Subscribes `list` to the channel and returns the publisher. */
-export async function startRevocationFeed(redis: Redis, channel: string, list: RevocationList): Promise<RevocationFeed> {
+export async function startRevocationFeed(
+  redis: Redis,
+  channel: string,
+  list: RevocationList,
+): Promise<RevocationFeed> {
   const subscriber = redis.duplicate({ ...FAIL_FAST, enableOfflineQueue: true });
   subscriber.on('error', () => {});
   subscriber.on('message', (_channel: string, message: string) => {
     try {
       const { id, untilMs } = JSON.parse(message) as { id?: unknown; untilMs?: unknown };
-      if (typeof id === 'string' && id.length <= 64 && typeof untilMs === 'number' && Number.isFinite(untilMs)) list.revoke(id, untilMs);
+      if (
+        typeof id === 'string' &&
+        id.length <= 64 &&
+        typeof untilMs === 'number' &&
+        Number.isFinite(untilMs)
+      )
+        list.revoke(id, untilMs);
     } catch {
       // Not ours: ignore.
     }

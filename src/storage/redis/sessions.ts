@@ -44,7 +44,8 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
 
   return {
     async createSession(s) {
-      if (s.kind !== 'cookie') throw new AuthError('ERR_CONFIG_INVALID', 'Redis holds cookie sessions only');
+      if (s.kind !== 'cookie')
+        throw new AuthError('ERR_CONFIG_INVALID', 'Redis holds cookie sessions only');
       // Redis expires by its own wall clock, we decide by the injected clock: give it the session's
       // remaining life (from creation), never an absolute time from our clock.
       const ttlMs = Math.max(1, s.expiresAtMs - s.createdAtMs);
@@ -87,7 +88,8 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       const revoked: string[] = [];
       for (const id of await redis.smembers(userKey(userId))) {
         if (id === exceptId) continue;
-        if ((await redis.eval(REVOKE, 1, sessionKey(id), `${prefix}u:`, id)) === 1) revoked.push(id);
+        if ((await redis.eval(REVOKE, 1, sessionKey(id), `${prefix}u:`, id)) === 1)
+          revoked.push(id);
       }
       return revoked;
     },

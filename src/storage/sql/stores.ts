@@ -12,10 +12,9 @@ import { planFailure } from '../../limits/policy.js';
 import type { LimitState, LimitStore, SecurityEventStore } from '../../limits/store.js';
 import type { RefreshRecord, RefreshStore } from '../../refresh/store.js';
 import type { SessionKind, SessionRecord, SessionStore } from '../../sessions/store.js';
-import type { Database, RefreshTokensTable, SessionsTable, UsersTable } from '../schema.js';
 import { guard, guarded } from '../guard.js';
+import type { Database, RefreshTokensTable, SessionsTable, UsersTable } from '../schema.js';
 import type { Stores } from '../stores.js';
-
 
 const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   id: row.id,
@@ -68,13 +67,23 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     async createUser(user) {
       const result = await db
         .insertInto('users')
-        .values({ id: user.id, email: user.email, password_hash: user.passwordHash, created_at: user.createdAtMs, updated_at: user.updatedAtMs })
+        .values({
+          id: user.id,
+          email: user.email,
+          password_hash: user.passwordHash,
+          created_at: user.createdAtMs,
+          updated_at: user.updatedAtMs,
+        })
         .onConflict((oc) => oc.column('email').doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
     async findUserByEmail(email) {
-      const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email)
+        .executeTakeFirst();
       return row === undefined ? null : toUser(row);
     },
     async findUserById(id) {
@@ -82,7 +91,11 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
       return row === undefined ? null : toUser(row);
     },
     async updatePasswordHash(userId, passwordHash, nowMs) {
-      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowMs }).where('id', '=', userId).execute();
+      await db
+        .updateTable('users')
+        .set({ password_hash: passwordHash, updated_at: nowMs })
+        .where('id', '=', userId)
+        .execute();
     },
   };
 
@@ -106,11 +119,20 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
         .execute();
     },
     async findSession(id) {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row === undefined ? null : toSession(row);
     },
     async touchSession(id, nowMs) {
-      await db.updateTable('sessions').set({ last_used_at: nowMs }).where('id', '=', id).where('last_used_at', '<', nowMs).execute();
+      await db
+        .updateTable('sessions')
+        .set({ last_used_at: nowMs })
+        .where('id', '=', id)
+        .where('last_used_at', '<', nowMs)
+        .execute();
     },
     async listUserSessions(userId, nowMs) {
       const rows = await db
@@ -134,17 +156,29 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     },
     async revokeUserSessions(userId, nowMs, reason, exceptId) {
       return db.transaction().execute(async (trx) => {
-        let query = trx.selectFrom('sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null);
+        let query = trx
+          .selectFrom('sessions')
+          .select('id')
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null);
         if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
         const ids = (await query.execute()).map((r) => r.id);
         if (ids.length > 0) {
-          await trx.updateTable('sessions').set({ revoked_at: nowMs, revoke_reason: reason }).where('id', 'in', ids).execute();
+          await trx
+            .updateTable('sessions')
+            .set({ revoked_at: nowMs, revoke_reason: reason })
+            .where('id', 'in', ids)
+            .execute();
         }
         return ids;
       });
     },
     async listRevokedSince(sinceMs) {
-      const rows = await db.selectFrom('sessions').select(['id', 'revoked_at']).where('revoked_at', '>=', sinceMs).execute();
+      const rows = await db
+        .selectFrom('sessions')
+        .select(['id', 'revoked_at'])
+        .where('revoked_at', '>=', sinceMs)
+        .execute();
       return rows.map((r) => ({ id: r.id, revokedAtMs: Number(r.revoked_at) }));
     },
   };
@@ -154,7 +188,11 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
       await db.insertInto('refresh_tokens').values(refreshRow(record)).execute();
     },
     async findRefreshToken(id) {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('refresh_tokens')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row === undefined ? null : toRefresh(row);
     },
     async consumeRefreshToken(id, nowMs, replay, successor) {
@@ -178,7 +216,11 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
         // The compare-and-set: only one request can move consumed_at from NULL.
         const result = await trx
           .updateTable('refresh_tokens')
-          .set({ consumed_at: nowMs, replay_ciphertext: replay.ciphertext, replay_expires_at: replay.expiresAtMs })
+          .set({
+            consumed_at: nowMs,
+            replay_ciphertext: replay.ciphertext,
+            replay_expires_at: replay.expiresAtMs,
+          })
           .where('id', '=', id)
           .where('consumed_at', 'is', null)
           .executeTakeFirst();
@@ -191,10 +233,18 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
 
   const limits: LimitStore = {
     async getLimit(key) {
-      const row = await db.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
+      const row = await db
+        .selectFrom('rate_limits')
+        .selectAll()
+        .where('key', '=', key)
+        .executeTakeFirst();
       return row === undefined
         ? null
-        : { failures: row.failures, windowStartedAtMs: Number(row.window_started_at), blockedUntilMs: Number(row.blocked_until) };
+        : {
+            failures: row.failures,
+            windowStartedAtMs: Number(row.window_started_at),
+            blockedUntilMs: Number(row.blocked_until),
+          };
     },
     async recordFailure(key, nowMs, policy) {
       return db.transaction().execute(async (trx) => {
@@ -207,13 +257,26 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
           .onConflict((oc) => oc.column('key').doNothing())
           .execute();
         const select = trx.selectFrom('rate_limits').selectAll().where('key', '=', key);
-        const row = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
+        const row = await (dialect === 'postgres'
+          ? select.forUpdate()
+          : select
+        ).executeTakeFirstOrThrow();
         const current: LimitState | null =
-          row.failures === 0 ? null : { failures: row.failures, windowStartedAtMs: Number(row.window_started_at), blockedUntilMs: Number(row.blocked_until) };
+          row.failures === 0
+            ? null
+            : {
+                failures: row.failures,
+                windowStartedAtMs: Number(row.window_started_at),
+                blockedUntilMs: Number(row.blocked_until),
+              };
         const next = planFailure(current, nowMs, policy);
         await trx
           .updateTable('rate_limits')
-          .set({ failures: next.failures, window_started_at: next.windowStartedAtMs, blocked_until: next.blockedUntilMs })
+          .set({
+            failures: next.failures,
+            window_started_at: next.windowStartedAtMs,
+            blocked_until: next.blockedUntilMs,
+          })
           .where('key', '=', key)
           .execute();
         return next;
@@ -228,26 +291,55 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     async recordEvent(event) {
       await db
         .insertInto('security_events')
-        .values({ id: randomUUID(), type: event.type, user_id: event.userId, session_id: event.sessionId, ip: event.ip, created_at: event.atMs })
+        .values({
+          id: randomUUID(),
+          type: event.type,
+          user_id: event.userId,
+          session_id: event.sessionId,
+          ip: event.ip,
+          created_at: event.atMs,
+        })
         .execute();
     },
   };
 
   const keys: SigningKeyStore = {
     async listSigningKeys() {
-      const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
-      return rows.map((r) => ({ kid: r.kid, privateJwk: r.private_jwk, createdAtMs: Number(r.created_at) }));
+      const rows = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('kid')
+        .execute();
+      return rows.map((r) => ({
+        kid: r.kid,
+        privateJwk: r.private_jwk,
+        createdAtMs: Number(r.created_at),
+      }));
     },
     async addInitialSigningKey(key) {
       const result = await db
         .insertInto('signing_keys')
-        .values({ kid: key.kid, private_jwk: key.privateJwk, created_at: key.createdAtMs, slot: 'initial' })
+        .values({
+          kid: key.kid,
+          private_jwk: key.privateJwk,
+          created_at: key.createdAtMs,
+          slot: 'initial',
+        })
         .onConflict((oc) => oc.column('slot').doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
     async addSigningKey(key) {
-      await db.insertInto('signing_keys').values({ kid: key.kid, private_jwk: key.privateJwk, created_at: key.createdAtMs, slot: null }).execute();
+      await db
+        .insertInto('signing_keys')
+        .values({
+          kid: key.kid,
+          private_jwk: key.privateJwk,
+          created_at: key.createdAtMs,
+          slot: null,
+        })
+        .execute();
     },
     async removeSigningKey(kid) {
       const result = await db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
@@ -255,7 +347,8 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     },
   };
 
-  const ping = () => guard(async () => void (await db.selectFrom('users').select('id').limit(1).execute()));
+  const ping = () =>
+    guard(async () => void (await db.selectFrom('users').select('id').limit(1).execute()));
 
   return {
     keys: guarded(keys),
@@ -265,7 +358,12 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     limits: guarded(limits),
     events: guarded(events),
     ping,
-    health: async () => ({ database: await ping().then(() => 'up' as const, () => 'down' as const) }),
+    health: async () => ({
+      database: await ping().then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
+    }),
   };
 }
 

@@ -36,7 +36,10 @@ export async function openSqlite(path: string): Promise<SqliteHandle> {
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
   } catch (error) {
-    throw new AuthError('ERR_STORE_UNAVAILABLE', `cannot open the SQLite database: ${(error as Error).message}`);
+    throw new AuthError(
+      'ERR_STORE_UNAVAILABLE',
+      `cannot open the SQLite database: ${(error as Error).message}`,
+    );
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   let applied: string[];
