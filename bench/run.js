@@ -17,7 +17,7 @@ import { createSigner, createVerifier } from 'fast-jwt';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { createJwtVerifier, exportJwk, generateJwtKey, signJwt } from '../dist/jwt/index.js';
-import { getKeyMaterial } from '../dist/jwt/keys.js';
+import { getKeyMaterial } from '../dist/jwt/key-handle.js';
 
 const BENCH_MS = Number(process.env.BENCH_MS ?? 600);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -98,7 +98,7 @@ export function isJwsAlgorithm(value: unknown): value is JwsAlgorithm {
   return typeof value === 'string' && Object.hasOwn(ALGORITHM_SPECS, value);
 }
 
-/** What the primitives need of a key; `KeyMaterial` in keys.ts is one. */
+/** What the primitives need of a key; `KeyMaterial` in key-types.ts is one. */
 export interface SignatureKey {
   readonly spec: AlgorithmSpec;
   /** Signs (private or secret); null for a public key. */

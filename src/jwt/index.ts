@@ -10,31 +10,20 @@ export {
 } from './algorithms.js';
 export { type ClaimsConfig, type JwtPayload, normaliseTyp } from './claims.js';
 export { decodeJwtUnverified, type UnverifiedJwt } from './decode.js';
+export { importJwk, importJwks } from './jwk-import.js';
 export {
   DEFAULT_MAX_TOKEN_BYTES,
   type JwsHeader,
   type JwsVerifyOptions,
   type VerifiedJws,
 } from './jws.js';
+export { exportJwk, exportPublicJwks, publicKeyOf } from './key-export.js';
+export { generateJwtKey } from './key-generate.js';
+export { importKeyObject, isJwtKey } from './key-handle.js';
+export { importDer, importHmacSecret, importPem } from './key-import.js';
 export { createKeyRing, type KeyRing, type KeyRingOptions } from './key-ring.js';
-export {
-  calculateJwkThumbprint,
-  exportJwk,
-  exportPublicJwks,
-  generateJwtKey,
-  type ImportKeyOptions,
-  importDer,
-  importHmacSecret,
-  importJwk,
-  importJwks,
-  importKeyObject,
-  importPem,
-  isJwtKey,
-  type Jwk,
-  type JwtKey,
-  type JwtKeyKind,
-  publicKeyOf,
-} from './keys.js';
+export type { SigningKeyStore, StoredSigningKey } from './key-store.js';
+export type { ImportKeyOptions, Jwk, JwtKey, JwtKeyKind } from './key-types.js';
 export {
   createJwtSigner,
   type JwtSigner,
@@ -43,6 +32,7 @@ export {
   signJws,
   signJwt,
 } from './sign.js';
+export { calculateJwkThumbprint } from './thumbprint.js';
 export {
   createJwsVerifier,
   createJwtVerifier,

@@ -12,8 +12,9 @@ import { hasCanonicalBase64UrlEnd } from '../core/encoding.js';
 import { AuthError } from '../core/errors.js';
 import { deepFreeze, type JsonObject, parseJsonObject } from '../core/json.js';
 import { checkSignature, isJwsAlgorithm, JWS_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
+import { getKeyMaterial, isJwtKey } from './key-handle.js';
 import { createKeyRing, type KeyRing } from './key-ring.js';
-import { getKeyMaterial, isJwtKey, type JwtKey } from './keys.js';
+import type { JwtKey } from './key-types.js';
 
 /** The protected header of a verified token. */
 export interface JwsHeader extends JsonObject {

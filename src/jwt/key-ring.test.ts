@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/support/errors.js';
 import { createFixedClock } from '../core/clock.js';
+import { publicKeyOf } from './key-export.js';
+import { generateJwtKey } from './key-generate.js';
 import { createKeyRing } from './key-ring.js';
-import { generateJwtKey, publicKeyOf } from './keys.js';
 import { createJwtSigner } from './sign.js';
 import { createJwtVerifier } from './verify.js';
 

@@ -7,7 +7,9 @@
  */
 import { AuthError } from '../core/errors.js';
 import type { JwsAlgorithm } from './algorithms.js';
-import { exportPublicJwks, isJwtKey, type JwtKey } from './keys.js';
+import { exportPublicJwks } from './key-export.js';
+import { isJwtKey } from './key-handle.js';
+import type { JwtKey } from './key-types.js';
 
 export interface KeyRing {
   /** Increases by one on every change to the ring. */

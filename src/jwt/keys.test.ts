@@ -4,20 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/support/errors.js';
 import type { AuthError } from '../core/errors.js';
 import { JWS_ALGORITHMS } from './algorithms.js';
-import {
-  calculateJwkThumbprint,
-  exportJwk,
-  exportPublicJwks,
-  generateJwtKey,
-  importDer,
-  importHmacSecret,
-  importJwk,
-  importJwks,
-  importKeyObject,
-  importPem,
-  isJwtKey,
-  publicKeyOf,
-} from './keys.js';
+import { importJwk, importJwks } from './jwk-import.js';
+import { exportJwk, exportPublicJwks, publicKeyOf } from './key-export.js';
+import { generateJwtKey } from './key-generate.js';
+import { importKeyObject, isJwtKey } from './key-handle.js';
+import { importDer, importHmacSecret, importPem } from './key-import.js';
+import { calculateJwkThumbprint } from './thumbprint.js';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -200,7 +192,7 @@ describe('kid, thumbprints and export', () => {
 
   // The positive case is Wycheproof json_web_key tcId 7, in test/vectors.
   it('does not flag freshly generated RSA keys as ROCA-weak', async () => {
-    const { hasRocaFingerprint } = await import('./keys.js');
+    const { hasRocaFingerprint } = await import('./key-checks.js');
     for (let i = 0; i < 3; i++)
       expect(
         hasRocaFingerprint(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey),

@@ -3,7 +3,8 @@ import { codeOf } from '../../test/support/errors.js';
 import { createFixedClock } from '../core/clock.js';
 import type { AuthError } from '../core/errors.js';
 import { decodeJwtUnverified } from './decode.js';
-import { generateJwtKey, publicKeyOf } from './keys.js';
+import { publicKeyOf } from './key-export.js';
+import { generateJwtKey } from './key-generate.js';
 import { createJwtSigner, signJws, signJwt } from './sign.js';
 import { createJwsVerifier, createJwtVerifier, verifyJwt } from './verify.js';
 

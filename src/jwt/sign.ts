@@ -8,8 +8,9 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import { computeSignature } from './algorithms.js';
 import type { JwtPayload } from './claims.js';
+import { getKeyMaterial } from './key-handle.js';
 import type { KeyRing } from './key-ring.js';
-import { getKeyMaterial, type JwtKey } from './keys.js';
+import type { JwtKey } from './key-types.js';
 
 export interface SignJwtOptions {
   /** Header `typ`, e.g. `at+jwt` (RFC 9068) or `JWT`. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/support/errors.js';
 import { createFixedClock } from '../core/clock.js';
+import { generateJwtKey } from './key-generate.js';
 import { createKeyRing } from './key-ring.js';
-import { generateJwtKey } from './keys.js';
 import { signJwt } from './sign.js';
 import { createJwtVerifier } from './verify.js';
 

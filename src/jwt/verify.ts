@@ -15,7 +15,7 @@ import {
   type VerifiedJws,
   verifyCompactJws,
 } from './jws.js';
-import type { JwtKey } from './keys.js';
+import type { JwtKey } from './key-types.js';
 import { createVerifiedTokenCache } from './verified-cache.js';
 
 export interface JwtVerifyOptions extends JwsVerifyOptions {

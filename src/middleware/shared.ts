@@ -12,8 +12,8 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import type { JwtPayload } from '../jwt/claims.js';
+import { importJwks, publicKeyOf } from '../jwt/index.js';
 import { createKeyRing, type KeyRing } from '../jwt/key-ring.js';
-import { importJwks, publicKeyOf } from '../jwt/keys.js';
 import { createJwtVerifier, type JwtVerifier } from '../jwt/verify.js';
 
 export interface TokenGuardOptions {

@@ -9,9 +9,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
+import {
+  exportJwk,
+  generateJwtKey,
+  importHmacSecret,
+  importJwk,
+  importJwks,
+} from '../jwt/index.js';
 import { createKeyRing, type KeyRing } from '../jwt/key-ring.js';
 import type { SigningKeyStore } from '../jwt/key-store.js';
-import { exportJwk, generateJwtKey, importHmacSecret, importJwk, importJwks } from '../jwt/keys.js';
 import type { ServerConfig } from './config.js';
 
 /**

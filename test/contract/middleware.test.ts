@@ -8,7 +8,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateJwtKey } from '../../src/jwt/keys.js';
+import { generateJwtKey } from '../../src/jwt/index.js';
 import { signJwt } from '../../src/jwt/sign.js';
 import { requireAccessToken as expressGuard } from '../../src/middleware/express.js';
 import { requireAccessToken as fastifyGuard } from '../../src/middleware/fastify.js';

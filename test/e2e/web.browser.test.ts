@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
-import { importHmacSecret } from '../../src/jwt/keys.js';
+import { importHmacSecret } from '../../src/jwt/index.js';
 import { signJwt } from '../../src/jwt/sign.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';

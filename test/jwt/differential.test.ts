@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { AuthError } from '../../src/core/errors.js';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from '../../src/jwt/algorithms.js';
-import { exportJwk, generateJwtKey, type JwtKey } from '../../src/jwt/keys.js';
+import { exportJwk, generateJwtKey, type JwtKey } from '../../src/jwt/index.js';
 import { signJwt } from '../../src/jwt/sign.js';
 import { createJwtVerifier } from '../../src/jwt/verify.js';
 

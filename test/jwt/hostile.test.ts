@@ -6,7 +6,7 @@ import { createHmac, sign as cryptoSign, generateKeyPairSync, type KeyObject } f
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { AuthError, type ErrorCode } from '../../src/core/errors.js';
-import { importHmacSecret, importKeyObject } from '../../src/jwt/keys.js';
+import { importHmacSecret, importKeyObject } from '../../src/jwt/index.js';
 import { createJwtVerifier, type JwtVerifyOptions } from '../../src/jwt/verify.js';
 
 const NOW = 1_700_000_000;

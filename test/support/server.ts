@@ -1,7 +1,7 @@
 /** Builds a Gatehouse app for tests: real SQLite (memory or file), fixed clock, no logs. */
 import { createFixedClock } from '../../src/core/clock.js';
+import { generateJwtKey } from '../../src/jwt/index.js';
 import { createKeyRing, type KeyRing } from '../../src/jwt/key-ring.js';
-import { generateJwtKey } from '../../src/jwt/keys.js';
 import { createDummyHash } from '../../src/passwords/hash.js';
 import type { RevocationList } from '../../src/revocation/list.js';
 import { buildApp, type GatehouseApp } from '../../src/server/app.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import type { JwsAlgorithm } from '../../src/jwt/algorithms.js';
-import { importJwk, type Jwk } from '../../src/jwt/keys.js';
+import { importJwk, type Jwk } from '../../src/jwt/index.js';
 import { createJwsVerifier, createJwtVerifier } from '../../src/jwt/verify.js';
 import { codeOf as errorCode } from '../support/errors.js';
 import { listVectorDir, readVectorJson, readVectorText } from '../support/vectors.js';

@@ -9,13 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/core/errors.js';
 import { ALGORITHM_SPECS, checkSignature, type JwsAlgorithm } from '../../src/jwt/algorithms.js';
 import {
-  getKeyMaterial,
   importDer,
   importHmacSecret,
   importJwk,
   importJwks,
   type JwtKey,
-} from '../../src/jwt/keys.js';
+} from '../../src/jwt/index.js';
+import { getKeyMaterial } from '../../src/jwt/key-handle.js';
 import { createJwsVerifier } from '../../src/jwt/verify.js';
 import { codeOf } from '../support/errors.js';
 import {

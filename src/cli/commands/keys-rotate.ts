@@ -1,7 +1,7 @@
 /** `gatehouse keys rotate`: a new signing key in the database; running instances switch to it. */
 import { parseArgs } from 'node:util';
 import { isJwsAlgorithm, JWS_ALGORITHMS } from '../../jwt/algorithms.js';
-import { exportJwk, generateJwtKey } from '../../jwt/keys.js';
+import { exportJwk, generateJwtKey } from '../../jwt/index.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
 import { withStoredKeys } from './stored-keys.js';
 

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { isAuthError } from '../../core/errors.js';
 import { decodeJwtUnverified } from '../../jwt/decode.js';
-import { importHmacSecret, importJwks, type JwtKey, publicKeyOf } from '../../jwt/keys.js';
+import { importHmacSecret, importJwks, type JwtKey, publicKeyOf } from '../../jwt/index.js';
 import { createJwtVerifier } from '../../jwt/verify.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
 import { readableDates } from './token-decode.js';
