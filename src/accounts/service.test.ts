@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../core/clock.js';
 import { systemRandom } from '../core/random.js';
-import { createSqlStores } from '../storage/sql/stores.js';
+import { createSqlStores } from '../storage/sql/index.js';
 import { openSqlite } from '../storage/sqlite/database.js';
 import { createAccountService } from './service.js';
 

@@ -4,7 +4,7 @@
  */
 import { AuthError } from '../core/errors.js';
 import { OWASP_MINIMUM, type PasswordHashParams } from '../passwords/hash.js';
-import type { DatabaseConfig } from '../storage/open.js';
+import type { DatabaseConfig } from '../storage/index.js';
 
 export interface ServerConfig {
   readonly port: number;

@@ -8,7 +8,7 @@ import type { JwtVerifier } from '../jwt/verify.js';
 import type { RefreshService } from '../refresh/service.js';
 import type { RevocationList } from '../revocation/list.js';
 import type { SessionService } from '../sessions/service.js';
-import type { Stores } from '../storage/stores.js';
+import type { Stores } from '../storage/index.js';
 import type { ServerConfig } from './config.js';
 
 export interface Principal {

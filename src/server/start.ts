@@ -5,9 +5,7 @@
 import { systemClock } from '../core/clock.js';
 import { createDummyHash } from '../passwords/hash.js';
 import type { RevocationList } from '../revocation/list.js';
-import { openStorage } from '../storage/open.js';
-import type { RedisHandle } from '../storage/redis/client.js';
-import { startRevocationFeed } from '../storage/redis/revocation-feed.js';
+import { openStorage, type RedisHandle, startRevocationFeed } from '../storage/index.js';
 import { buildApp, type GatehouseApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { loadServerKeys } from './keys.js';

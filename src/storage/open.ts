@@ -3,14 +3,14 @@
  * PostgreSQL.
  */
 import { createCompositeSessionStore } from './composite-sessions.js';
-import { guard, guarded } from './guard.js';
 import { openPostgres } from './postgres/database.js';
 import { openRedis, type RedisHandle } from './redis/client.js';
 import { createRedisLimitStore } from './redis/limits.js';
 import { createRedisSessionStore } from './redis/sessions.js';
-import { createSqlStores } from './sql/stores.js';
+import { createSqlStores } from './sql/index.js';
 import { openSqlite } from './sqlite/database.js';
 import type { Stores } from './stores.js';
+import { withUnavailable, wrapUnavailable } from './unavailable.js';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
@@ -63,14 +63,14 @@ export async function openStorage(
 
 /** The stores with cookie sessions and the limiter moved to Redis. */
 export function withRedis(sql: Stores, handle: RedisHandle): Stores {
-  const pingRedis = () => guard(async () => void (await handle.redis.ping()), 'redis');
+  const pingRedis = () => withUnavailable(async () => void (await handle.redis.ping()), 'redis');
   return {
     ...sql,
     sessions: createCompositeSessionStore(
-      guarded(createRedisSessionStore(handle.redis, handle.prefix), 'redis'),
+      wrapUnavailable(createRedisSessionStore(handle.redis, handle.prefix), 'redis'),
       sql.sessions,
     ),
-    limits: guarded(createRedisLimitStore(handle.redis, handle.prefix), 'redis'),
+    limits: wrapUnavailable(createRedisLimitStore(handle.redis, handle.prefix), 'redis'),
     async ping() {
       await sql.ping();
       await pingRedis();

@@ -12,7 +12,7 @@ import { openRedis, type RedisHandle } from '../../src/storage/redis/client.js';
 import { createRedisLimitStore } from '../../src/storage/redis/limits.js';
 import { startRevocationFeed } from '../../src/storage/redis/revocation-feed.js';
 import { createRedisSessionStore } from '../../src/storage/redis/sessions.js';
-import { createSqlStores } from '../../src/storage/sql/stores.js';
+import { createSqlStores } from '../../src/storage/sql/index.js';
 import { openSqlite } from '../../src/storage/sqlite/database.js';
 import {
   deleteRedisPrefix,

@@ -12,7 +12,7 @@ import type { RefreshRecord } from '../../src/refresh/store.js';
 import type { SessionRecord } from '../../src/sessions/store.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
 import type { Database } from '../../src/storage/schema.js';
-import { createSqlStores } from '../../src/storage/sql/stores.js';
+import { createSqlStores } from '../../src/storage/sql/index.js';
 import { openSqlite } from '../../src/storage/sqlite/database.js';
 import type { Stores } from '../../src/storage/stores.js';
 import {

@@ -14,7 +14,7 @@ import { configFromEnv } from '../../src/server/config.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { loadServerKeys, reloadServerKeys } from '../../src/server/keys.js';
 import { openPostgres, type PostgresHandle } from '../../src/storage/postgres/database.js';
-import { createSqlStores } from '../../src/storage/sql/stores.js';
+import { createSqlStores } from '../../src/storage/sql/index.js';
 import { T0, type TokenPairBody } from '../support/server.js';
 import {
   dropSchema,

@@ -11,7 +11,7 @@ import { withRedis } from '../../src/storage/open.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
 import { openRedis, type RedisHandle } from '../../src/storage/redis/client.js';
 import { startRevocationFeed } from '../../src/storage/redis/revocation-feed.js';
-import { createSqliteStores, createSqlStores } from '../../src/storage/sql/stores.js';
+import { createSqliteStores, createSqlStores } from '../../src/storage/sql/index.js';
 import { openSqlite, type SqliteHandle } from '../../src/storage/sqlite/database.js';
 import { deleteRedisPrefix, dropSchema, POSTGRES_URL, uniqueSchema } from './services.js';
 

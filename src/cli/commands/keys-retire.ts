@@ -1,7 +1,7 @@
 /** `gatehouse keys retire --kid=KID`: removes an old key from the database (it stops verifying). */
 import { parseArgs } from 'node:util';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
-import { withStoredKeys } from './stored-keys.js';
+import { withStoredKeys } from '../stored-keys.js';
 
 export const usage = `gatehouse keys retire --kid=KID
   Removes a signing key that is no longer the newest from the database. Tokens it signed stop

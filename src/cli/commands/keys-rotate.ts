@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { isJwsAlgorithm, JWS_ALGORITHMS } from '../../jwt/algorithms.js';
 import { exportJwk, generateJwtKey } from '../../jwt/index.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
-import { withStoredKeys } from './stored-keys.js';
+import { withStoredKeys } from '../stored-keys.js';
 
 export const usage = `gatehouse keys rotate [--alg ES256]
   Stores a new signing key in the database (GATEHOUSE_DATABASE_URL=postgres://..., keys in the

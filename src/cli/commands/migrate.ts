@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { isAuthError } from '../../core/errors.js';
 import { configFromEnv } from '../../server/config.js';
-import { openStorage } from '../../storage/open.js';
+import { openStorage } from '../../storage/index.js';
 import type { CliIo, ExitCode } from '../io.js';
 
 export const usage = `gatehouse migrate

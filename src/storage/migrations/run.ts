@@ -1,6 +1,6 @@
 /** Applies pending migrations (Kysely's migrator; on PostgreSQL under an advisory lock). */
 import { type Kysely, Migrator } from 'kysely';
-import { AuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/index.js';
 import type { Database } from '../schema.js';
 import { migrationProvider } from './index.js';
 

@@ -4,7 +4,7 @@
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { AuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/index.js';
 import { migrateDatabase } from '../migrations/run.js';
 import type { Database } from '../schema.js';
 

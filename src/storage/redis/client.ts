@@ -3,7 +3,7 @@
  * answers 503) instead of queueing, and the client reconnects by itself in the background.
  */
 import { Redis } from 'ioredis';
-import { AuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/index.js';
 
 export interface RedisHandle {
   readonly redis: Redis;

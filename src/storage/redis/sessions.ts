@@ -4,7 +4,7 @@
  * Token sessions (refresh-token families) stay in SQL, next to their refresh tokens.
  */
 import type { Redis } from 'ioredis';
-import { AuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/index.js';
 import type { SessionRecord, SessionStore } from '../../sessions/store.js';
 
 const TOUCH = `

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { AuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/index.js';
 import { migrateDatabase } from '../migrations/run.js';
 import type { Database } from '../schema.js';
 

@@ -4,7 +4,7 @@
  * `details.backend` and `details.cause` (an error class or driver code, never a message that
  * could carry data) are for the server's log.
  */
-import { AuthError } from '../core/errors.js';
+import { AuthError } from '../core/index.js';
 
 export type Backend = 'database' | 'redis';
 
@@ -14,8 +14,13 @@ function causeOf(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
 
-/** Runs a storage operation; backend failures become ERR_STORE_UNAVAILABLE. */
-export async function guard<T>(
+/**
+ * Runs a storage operation; backend failures become ERR_STORE_UNAVAILABLE.
+ *
+ * @throws AuthError ERR_STORE_UNAVAILABLE when the operation fails with anything but an AuthError
+ * @example await withUnavailable(() => redis.ping(), 'redis');
+ */
+export async function withUnavailable<T>(
   operation: () => Promise<T>,
   backend: Backend = 'database',
 ): Promise<T> {
@@ -30,12 +35,18 @@ export async function guard<T>(
   }
 }
 
-/** Wraps every method of a store in `guard`. */
-export function guarded<T extends object>(store: T, backend: Backend = 'database'): T {
+/**
+ * Wraps every method of a store in `withUnavailable`.
+ *
+ * @example const sessions = wrapUnavailable(createRedisSessionStore(redis, prefix), 'redis');
+ */
+export function wrapUnavailable<T extends object>(store: T, backend: Backend = 'database'): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(store)) {
     out[name] =
-      typeof fn === 'function' ? (...args: unknown[]) => guard(() => fn(...args), backend) : fn;
+      typeof fn === 'function'
+        ? (...args: unknown[]) => withUnavailable(() => fn(...args), backend)
+        : fn;
   }
   return out as T;
 }

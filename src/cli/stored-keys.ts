@@ -2,11 +2,11 @@
  * What `keys rotate` and `keys retire` share: configuration from the environment, a check that
  * keys live in the database, the storage opened and always closed, and AuthErrors as exit 1.
  */
-import { isAuthError } from '../../core/errors.js';
-import type { SigningKeyStore } from '../../jwt/key-store.js';
-import { configFromEnv, type ServerConfig } from '../../server/config.js';
-import { openStorage } from '../../storage/open.js';
-import type { CliIo, ExitCode } from '../io.js';
+import { isAuthError } from '../core/index.js';
+import type { SigningKeyStore } from '../jwt/key-store.js';
+import { configFromEnv, type ServerConfig } from '../server/index.js';
+import { openStorage } from '../storage/index.js';
+import type { CliIo, ExitCode } from './io.js';
 
 /** Runs `work` with the database's signing-key store. */
 export async function withStoredKeys(

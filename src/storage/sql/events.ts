@@ -1,0 +1,31 @@
+/**
+ * Security events in SQL: append-only rows (failed logins, refresh-token reuse, password
+ * changes) for the audit trail.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { SecurityEventStore } from '../../limits/store.js';
+import type { Database } from '../schema.js';
+
+/**
+ * Creates the security-event store over a Kysely database (SQLite or PostgreSQL).
+ *
+ * @example const events = createSqlSecurityEventStore(db);
+ */
+export function createSqlSecurityEventStore(db: Kysely<Database>): SecurityEventStore {
+  return {
+    async recordEvent(event) {
+      await db
+        .insertInto('security_events')
+        .values({
+          id: randomUUID(),
+          type: event.type,
+          user_id: event.userId,
+          session_id: event.sessionId,
+          ip: event.ip,
+          created_at: event.atMs,
+        })
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Sessions in SQL: token sessions always, cookie sessions too unless Redis holds them. A revoked
+ * session keeps its row (with revoked_at), so other instances learn of it by polling.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { SessionKind, SessionRecord, SessionStore } from '../../sessions/store.js';
+import type { Database, SessionsTable } from '../schema.js';
+
+const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  kind: row.kind as SessionKind,
+  secretHash: row.secret_hash,
+  createdAtMs: Number(row.created_at),
+  lastUsedAtMs: Number(row.last_used_at),
+  expiresAtMs: Number(row.expires_at),
+  userAgent: row.user_agent,
+  ip: row.ip,
+  revokedAtMs: row.revoked_at === null ? null : Number(row.revoked_at),
+});
+
+/**
+ * Creates the session store over a Kysely database (SQLite or PostgreSQL).
+ *
+ * @example const sessions = createSqlSessionStore(db);
+ */
+export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
+  return {
+    async createSession(s) {
+      await db
+        .insertInto('sessions')
+        .values({
+          id: s.id,
+          user_id: s.userId,
+          kind: s.kind,
+          secret_hash: s.secretHash,
+          created_at: s.createdAtMs,
+          last_used_at: s.lastUsedAtMs,
+          expires_at: s.expiresAtMs,
+          user_agent: s.userAgent,
+          ip: s.ip,
+          revoked_at: s.revokedAtMs,
+          revoke_reason: null,
+        })
+        .execute();
+    },
+    async findSession(id) {
+      const row = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row === undefined ? null : toSession(row);
+    },
+    async touchSession(id, nowMs) {
+      await db
+        .updateTable('sessions')
+        .set({ last_used_at: nowMs })
+        .where('id', '=', id)
+        .where('last_used_at', '<', nowMs)
+        .execute();
+    },
+    async listUserSessions(userId, nowMs) {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', nowMs)
+        .orderBy('created_at', 'desc')
+        .execute();
+      return rows.map(toSession);
+    },
+    async revokeSession(id, nowMs, reason) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: nowMs, revoke_reason: reason })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async revokeUserSessions(userId, nowMs, reason, exceptId) {
+      return db.transaction().execute(async (trx) => {
+        let query = trx
+          .selectFrom('sessions')
+          .select('id')
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null);
+        if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+        const ids = (await query.execute()).map((r) => r.id);
+        if (ids.length > 0) {
+          await trx
+            .updateTable('sessions')
+            .set({ revoked_at: nowMs, revoke_reason: reason })
+            .where('id', 'in', ids)
+            .execute();
+        }
+        return ids;
+      });
+    },
+    async listRevokedSince(sinceMs) {
+      const rows = await db
+        .selectFrom('sessions')
+        .select(['id', 'revoked_at'])
+        .where('revoked_at', '>=', sinceMs)
+        .execute();
+      return rows.map((r) => ({ id: r.id, revokedAtMs: Number(r.revoked_at) }));
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Signing keys in SQL, shared by every instance. The unique 'initial' slot lets instances that
+ * start at once agree on one first key.
+ */
+import type { Kysely } from 'kysely';
+import type { SigningKeyStore } from '../../jwt/key-store.js';
+import type { Database } from '../schema.js';
+
+/**
+ * Creates the signing-key store over a Kysely database (SQLite or PostgreSQL).
+ *
+ * @example const keys = createSqlSigningKeyStore(db);
+ */
+export function createSqlSigningKeyStore(db: Kysely<Database>): SigningKeyStore {
+  return {
+    async listSigningKeys() {
+      const rows = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('kid')
+        .execute();
+      return rows.map((r) => ({
+        kid: r.kid,
+        privateJwk: r.private_jwk,
+        createdAtMs: Number(r.created_at),
+      }));
+    },
+    async addInitialSigningKey(key) {
+      const result = await db
+        .insertInto('signing_keys')
+        .values({
+          kid: key.kid,
+          private_jwk: key.privateJwk,
+          created_at: key.createdAtMs,
+          slot: 'initial',
+        })
+        .onConflict((oc) => oc.column('slot').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+    async addSigningKey(key) {
+      await db
+        .insertInto('signing_keys')
+        .values({
+          kid: key.kid,
+          private_jwk: key.privateJwk,
+          created_at: key.createdAtMs,
+          slot: null,
+        })
+        .execute();
+    },
+    async removeSigningKey(kid) {
+      const result = await db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
+  };
+}
