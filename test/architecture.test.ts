@@ -274,25 +274,24 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   jwt: ['core'],
   passwords: ['core'],
   limits: ['core'],
-  // Being replaced by access/ (the revocation list moves there); kept while the folder exists.
-  revocation: ['core'],
-  // The access-token profile, the Authorization header and the revocation registry: beside
-  // revocation/ in the order, above jwt (it verifies tokens).
+  // The access-token profile, the Authorization header and the revocation registry.
   access: ['core', 'jwt'],
-  sessions: ['core', 'revocation', 'access'],
+  sessions: ['core'],
   refresh: ['core', 'sessions'],
   accounts: ['core', 'passwords', 'limits'],
-  storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'revocation', 'access'],
+  // What a user does (login, refresh, revoke, logout, password change) over the services.
+  flows: ['core', 'access', 'accounts', 'sessions', 'refresh'],
+  storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'access'],
   server: [
     'core',
     'jwt',
     'passwords',
     'limits',
-    'revocation',
     'access',
     'sessions',
     'refresh',
     'accounts',
+    'flows',
     'storage',
   ],
   middleware: ['core', 'jwt', 'access'],
@@ -308,11 +307,11 @@ const DOMAIN = [
   'jwt',
   'passwords',
   'limits',
-  'revocation',
   'access',
   'sessions',
   'refresh',
   'accounts',
+  'flows',
   'middleware',
   'client',
 ];

@@ -2,18 +2,16 @@
  * Accounts: sign-up, password login with throttling, password change. Knows nothing of HTTP.
  */
 import { createHash } from 'node:crypto';
-import type { Clock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
-import type { RandomSource } from '../core/random.js';
-import { createRandomId } from '../core/tokens.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY, checkLimit } from '../limits/policy.js';
-import type { LimitStore, SecurityEventStore } from '../limits/store.js';
+import type { Clock, RandomSource } from '../core/index.js';
+import { AuthError, createRandomId } from '../core/index.js';
+import type { LimitStore, SecurityEventStore } from '../limits/index.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, checkLimit } from '../limits/index.js';
 import {
   hashPassword,
   needsRehash,
   type PasswordHashParams,
   verifyPassword,
-} from '../passwords/hash.js';
+} from '../passwords/index.js';
 import type { AccountStore, UserRecord } from './store.js';
 
 export interface AccountServiceOptions {
@@ -39,7 +37,7 @@ export interface PublicUser {
 }
 
 export interface AccountService {
-  /** @throws AuthError ERR_AUTH_PASSWORD_POLICY, ERR_AUTH_EMAIL_TAKEN, ERR_CONFIG_INVALID (email) */
+  /** @throws AuthError ERR_AUTH_PASSWORD_POLICY, ERR_AUTH_EMAIL_TAKEN, ERR_REQUEST_INVALID (email) */
   signup(email: string, password: string): Promise<PublicUser>;
   /** @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED (details.retryAfterSeconds) */
   authenticate(email: string, password: string, ip: string | null): Promise<PublicUser>;
@@ -113,7 +111,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     async signup(email, password) {
       const normalisedEmail = normaliseEmail(email);
       if (!EMAIL.test(normalisedEmail))
-        throw new AuthError('ERR_CONFIG_INVALID', 'email is not a valid address');
+        throw new AuthError('ERR_REQUEST_INVALID', 'The email is not a valid address.');
       const passwordHash = await hashPassword(normalisePassword(password), passwordParams);
       const now = clock.nowMs();
       const user: UserRecord = {

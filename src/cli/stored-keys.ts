@@ -3,7 +3,7 @@
  * keys live in the database, the storage opened and always closed, and AuthErrors as exit 1.
  */
 import { isAuthError } from '../core/index.js';
-import type { SigningKeyStore } from '../jwt/key-store.js';
+import type { SigningKeyStore } from '../jwt/index.js';
 import { configFromEnv, type ServerConfig } from '../server/index.js';
 import { openStorage } from '../storage/index.js';
 import type { CliIo, ExitCode } from './io.js';

@@ -10,9 +10,7 @@
  * - Network errors and 5xx keep the tokens and surface the error; `invalid_grant` on refresh
  *   clears them and emits `signed_out`.
  */
-import { type Clock, systemClock } from '../core/clock.js';
-import { decodeBase64Url } from '../core/encoding.js';
-import { parseJsonObject } from '../core/json.js';
+import { type Clock, decodeBase64Url, parseJsonObject, systemClock } from '../core/index.js';
 import { memoryTokenStore, type StoredTokens, type TokenStore } from './token-store.js';
 
 export type AuthEvent = 'signed_in' | 'refreshed' | 'signed_out';

@@ -33,6 +33,10 @@ export const ERROR_CATALOGUE = {
     'The key ring was asked to do something that would break it: a duplicate `kid`, no signing key, or removing the active signing key.',
   ERR_CONFIG_INVALID:
     'Options or configuration failed validation; the message lists every problem.',
+  ERR_REQUEST_INVALID:
+    'The request lacks a required parameter or has one with an invalid value; the message says which.',
+  ERR_GRANT_UNSUPPORTED:
+    'The token endpoint was asked for a grant type it does not support (RFC 6749 section 5.2).',
   ERR_STORE_UNAVAILABLE:
     'The storage (database) cannot be reached or failed; the request can be retried.',
   ERR_AUTH_INVALID_CREDENTIALS:

@@ -9,7 +9,7 @@ import {
   type KeyObject,
   timingSafeEqual,
 } from 'node:crypto';
-import { AuthError } from '../core/errors.js';
+import { AuthError } from '../core/index.js';
 import type { HmacKernel } from './hmac.js';
 
 export const JWS_ALGORITHMS = [

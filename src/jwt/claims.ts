@@ -2,8 +2,9 @@
  * JWT claim checks (RFC 7519 section 4.1, RFC 8725 section 3.11, RFC 9068 section 4). Pure: the
  * time is an argument. They run only after the signature has been verified.
  */
-import { AuthError } from '../core/errors.js';
-import type { JsonObject } from '../core/json.js';
+
+import type { JsonObject } from '../core/index.js';
+import { AuthError } from '../core/index.js';
 
 /** Registered claims, plus whatever else the issuer put in. */
 export interface JwtPayload extends JsonObject {

@@ -2,9 +2,7 @@
  * Reading a token without verifying it: for display (the CLI's `token decode`) and for clients
  * that schedule a refresh from `exp`. Nothing here proves anything about the token.
  */
-import { decodeBase64Url } from '../core/encoding.js';
-import { AuthError } from '../core/errors.js';
-import { type JsonObject, parseJsonObject } from '../core/json.js';
+import { AuthError, decodeBase64Url, type JsonObject, parseJsonObject } from '../core/index.js';
 
 export interface UnverifiedJwt {
   readonly header: JsonObject;

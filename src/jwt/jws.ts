@@ -8,9 +8,13 @@
  * `verify.ts` turns it into claims only after the signature holds.
  */
 import { isUtf8 } from 'node:buffer';
-import { hasCanonicalBase64UrlEnd } from '../core/encoding.js';
-import { AuthError } from '../core/errors.js';
-import { deepFreeze, type JsonObject, parseJsonObject } from '../core/json.js';
+import {
+  AuthError,
+  deepFreeze,
+  hasCanonicalBase64UrlEnd,
+  type JsonObject,
+  parseJsonObject,
+} from '../core/index.js';
 import { checkSignature, isJwsAlgorithm, JWS_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
 import { getKeyMaterial, isJwtKey } from './key-handle.js';
 import { createKeyRing, type KeyRing } from './key-ring.js';

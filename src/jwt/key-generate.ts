@@ -1,8 +1,8 @@
 /**
  * Fresh keys for any supported algorithm, imported through the same checks as every other key.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { AuthError } from '../core/index.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { AuthError, systemRandom } from '../core/index.js';
 import { ALGORITHM_SPECS, isJwsAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { importKeyObject, MIN_RSA_BITS, NODE_CURVE } from './key-handle.js';
 import { importHmacSecret } from './key-import.js';
@@ -23,7 +23,7 @@ export function generateJwtKey(
   const spec = ALGORITHM_SPECS[alg];
   switch (spec.family) {
     case 'hmac':
-      return importHmacSecret(randomBytes(spec.hashBytes), alg as 'HS256', options);
+      return importHmacSecret(systemRandom.bytes(spec.hashBytes), alg as 'HS256', options);
     case 'rsa':
     case 'rsa-pss': {
       const { privateKey } = generateKeyPairSync('rsa', {

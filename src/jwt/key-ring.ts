@@ -5,7 +5,7 @@
  * until the last token it signed has expired, then `remove` it. Every change bumps `generation`,
  * which caches of verified tokens compare to drop entries signed by a removed key.
  */
-import { AuthError } from '../core/errors.js';
+import { AuthError } from '../core/index.js';
 import type { JwsAlgorithm } from './algorithms.js';
 import { exportPublicJwks } from './key-export.js';
 import { isJwtKey } from './key-handle.js';

@@ -3,9 +3,13 @@
  * The header always carries `alg` and `kid` from the key (and `typ` when asked); a caller cannot
  * set `alg` or add `jwk`/`jku`/`x5u`/`crit`.
  */
-import { randomBytes } from 'node:crypto';
-import { type Clock, systemClock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
+import {
+  AuthError,
+  type Clock,
+  encodeBase64Url,
+  systemClock,
+  systemRandom,
+} from '../core/index.js';
 import { computeSignature } from './algorithms.js';
 import type { JwtPayload } from './claims.js';
 import { getKeyMaterial } from './key-handle.js';
@@ -143,7 +147,7 @@ export function createJwtSigner(options: JwtSignerOptions): JwtSigner {
       payload.iat = iat;
       payload.exp = iat + options.ttlSeconds;
       if (options.jti !== false && payload.jti === undefined)
-        payload.jti = randomBytes(16).toString('base64url');
+        payload.jti = encodeBase64Url(systemRandom.bytes(16));
       return signJwt(payload, currentKey(), signOptions);
     },
   });

@@ -8,23 +8,22 @@
  * change to the ring (a key removed, added, promoted) makes older entries miss and be verified
  * again from scratch. Entries are frozen, so no caller can change what the next one gets.
  */
-import type { VerifiedJwt } from './verify.js';
-
-interface Entry {
+interface Entry<T> {
   readonly generation: number;
-  readonly result: VerifiedJwt;
+  readonly result: T;
 }
 
-export interface VerifiedTokenCache {
-  get(token: string, generation: number): VerifiedJwt | undefined;
-  set(token: string, generation: number, result: VerifiedJwt): void;
+/** Generic in what it holds (the verifier's result), so it depends on nothing in jwt/. */
+export interface VerifiedTokenCache<T> {
+  get(token: string, generation: number): T | undefined;
+  set(token: string, generation: number, result: T): void;
   delete(token: string): void;
   readonly size: number;
 }
 
 /** Creates a cache of at most `maxEntries` tokens; the oldest entry goes first when it is full. */
-export function createVerifiedTokenCache(maxEntries: number): VerifiedTokenCache {
-  const entries = new Map<string, Entry>();
+export function createVerifiedTokenCache<T>(maxEntries: number): VerifiedTokenCache<T> {
+  const entries = new Map<string, Entry<T>>();
   return {
     get(token, generation) {
       const entry = entries.get(token);

@@ -2,9 +2,7 @@
  * JWT verification: the compact JWS first, then the claims. Options are validated once by
  * `createJwtVerifier`; the returned `verify` is the hot path.
  */
-import { type Clock, systemClock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
-import { deepFreeze, parseJsonObject } from '../core/json.js';
+import { AuthError, type Clock, deepFreeze, parseJsonObject, systemClock } from '../core/index.js';
 import { type ClaimsConfig, checkClaims, type JwtPayload, normaliseTyp } from './claims.js';
 import {
   collectJwsConfig,
@@ -181,7 +179,8 @@ export function parsePayload(payloadSegment: string): JwtPayload {
 export function createJwtVerifier(options: JwtVerifyOptions): JwtVerifier {
   const config = createJwtVerifyConfig(options);
   const { jws, claims, clock } = config;
-  const cache = config.cacheSize > 0 ? createVerifiedTokenCache(config.cacheSize) : null;
+  const cache =
+    config.cacheSize > 0 ? createVerifiedTokenCache<VerifiedJwt>(config.cacheSize) : null;
   const verifyFully = (token: unknown): VerifiedJwt => {
     const verified = verifyCompactJws(jws, token);
     const payload = parsePayload(verified.payloadSegment);

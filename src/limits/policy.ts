@@ -2,7 +2,13 @@
  * Login throttling, pure: after `freeFailures` failures in a window, each further failure blocks
  * for a delay that doubles (1 s, 2 s, 4 s, ... up to `maxDelayMs`). A success resets the account.
  */
-import type { LimitState } from './store.js';
+
+/** Counters for failed logins, per account and per client address. */
+export interface LimitState {
+  readonly failures: number;
+  readonly windowStartedAtMs: number;
+  readonly blockedUntilMs: number;
+}
 
 export interface LimitPolicy {
   readonly freeFailures: number;

@@ -1,11 +1,6 @@
-import type { LimitPolicy } from './policy.js';
+import type { LimitPolicy, LimitState } from './policy.js';
 
-/** Counters for failed logins, per account and per client address. */
-export interface LimitState {
-  readonly failures: number;
-  readonly windowStartedAtMs: number;
-  readonly blockedUntilMs: number;
-}
+export type { LimitState } from './policy.js';
 
 export interface LimitStore {
   getLimit(key: string): Promise<LimitState | null>;

@@ -2,7 +2,7 @@
  * Express (5) adapter: `app.get('/orders', requireAccessToken(guard), handler)`. On success the
  * claims are at `res.locals.gatehouse` (and `req.auth`); on failure the handler does not run.
  */
-import type { GuardResult, TokenGuard } from './shared.js';
+import type { GuardResult, TokenGuard } from './token-guard.js';
 
 interface ExpressRequest {
   headers: { authorization?: string | undefined };

@@ -2,7 +2,7 @@
  * Fastify (5) adapter: a preHandler, `app.get('/orders', { preHandler: requireAccessToken(guard) }, handler)`.
  * On success the claims are at `request.gatehouse`; on failure the handler does not run.
  */
-import type { GuardResult, TokenGuard } from './shared.js';
+import type { GuardResult, TokenGuard } from './token-guard.js';
 
 interface FastifyLikeRequest {
   headers: { authorization?: string | undefined };

@@ -2,7 +2,7 @@
  * Hono adapter: `app.use('/orders/*', requireAccessToken(guard))`. On success the claims are at
  * `c.get('gatehouse')`; on failure the handler does not run.
  */
-import type { GuardResult, TokenGuard } from './shared.js';
+import type { GuardResult, TokenGuard } from './token-guard.js';
 
 interface HonoLikeContext {
   req: { header(name: string): string | undefined };

@@ -4,4 +4,4 @@ export {
   type GuardResult,
   type TokenGuard,
   type TokenGuardOptions,
-} from './shared.js';
+} from './token-guard.js';

@@ -6,6 +6,7 @@
  * upgrades each password at its next successful login (`needsRehash`).
  */
 import { hash, verify } from '@node-rs/argon2';
+import { createRandomId, systemRandom } from '../core/index.js';
 
 export interface PasswordHashParams {
   /** Memory in KiB (OWASP minimum for argon2id: 19456 = 19 MiB). */
@@ -70,5 +71,5 @@ export function needsRehash(stored: string, params: PasswordHashParams): boolean
  * an unknown email then costs what a login for a known one does (no user enumeration by timing).
  */
 export function createDummyHash(params: PasswordHashParams = OWASP_MINIMUM): Promise<string> {
-  return hashPassword(`dummy-${globalThis.crypto.randomUUID()}`, params);
+  return hashPassword(`dummy-${createRandomId(systemRandom)}`, params);
 }

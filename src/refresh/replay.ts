@@ -4,7 +4,8 @@
  * derived (HKDF-SHA-256) from the *presented* token, so only whoever holds that token again can
  * read it back; the database alone cannot.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { type RandomSource, systemRandom } from '../core/index.js';
 
 const INFO = 'gatehouse/refresh-replay/v1';
 
@@ -13,8 +14,14 @@ function keyFor(presentedSecret: string, recordId: string): Buffer {
 }
 
 /** Encrypts `plaintext` for whoever presents the same secret for the same record again. */
-export function sealReplay(presentedSecret: string, recordId: string, plaintext: string): string {
-  const iv = randomBytes(12);
+export function sealReplay(
+  presentedSecret: string,
+  recordId: string,
+  plaintext: string,
+  random: RandomSource = systemRandom,
+): string {
+  // A fresh 96-bit IV per seal (NIST SP 800-38D 8.2.2); a key is derived per token anyway.
+  const iv = random.bytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyFor(presentedSecret, recordId), iv);
   cipher.setAAD(Buffer.from(recordId));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

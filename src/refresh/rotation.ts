@@ -2,7 +2,7 @@
  * What to do with a presented refresh token: a pure decision (RFC 9700 section 4.14.2,
  * refresh token rotation with reuse detection, plus a grace window for honest races).
  */
-import type { SessionRecord } from '../sessions/store.js';
+import type { SessionRecord } from '../sessions/index.js';
 import type { RefreshRecord } from './store.js';
 
 export interface RefreshPolicy {

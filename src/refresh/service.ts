@@ -3,13 +3,10 @@
  * Every use rotates; a consumed token presented again within the grace window gets the same new
  * pair again; presented later, it revokes the whole family (the login session).
  */
-import type { Clock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
-import type { RandomSource } from '../core/random.js';
-import { createOpaqueToken, parseOpaqueToken } from '../core/tokens.js';
-import { hashSecret, secretMatches } from '../sessions/secret-hash.js';
-import type { SessionService } from '../sessions/service.js';
-import type { SessionRecord } from '../sessions/store.js';
+import type { Clock, RandomSource } from '../core/index.js';
+import { AuthError, createOpaqueToken, parseOpaqueToken } from '../core/index.js';
+import type { SessionRecord, SessionService } from '../sessions/index.js';
+import { hashSecret, secretMatches } from '../sessions/index.js';
 import { openReplay, sealReplay } from './replay.js';
 import { planRotation, type RefreshPolicy } from './rotation.js';
 import type { RefreshRecord, RefreshStore } from './store.js';

@@ -4,24 +4,13 @@
  * CSRF check (Origin, else Sec-Fetch-Site).
  */
 import type { FastifyRequest } from 'fastify';
-import { AuthError } from '../core/errors.js';
-import { type Principal, SESSION_COOKIE, type ServerContext } from './context.js';
+import { parseAuthorization } from '../access/index.js';
+import { AuthError } from '../core/index.js';
+import type { Principal } from '../flows/index.js';
+import { readCookie, SESSION_COOKIE } from './cookies.js';
+import type { ServerContext } from './services.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Reads one cookie by exact name from the Cookie header; null when absent or repeated. */
-export function readCookie(header: string | undefined, name: string): string | null {
-  if (header === undefined) return null;
-  let found: string | null = null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
-    // A repeated session cookie (cookie tossing from a sibling domain) is refused.
-    if (found !== null) return null;
-    found = part.slice(eq + 1).trim();
-  }
-  return found;
-}
 
 /**
  * CSRF defence for cookie-authenticated unsafe requests: the Origin must be one we serve or
@@ -38,6 +27,16 @@ export function checkCsrf(request: FastifyRequest, allowedOrigins: readonly stri
   const site = request.headers['sec-fetch-site'];
   if (site === 'same-origin' || site === 'none') return;
   throw new AuthError('ERR_SESSION_CSRF', 'no acceptable Origin or Sec-Fetch-Site');
+}
+
+/**
+ * Login CSRF: a cross-site form must not log the victim into the attacker's account. A login
+ * that carries an Origin must carry an allowed one.
+ */
+export function checkLoginOrigin(request: FastifyRequest, allowedOrigins: readonly string[]) {
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && !allowedOrigins.includes(origin))
+    throw new AuthError('ERR_SESSION_CSRF', 'origin not allowed');
 }
 
 function unauthenticated(reason: string, presented: boolean): AuthError {
@@ -57,14 +56,16 @@ export async function authenticate(
   ctx: ServerContext,
   request: FastifyRequest,
 ): Promise<Principal> {
-  const authorization = request.headers.authorization;
-  if (typeof authorization === 'string') {
-    const space = authorization.indexOf(' ');
-    const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
-    const value = space === -1 ? '' : authorization.slice(space + 1).trim();
-    if (scheme === 'bearer') return authenticateBearer(ctx, value);
-    if (scheme === 'basic' && ctx.config.basicAuth)
-      return authenticateBasic(ctx, value, request.ip);
+  const credentials = parseAuthorization(request.headers.authorization);
+  if (credentials.kind === 'malformed')
+    throw unauthenticated('malformed authorization header', true);
+  if (credentials.kind === 'credentials') {
+    if (credentials.scheme === 'bearer') {
+      const { userId, sessionId } = ctx.access.authenticate(credentials.value);
+      return { userId, sessionId, via: 'bearer' };
+    }
+    if (credentials.scheme === 'basic' && ctx.config.basicAuth)
+      return authenticateBasic(ctx, credentials.value, request.ip);
     throw unauthenticated('unsupported authorization scheme', true);
   }
   const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -75,24 +76,6 @@ export async function authenticate(
     return { userId: session.userId, sessionId: session.id, via: 'cookie' };
   }
   throw unauthenticated('no credential', false);
-}
-
-function authenticateBearer(ctx: ServerContext, token: string): Principal {
-  let payload: Record<string, unknown>;
-  try {
-    payload = ctx.accessVerifier.verify(token).payload;
-  } catch (error) {
-    if (error instanceof AuthError) throw unauthenticated(error.code, true);
-    throw error;
-  }
-  const sid = payload.sid;
-  const sub = payload.sub;
-  if (typeof sid !== 'string' || typeof sub !== 'string')
-    throw unauthenticated('token lacks sub or sid', true);
-  // The revoked-session check: in memory, no storage round trip.
-  if (ctx.revocations.isRevoked(sid, ctx.clock.nowMs()))
-    throw unauthenticated('session revoked', true);
-  return { userId: sub, sessionId: sid, via: 'bearer' };
 }
 
 async function authenticateBasic(

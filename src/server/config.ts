@@ -1,9 +1,11 @@
 /**
- * Server configuration: read from the environment once, at start, validated as a whole. A bad
- * value stops the start with one error listing every problem.
+ * Server configuration. `createServerConfig(options)` validates typed options once, listing
+ * every problem, and returns a deep-frozen `ServerConfig`; library users call it directly.
+ * `configFromEnv(env)` only turns GATEHOUSE_* variables into those options (and names the
+ * variables in its problems).
  */
-import { AuthError } from '../core/errors.js';
-import { OWASP_MINIMUM, type PasswordHashParams } from '../passwords/hash.js';
+import { AuthError } from '../core/index.js';
+import { OWASP_MINIMUM, type PasswordHashParams } from '../passwords/index.js';
 import type { DatabaseConfig } from '../storage/index.js';
 
 export interface ServerConfig {
@@ -37,176 +39,220 @@ export interface ServerConfig {
   readonly production: boolean;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
-/** Parses `3600`, `45s`, `15m`, `1h` or `14d` into seconds; null when it is none of those. */
-export function parseDurationSeconds(text: string): number | null {
-  const match = /^(\d{1,9})([smhd]?)$/.exec(text.trim());
-  if (match === null) return null;
-  return Number(match[1]) * (UNITS[match[2] || 's'] as number);
+/** What a caller may pass: every field optional, with the defaults documented in the README. */
+export interface ServerOptions {
+  readonly port?: number;
+  readonly host?: string;
+  readonly database?: DatabaseConfig;
+  readonly redis?: { readonly url: string; readonly prefix?: string } | null;
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly keysSource?: ServerConfig['keysSource'];
+  readonly signingKeysPath?: string;
+  readonly jwtSecret?: string | null;
+  readonly accessTokenTtlSeconds?: number;
+  readonly refreshTokenTtlSeconds?: number;
+  readonly refreshReuseGraceSeconds?: number;
+  readonly sessionAbsoluteTtlSeconds?: number;
+  readonly sessionIdleTtlSeconds?: number;
+  readonly sessionTouchIntervalSeconds?: number;
+  readonly revocationSyncSeconds?: number;
+  readonly basicAuth?: boolean;
+  /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
+  readonly allowedOrigins?: readonly string[];
+  readonly passwordParams?: Partial<Pick<PasswordHashParams, 'memoryKiB' | 'iterations'>>;
+  readonly trustProxy?: boolean;
+  readonly logLevel?: string;
+  readonly production?: boolean;
 }
 
-/**
- * Builds the configuration from environment variables.
- *
- * @throws AuthError ERR_CONFIG_INVALID with every problem listed (details.problems)
- * @example
- * const config = configFromEnv(process.env);
- */
-export function configFromEnv(env: Env): ServerConfig {
-  const problems: string[] = [];
-  const read = (name: string) => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+export type Env = Readonly<Record<string, string | undefined>>;
 
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
+type Field = keyof ServerOptions | 'passwordParams.memoryKiB' | 'passwordParams.iterations';
+
+/** The environment variable behind each option, for problems worded in the user's terms. */
+const ENV_NAMES: Readonly<Record<Field, string>> = {
+  port: 'GATEHOUSE_PORT',
+  host: 'GATEHOUSE_HOST',
+  database: 'GATEHOUSE_DATABASE_URL',
+  redis: 'GATEHOUSE_REDIS_URL',
+  issuer: 'GATEHOUSE_ISSUER',
+  audience: 'GATEHOUSE_AUDIENCE',
+  keysSource: 'GATEHOUSE_SIGNING_KEYS',
+  signingKeysPath: 'GATEHOUSE_SIGNING_KEYS',
+  jwtSecret: 'GATEHOUSE_JWT_SECRET',
+  accessTokenTtlSeconds: 'GATEHOUSE_ACCESS_TOKEN_TTL',
+  refreshTokenTtlSeconds: 'GATEHOUSE_REFRESH_TOKEN_TTL',
+  refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE',
+  sessionAbsoluteTtlSeconds: 'GATEHOUSE_SESSION_ABSOLUTE_TTL',
+  sessionIdleTtlSeconds: 'GATEHOUSE_SESSION_IDLE_TTL',
+  sessionTouchIntervalSeconds: 'GATEHOUSE_SESSION_TOUCH_INTERVAL',
+  revocationSyncSeconds: 'GATEHOUSE_REVOCATION_SYNC_INTERVAL',
+  basicAuth: 'GATEHOUSE_BASIC_AUTH',
+  allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
+  passwordParams: 'GATEHOUSE_ARGON2_*',
+  'passwordParams.memoryKiB': 'GATEHOUSE_ARGON2_MEMORY_KIB',
+  'passwordParams.iterations': 'GATEHOUSE_ARGON2_ITERATIONS',
+  trustProxy: 'GATEHOUSE_TRUST_PROXY',
+  logLevel: 'GATEHOUSE_LOG_LEVEL',
+  production: 'NODE_ENV',
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DAY = 86_400;
+
+/** Duration options: [default, min, max] in seconds. */
+const DURATIONS = {
+  accessTokenTtlSeconds: [3600, 30, DAY],
+  refreshTokenTtlSeconds: [14 * DAY, 60, 400 * DAY],
+  refreshReuseGraceSeconds: [10, 0, 300],
+  sessionAbsoluteTtlSeconds: [30 * DAY, 60, 400 * DAY],
+  sessionIdleTtlSeconds: [DAY, 60, 400 * DAY],
+  sessionTouchIntervalSeconds: [60, 0, DAY],
+  revocationSyncSeconds: [2, 1, 3600],
+} as const satisfies Partial<Record<Field, readonly [number, number, number]>>;
+
+type DurationField = keyof typeof DURATIONS;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function checkHttpUrl(text: string): boolean {
+  try {
+    const parsed = new URL(text);
+    return (
+      (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
+      parsed.search === '' &&
+      parsed.hash === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Validates options; problems are pushed, worded with `name(field)`. */
+function validate(
+  options: ServerOptions,
+  name: (field: Field) => string,
+  problems: string[],
+): ServerConfig {
+  const int = (
+    field: Field,
+    value: number | undefined,
+    fallback: number,
+    min: number,
+    max: number,
+  ) => {
+    if (value === undefined) return fallback;
     if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}`);
+      problems.push(`${name(field)} must be an integer from ${min} to ${max}`);
       return fallback;
     }
     return value;
   };
-
-  const duration = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = parseDurationSeconds(raw);
-    if (value === null || value < min || value > max) {
+  const duration = (field: DurationField) => {
+    const [fallback, min, max] = DURATIONS[field];
+    const value = options[field];
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(
-        `${name} must be a duration (seconds, or with s/m/h/d) from ${min}s to ${max}s`,
+        `${name(field)} must be a duration (seconds, or with s/m/h/d) from ${min}s to ${max}s`,
       );
       return fallback;
     }
     return value;
   };
 
-  const boolean = (name: string, fallback: boolean): boolean => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    problems.push(`${name} must be true or false`);
-    return fallback;
+  const production = options.production === true;
+  const port = int('port', options.port, 3000, 0, 65_535);
+  const host = options.host ?? '127.0.0.1';
+  if (host === '') problems.push(`${name('host')} must not be empty`);
+
+  const database: DatabaseConfig = options.database ?? {
+    kind: 'sqlite',
+    path: './data/gatehouse.db',
   };
+  if (database.kind === 'sqlite' && database.path === '')
+    problems.push(`${name('database')} sqlite: needs a path (or :memory:)`);
+  if (database.kind === 'postgres' && !/^postgres(ql)?:\/\//.test(database.url))
+    problems.push(`${name('database')} is not a valid postgres:// URL`);
 
-  const url = (name: string, fallback: string): string => {
-    const raw = read(name) ?? fallback;
-    try {
-      const parsed = new URL(raw);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme');
-      if (parsed.search !== '' || parsed.hash !== '') throw new Error('query');
-    } catch {
-      problems.push(`${name} must be an http(s) URL without query or fragment`);
-    }
-    return raw.replace(/\/+$/, '');
-  };
-
-  const production = read('NODE_ENV') === 'production';
-  const port = integer('GATEHOUSE_PORT', 3000, 0, 65_535);
-  const host = read('GATEHOUSE_HOST') ?? '127.0.0.1';
-
-  const databaseUrl = read('GATEHOUSE_DATABASE_URL') ?? 'sqlite:./data/gatehouse.db';
-  let database: DatabaseConfig = { kind: 'sqlite', path: './data/gatehouse.db' };
-  if (databaseUrl.startsWith('sqlite:')) {
-    const path = databaseUrl.slice('sqlite:'.length);
-    if (path === '') problems.push('GATEHOUSE_DATABASE_URL sqlite: needs a path (or :memory:)');
-    else database = { kind: 'sqlite', path };
-  } else if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    try {
-      new URL(databaseUrl);
-      database = { kind: 'postgres', url: databaseUrl };
-    } catch {
-      problems.push('GATEHOUSE_DATABASE_URL is not a valid postgres:// URL');
-    }
-  } else {
-    problems.push(
-      'GATEHOUSE_DATABASE_URL must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE',
-    );
-  }
-
-  const redisUrl = read('GATEHOUSE_REDIS_URL');
   let redis: ServerConfig['redis'] = null;
-  if (redisUrl !== undefined) {
-    const prefix = read('GATEHOUSE_REDIS_PREFIX') ?? 'gatehouse:';
-    if (!/^rediss?:\/\//.test(redisUrl))
-      problems.push('GATEHOUSE_REDIS_URL must be redis://HOST:PORT (or rediss://)');
-    else redis = { url: redisUrl, prefix };
+  if (options.redis !== undefined && options.redis !== null) {
+    if (!/^rediss?:\/\/./.test(options.redis.url))
+      problems.push(`${name('redis')} must be redis://HOST:PORT (or rediss://)`);
+    else redis = { url: options.redis.url, prefix: options.redis.prefix ?? 'gatehouse:' };
   }
 
-  const issuer = url('GATEHOUSE_ISSUER', `http://localhost:${port}`);
-  const audience = read('GATEHOUSE_AUDIENCE') ?? issuer;
+  const issuerGiven = options.issuer !== undefined;
+  const issuer = (options.issuer ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const issuerValid = checkHttpUrl(issuer);
+  if (!issuerValid)
+    problems.push(`${name('issuer')} must be an http(s) URL without query or fragment`);
+  const audience = options.audience ?? issuer;
+  if (audience === '') problems.push(`${name('audience')} must not be empty`);
 
-  const jwtSecret = read('GATEHOUSE_JWT_SECRET') ?? null;
-  const signingKeysPath = read('GATEHOUSE_SIGNING_KEYS') ?? './data/signing-keys.json';
+  const jwtSecret = options.jwtSecret ?? null;
+  const signingKeysPath = options.signingKeysPath ?? './data/signing-keys.json';
   const keysSource: ServerConfig['keysSource'] =
-    jwtSecret !== null
+    options.keysSource ??
+    (jwtSecret !== null
       ? 'secret'
-      : read('GATEHOUSE_SIGNING_KEYS') !== undefined || database.kind === 'sqlite'
+      : options.signingKeysPath !== undefined || database.kind === 'sqlite'
         ? 'file'
-        : 'database';
+        : 'database');
   if (jwtSecret !== null) {
-    if (Buffer.byteLength(jwtSecret) < 32)
-      problems.push('GATEHOUSE_JWT_SECRET must be at least 32 bytes (HS256)');
-    if (read('GATEHOUSE_SIGNING_KEYS') !== undefined)
-      problems.push('set GATEHOUSE_JWT_SECRET or GATEHOUSE_SIGNING_KEYS, not both');
+    if (new TextEncoder().encode(jwtSecret).length < 32)
+      problems.push(`${name('jwtSecret')} must be at least 32 bytes (HS256)`);
+    if (options.signingKeysPath !== undefined)
+      problems.push(`set ${name('jwtSecret')} or ${name('signingKeysPath')}, not both`);
   }
+  if (keysSource === 'secret' && jwtSecret === null)
+    problems.push(`${name('jwtSecret')} is required when the keys come from a secret`);
 
-  const accessTokenTtlSeconds = duration('GATEHOUSE_ACCESS_TOKEN_TTL', 3600, 30, 86_400);
-  const refreshTokenTtlSeconds = duration(
-    'GATEHOUSE_REFRESH_TOKEN_TTL',
-    14 * 86_400,
-    60,
-    400 * 86_400,
-  );
-  const refreshReuseGraceSeconds = duration('GATEHOUSE_REFRESH_REUSE_GRACE', 10, 0, 300);
-  const sessionAbsoluteTtlSeconds = duration(
-    'GATEHOUSE_SESSION_ABSOLUTE_TTL',
-    30 * 86_400,
-    60,
-    400 * 86_400,
-  );
-  const sessionIdleTtlSeconds = duration('GATEHOUSE_SESSION_IDLE_TTL', 86_400, 60, 400 * 86_400);
-  const sessionTouchIntervalSeconds = duration('GATEHOUSE_SESSION_TOUCH_INTERVAL', 60, 0, 86_400);
-  const revocationSyncSeconds = duration('GATEHOUSE_REVOCATION_SYNC_INTERVAL', 2, 1, 3600);
-  if (refreshTokenTtlSeconds <= accessTokenTtlSeconds) {
-    problems.push('GATEHOUSE_REFRESH_TOKEN_TTL must be longer than GATEHOUSE_ACCESS_TOKEN_TTL');
-  }
+  const accessTokenTtlSeconds = duration('accessTokenTtlSeconds');
+  const refreshTokenTtlSeconds = duration('refreshTokenTtlSeconds');
+  const refreshReuseGraceSeconds = duration('refreshReuseGraceSeconds');
+  const sessionAbsoluteTtlSeconds = duration('sessionAbsoluteTtlSeconds');
+  const sessionIdleTtlSeconds = duration('sessionIdleTtlSeconds');
+  const sessionTouchIntervalSeconds = duration('sessionTouchIntervalSeconds');
+  const revocationSyncSeconds = duration('revocationSyncSeconds');
+  if (refreshTokenTtlSeconds <= accessTokenTtlSeconds)
+    problems.push(
+      `${name('refreshTokenTtlSeconds')} must be longer than ${name('accessTokenTtlSeconds')}`,
+    );
 
-  const basicAuth = boolean('GATEHOUSE_BASIC_AUTH', false);
+  const basicAuth = options.basicAuth === true;
   if (basicAuth && production)
-    problems.push('GATEHOUSE_BASIC_AUTH=true is refused when NODE_ENV=production');
+    problems.push(`${name('basicAuth')}=true is refused when NODE_ENV=production`);
 
-  const allowedOrigins: string[] = [
-    new URL(issuer.startsWith('http') ? issuer : 'http://invalid').origin,
-  ];
+  const allowedOrigins: string[] = issuerValid ? [new URL(issuer).origin] : [];
   // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
-  if (read('GATEHOUSE_ISSUER') === undefined) allowedOrigins.push(`http://127.0.0.1:${port}`);
-  for (const origin of (read('GATEHOUSE_ALLOWED_ORIGINS') ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean)) {
+  if (!issuerGiven) allowedOrigins.push(`http://127.0.0.1:${port}`);
+  for (const origin of options.allowedOrigins ?? []) {
     try {
       allowedOrigins.push(new URL(origin).origin);
     } catch {
-      problems.push(`GATEHOUSE_ALLOWED_ORIGINS: "${origin}" is not an origin`);
+      problems.push(`${name('allowedOrigins')}: "${origin}" is not an origin`);
     }
   }
 
   const passwordParams: PasswordHashParams = {
-    memoryKiB: integer(
-      'GATEHOUSE_ARGON2_MEMORY_KIB',
+    memoryKiB: int(
+      'passwordParams.memoryKiB',
+      options.passwordParams?.memoryKiB,
       OWASP_MINIMUM.memoryKiB,
       OWASP_MINIMUM.memoryKiB,
       4_194_304,
     ),
-    iterations: integer(
-      'GATEHOUSE_ARGON2_ITERATIONS',
+    iterations: int(
+      'passwordParams.iterations',
+      options.passwordParams?.iterations,
       OWASP_MINIMUM.iterations,
       OWASP_MINIMUM.iterations,
       100,
@@ -214,22 +260,11 @@ export function configFromEnv(env: Env): ServerConfig {
     parallelism: 1,
   };
 
-  const trustProxy = boolean('GATEHOUSE_TRUST_PROXY', false);
-  const logLevel = read('GATEHOUSE_LOG_LEVEL') ?? 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    problems.push(
-      'GATEHOUSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
-    );
-  }
+  const logLevel = options.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`${name('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
 
-  if (problems.length > 0) {
-    throw new AuthError(
-      'ERR_CONFIG_INVALID',
-      `invalid configuration:\n  - ${problems.join('\n  - ')}`,
-      { problems },
-    );
-  }
-  return Object.freeze({
+  return {
     port,
     host,
     database,
@@ -247,10 +282,137 @@ export function configFromEnv(env: Env): ServerConfig {
     sessionTouchIntervalSeconds,
     revocationSyncSeconds,
     basicAuth,
-    allowedOrigins: Object.freeze(allowedOrigins),
+    allowedOrigins,
     passwordParams,
-    trustProxy,
+    trustProxy: options.trustProxy === true,
     logLevel,
     production,
+  };
+}
+
+function configError(problems: readonly string[]): AuthError {
+  return new AuthError(
+    'ERR_CONFIG_INVALID',
+    `invalid configuration:\n  - ${problems.join('\n  - ')}`,
+    {
+      problems,
+    },
+  );
+}
+
+/**
+ * Validates server options once and returns the frozen configuration.
+ *
+ * @throws AuthError ERR_CONFIG_INVALID with every problem listed (details.problems)
+ * @example
+ * const config = createServerConfig({ issuer: 'https://auth.example.com', accessTokenTtlSeconds: 900 });
+ */
+export function createServerConfig(options: ServerOptions = {}): ServerConfig {
+  const problems: string[] = [];
+  const config = validate(options, (field) => field, problems);
+  if (problems.length > 0) throw configError(problems);
+  return deepFreeze(config);
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: DAY };
+
+/** Parses `3600`, `45s`, `15m`, `1h` or `14d` into seconds; null when it is none of those. */
+export function parseDurationSeconds(text: string): number | null {
+  const match = /^(\d{1,9})([smhd]?)$/.exec(text.trim());
+  if (match === null) return null;
+  return Number(match[1]) * (UNITS[match[2] || 's'] as number);
+}
+
+/**
+ * Turns GATEHOUSE_* environment variables into options and validates them.
+ *
+ * @throws AuthError ERR_CONFIG_INVALID with every problem listed (details.problems)
+ * @example
+ * const config = configFromEnv(process.env);
+ */
+export function configFromEnv(env: Env): ServerConfig {
+  const problems: string[] = [];
+  const read = (key: string) => {
+    const value = env[key];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const unparsable = Symbol('unparsable');
+  const parsed = <T>(key: string, parse: (raw: string) => T | null, what: string) => {
+    const raw = read(key);
+    if (raw === undefined) return undefined;
+    const value = parse(raw);
+    if (value === null) {
+      problems.push(`${key} must be ${what}`);
+      return unparsable;
+    }
+    return value;
+  };
+  /** Sets `field` only when the variable is present and parsable. */
+  const options: Record<string, unknown> = {};
+  const set = (field: Field, value: unknown) => {
+    if (value !== undefined && value !== unparsable) options[field] = value;
+  };
+  const integer = (raw: string) => (/^-?\d+$/.test(raw) ? Number(raw) : null);
+  const boolean = (raw: string) => (raw === 'true' ? true : raw === 'false' ? false : null);
+
+  set('port', parsed('GATEHOUSE_PORT', integer, 'an integer from 0 to 65535'));
+  set('host', read('GATEHOUSE_HOST'));
+  set(
+    'database',
+    parsed(
+      'GATEHOUSE_DATABASE_URL',
+      (raw): DatabaseConfig | null => {
+        if (raw.startsWith('sqlite:')) return { kind: 'sqlite', path: raw.slice('sqlite:'.length) };
+        if (!/^postgres(ql)?:\/\//.test(raw)) return null;
+        try {
+          new URL(raw);
+          return { kind: 'postgres', url: raw };
+        } catch {
+          return null;
+        }
+      },
+      'sqlite:PATH or postgres://USER@HOST:PORT/DATABASE',
+    ),
+  );
+  const redisUrl = read('GATEHOUSE_REDIS_URL');
+  if (redisUrl !== undefined)
+    set('redis', { url: redisUrl, prefix: read('GATEHOUSE_REDIS_PREFIX') ?? 'gatehouse:' });
+  set('issuer', read('GATEHOUSE_ISSUER'));
+  set('audience', read('GATEHOUSE_AUDIENCE'));
+  set('jwtSecret', read('GATEHOUSE_JWT_SECRET'));
+  set('signingKeysPath', read('GATEHOUSE_SIGNING_KEYS'));
+  for (const field of Object.keys(DURATIONS) as DurationField[]) {
+    const [, min, max] = DURATIONS[field];
+    set(
+      field,
+      parsed(
+        ENV_NAMES[field],
+        parseDurationSeconds,
+        `a duration (seconds, or with s/m/h/d) from ${min}s to ${max}s`,
+      ),
+    );
+  }
+  set('basicAuth', parsed('GATEHOUSE_BASIC_AUTH', boolean, 'true or false'));
+  const origins = read('GATEHOUSE_ALLOWED_ORIGINS');
+  if (origins !== undefined)
+    set(
+      'allowedOrigins',
+      origins
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    );
+  const memoryKiB = parsed('GATEHOUSE_ARGON2_MEMORY_KIB', integer, 'an integer');
+  const iterations = parsed('GATEHOUSE_ARGON2_ITERATIONS', integer, 'an integer');
+  set('passwordParams', {
+    ...(typeof memoryKiB === 'number' ? { memoryKiB } : {}),
+    ...(typeof iterations === 'number' ? { iterations } : {}),
   });
+  set('trustProxy', parsed('GATEHOUSE_TRUST_PROXY', boolean, 'true or false'));
+  set('logLevel', read('GATEHOUSE_LOG_LEVEL'));
+  set('production', read('NODE_ENV') === 'production');
+
+  const config = validate(options as ServerOptions, (field) => ENV_NAMES[field], problems);
+  if (problems.length > 0) throw configError(problems);
+  return deepFreeze(config);
 }

@@ -1,9 +1,10 @@
 /**
- * The one mapping from AuthError codes (and Fastify's own errors) to HTTP: status, the RFC 6749 /
- * RFC 6750 style body `{error, error_description}`, and headers. Outside, authentication failures
- * look alike; the precise code goes to the log.
+ * The one path from an error to HTTP: every AuthError code (mapped on purpose, one by one: the
+ * compiler and a test see to it), Fastify's own bad-input errors, and the token endpoint's RFC
+ * 6749 section 5.2 dialect. Outside, authentication failures look alike; the precise code goes
+ * to the log.
  */
-import type { ErrorCode } from '../core/errors.js';
+import { AuthError, type ErrorCode } from '../core/index.js';
 
 export interface HttpError {
   readonly status: number;
@@ -11,11 +12,60 @@ export interface HttpError {
   readonly description: string;
 }
 
-const MAP: Partial<Record<ErrorCode, HttpError>> = {
-  ERR_AUTH_UNAUTHENTICATED: {
-    status: 401,
-    error: 'invalid_token',
-    description: 'The access credential is missing, invalid, expired or revoked.',
+/** An HTTP answer: status, `{error, error_description}` body, and headers. */
+export interface HttpErrorResponse extends HttpError {
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const TOKEN_INVALID: HttpError = {
+  status: 401,
+  error: 'invalid_token',
+  description: 'The access token is invalid, expired or revoked.',
+};
+const SERVER_ERROR: HttpError = {
+  status: 500,
+  error: 'server_error',
+  description: 'Unexpected error.',
+};
+const GRANT_INVALID: HttpError = {
+  status: 400,
+  error: 'invalid_grant',
+  description: 'The refresh token is invalid or expired.',
+};
+/** The description is the error's own message, written for the caller (it names a parameter). */
+const FROM_MESSAGE = '';
+
+/**
+ * Every code, on purpose. Token verification failures (ERR_JWT_*, ERR_JWS_*, ERR_KEY_*) reach
+ * HTTP only through ERR_AUTH_UNAUTHENTICATED; should one escape, it is still an invalid token.
+ * Configuration and key-ring errors are our faults, not the caller's: 500, logged.
+ */
+const MAP: Readonly<Record<ErrorCode, HttpError>> = {
+  ERR_JWT_MALFORMED: TOKEN_INVALID,
+  ERR_JWT_TOO_LARGE: TOKEN_INVALID,
+  ERR_JWS_ALG_NOT_ALLOWED: TOKEN_INVALID,
+  ERR_JWS_HEADER_INVALID: TOKEN_INVALID,
+  ERR_JWS_CRIT_UNSUPPORTED: TOKEN_INVALID,
+  ERR_JWS_KEY_NOT_FOUND: TOKEN_INVALID,
+  ERR_JWS_SIGNATURE_INVALID: TOKEN_INVALID,
+  ERR_JWT_EXPIRED: TOKEN_INVALID,
+  ERR_JWT_NOT_YET_VALID: TOKEN_INVALID,
+  ERR_JWT_CLAIM_MISSING: TOKEN_INVALID,
+  ERR_JWT_CLAIM_INVALID: TOKEN_INVALID,
+  ERR_KEY_INVALID: TOKEN_INVALID,
+  ERR_KEY_UNSUPPORTED: TOKEN_INVALID,
+  ERR_KEYRING_INVALID: SERVER_ERROR,
+  ERR_CONFIG_INVALID: SERVER_ERROR,
+  ERR_REQUEST_INVALID: { status: 400, error: 'invalid_request', description: FROM_MESSAGE },
+  ERR_GRANT_UNSUPPORTED: {
+    status: 400,
+    error: 'unsupported_grant_type',
+    description: FROM_MESSAGE,
+  },
+  ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'Storage is unavailable; retry shortly.',
   },
   ERR_AUTH_INVALID_CREDENTIALS: {
     status: 401,
@@ -37,10 +87,10 @@ const MAP: Partial<Record<ErrorCode, HttpError>> = {
     error: 'invalid_password',
     description: 'Passwords must be 8 to 256 characters.',
   },
-  ERR_CONFIG_INVALID: {
-    status: 400,
-    error: 'invalid_request',
-    description: 'The request is invalid.',
+  ERR_AUTH_UNAUTHENTICATED: {
+    status: 401,
+    error: 'invalid_token',
+    description: 'The access credential is missing, invalid, expired or revoked.',
   },
   ERR_SESSION_NOT_FOUND: { status: 404, error: 'not_found', description: 'No such session.' },
   ERR_SESSION_CSRF: {
@@ -48,50 +98,21 @@ const MAP: Partial<Record<ErrorCode, HttpError>> = {
     error: 'csrf_rejected',
     description: 'Cross-site request refused: the Origin or Sec-Fetch-Site check failed.',
   },
-  ERR_REFRESH_INVALID: {
-    status: 400,
-    error: 'invalid_grant',
-    description: 'The refresh token is invalid or expired.',
-  },
-  ERR_REFRESH_REUSED: {
-    status: 400,
-    error: 'invalid_grant',
-    description: 'The refresh token is invalid or expired.',
-  },
+  ERR_REFRESH_INVALID: GRANT_INVALID,
+  ERR_REFRESH_REUSED: GRANT_INVALID,
   ERR_REFRESH_SESSION_MISMATCH: {
     status: 400,
     error: 'invalid_grant',
-    description: 'The refresh token is invalid or expired.',
-  },
-  ERR_STORE_UNAVAILABLE: {
-    status: 503,
-    error: 'temporarily_unavailable',
-    description: 'Storage is unavailable; retry shortly.',
+    description: 'The access token sent along does not verify or is of another session.',
   },
 };
 
-const TOKEN_INVALID: HttpError = {
-  status: 401,
-  error: 'invalid_token',
-  description: 'The access token is invalid, expired or revoked.',
-};
-const SERVER_ERROR: HttpError = {
-  status: 500,
-  error: 'server_error',
-  description: 'Unexpected error.',
-};
-
-/** The HTTP form of an AuthError code. */
+/** The HTTP form of an AuthError code (before the token endpoint's dialect). */
 export function httpErrorFor(code: ErrorCode): HttpError {
-  const mapped = MAP[code];
-  if (mapped !== undefined) return mapped;
-  // Every token verification failure (ERR_JWT_*, ERR_JWS_*, ERR_KEY_*) is one answer outside.
-  if (code.startsWith('ERR_JWT_') || code.startsWith('ERR_JWS_') || code.startsWith('ERR_KEY'))
-    return TOKEN_INVALID;
-  return SERVER_ERROR;
+  return MAP[code];
 }
 
-/** Fastify's own error codes for bad input, with our status and body. */
+/** Fastify's own error codes for bad input, with our status and body; null for anything else. */
 export function httpErrorForFastify(
   code: string | undefined,
   statusCode: number | undefined,
@@ -130,3 +151,67 @@ export function httpErrorForFastify(
       return null;
   }
 }
+
+/**
+ * RFC 6749 section 5.2: the token endpoint answers wrong credentials with invalid_grant, and
+ * every other 400 with one of its own error codes.
+ */
+function asTokenEndpointError(http: HttpError, code: ErrorCode | null): HttpError {
+  if (code === 'ERR_AUTH_INVALID_CREDENTIALS')
+    return { status: 400, error: 'invalid_grant', description: 'Invalid email or password.' };
+  if (
+    http.status === 400 &&
+    http.error !== 'invalid_grant' &&
+    http.error !== 'unsupported_grant_type'
+  )
+    return { ...http, error: 'invalid_request' };
+  return http;
+}
+
+const quoted = (text: string) => text.replace(/["\\]/g, '');
+
+/**
+ * The complete HTTP answer for an error, or null when it is not ours to describe (a bug: the
+ * caller logs it and answers 500).
+ *
+ * @example
+ * const http = toHttpError(error, { tokenEndpoint: true }) ?? internalError;
+ */
+export function toHttpError(
+  error: unknown,
+  options: { readonly tokenEndpoint: boolean },
+): HttpErrorResponse | null {
+  const auth = error instanceof AuthError ? error : null;
+  let http: HttpError | null;
+  if (auth !== null) {
+    const mapped = MAP[auth.code];
+    http = mapped.description === FROM_MESSAGE ? { ...mapped, description: auth.message } : mapped;
+  } else {
+    const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+    http = httpErrorForFastify(
+      typeof code === 'string' ? code : undefined,
+      typeof statusCode === 'number' ? statusCode : undefined,
+    );
+  }
+  if (http === null) return null;
+  if (options.tokenEndpoint) http = asTokenEndpointError(http, auth?.code ?? null);
+  const headers: Record<string, string> = {};
+  if (http.status === 401) {
+    // RFC 6750 section 3: error attributes only when a credential was presented.
+    headers['www-authenticate'] =
+      auth?.details?.presented === true
+        ? `Bearer realm="gatehouse", error="invalid_token", error_description="${quoted(http.description)}"`
+        : 'Bearer realm="gatehouse"';
+  }
+  if (http.status === 429) headers['retry-after'] = String(auth?.details?.retryAfterSeconds ?? 1);
+  return { ...http, headers };
+}
+
+/** The precise reason of a refused request, for its log line (never a token or secret). */
+export function failureReasonOf(error: unknown): string | undefined {
+  if (error instanceof AuthError) return String(error.details?.reason ?? error.code);
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export { SERVER_ERROR };

@@ -1,5 +1,14 @@
-/** gatehouse/server: the auth server as a library (build the app, or start it listening). */
-export { type AppDeps, BODY_LIMIT_BYTES, buildApp, type GatehouseApp } from './app.js';
-export { configFromEnv, type Env, parseDurationSeconds, type ServerConfig } from './config.js';
-export { loadServerKeys, loadSigningKeys } from './keys.js';
+/** gatehouse/server: the auth server as a library (build an instance, or start it listening). */
+export {
+  configFromEnv,
+  createServerConfig,
+  type Env,
+  parseDurationSeconds,
+  type ServerConfig,
+  type ServerOptions,
+} from './config.js';
+export { type CreateServerOptions, createServer, type GatehouseServer } from './create-server.js';
+export { BODY_LIMIT_BYTES, type GatehouseApp } from './http.js';
+export type { ServerContext } from './services.js';
+export { loadServerKeys, loadSigningKeys } from './signing-keys.js';
 export { type RunningServer, startServer } from './start.js';

@@ -2,13 +2,13 @@
  * Starts Gatehouse: storage, keys, the application, the listener, and a clean shutdown.
  */
 
-import { systemClock } from '../core/clock.js';
-import { createDummyHash } from '../passwords/hash.js';
-import type { RevocationList } from '../revocation/list.js';
-import { openStorage, type RedisHandle, startRevocationFeed } from '../storage/index.js';
-import { buildApp, type GatehouseApp } from './app.js';
+import { systemClock } from '../core/index.js';
+import { createDummyHash } from '../passwords/index.js';
+import { openStorage } from '../storage/index.js';
 import type { ServerConfig } from './config.js';
-import { loadServerKeys } from './keys.js';
+import { createServer } from './create-server.js';
+import type { GatehouseApp } from './http.js';
+import { loadServerKeys } from './signing-keys.js';
 
 export interface RunningServer {
   readonly app: GatehouseApp;
@@ -29,22 +29,13 @@ export async function startServer(
   const storage = await openStorage(config.database, config.redis);
   try {
     const { ring, created } = await loadServerKeys(config, storage.stores.keys, systemClock);
-    const { app } = await buildApp({
+    const { app } = await createServer({
       config,
       stores: storage.stores,
       keyRing: ring,
       dummyHash: await createDummyHash(config.passwordParams),
+      redis: storage.redis,
       logger: options.logger ?? true,
-      ...(storage.redis === null
-        ? {}
-        : {
-            startRevocationFeed: (list: RevocationList) =>
-              startRevocationFeed(
-                (storage.redis as RedisHandle).redis,
-                `${(storage.redis as RedisHandle).prefix}revocations`,
-                list,
-              ),
-          }),
     });
     if (created)
       app.log.info(

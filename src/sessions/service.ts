@@ -1,12 +1,10 @@
 /**
  * Login sessions: created at login, found by id, authenticated by secret (cookie sessions), and
- * revoked into both storage and the in-memory revocation list, so access tokens carrying the
- * session id stop working at this server the moment the session ends.
+ * revoked in storage. Every revocation is told to `onRevoked` (the access-token revocation
+ * registry), so access tokens carrying the session id stop working the moment the session ends.
  */
-import type { Clock } from '../core/clock.js';
-import type { RandomSource } from '../core/random.js';
-import { createOpaqueToken, parseOpaqueToken } from '../core/tokens.js';
-import type { RevocationList } from '../revocation/list.js';
+import type { Clock, RandomSource } from '../core/index.js';
+import { createOpaqueToken, parseOpaqueToken } from '../core/index.js';
 import { checkSession, type SessionPolicy, shouldTouch } from './policy.js';
 import { hashSecret, secretMatches } from './secret-hash.js';
 import type { SessionKind, SessionRecord, SessionStore } from './store.js';
@@ -14,13 +12,10 @@ import type { SessionKind, SessionRecord, SessionStore } from './store.js';
 export interface SessionServiceOptions {
   readonly store: SessionStore;
   readonly policy: SessionPolicy;
-  readonly revocations: RevocationList;
-  /** How long an access token can outlive its session's revocation: the access-token lifetime. */
-  readonly accessTokenTtlMs: number;
   readonly clock: Clock;
   readonly random: RandomSource;
-  /** Told of every revocation made here (to push it to other instances). */
-  readonly onRevoked?: (sessionId: string, untilMs: number) => void;
+  /** Told of every revocation made here, with its time (the access-token revocation registry). */
+  readonly onRevoked?: (sessionIds: readonly string[], atMs: number) => void;
 }
 
 export interface SessionMeta {
@@ -42,31 +37,13 @@ export interface SessionService {
   list(userId: string): Promise<SessionRecord[]>;
   revoke(id: string, reason: string): Promise<boolean>;
   revokeAllForUser(userId: string, reason: string, exceptId?: string): Promise<string[]>;
-  /** Rebuilds the revocation list from storage (at start-up). */
-  loadRevocations(): Promise<number>;
-  /**
-   * Brings in revocations made by other instances since the last call (the feed that bounds how
-   * long another instance keeps accepting a revoked session's access tokens). Returns how many
-   * entries it read.
-   */
-  syncRevocations(): Promise<number>;
   readonly policy: SessionPolicy;
 }
 
 /** Creates the session service. */
 export function createSessionService(options: SessionServiceOptions): SessionService {
-  const { store, policy, revocations, accessTokenTtlMs, clock, random } = options;
-
-  // Instances stamp revocations with their own clocks; read back a margin to cover skew.
-  const SKEW_MARGIN_MS = 60_000;
-  let syncedUntilMs = clock.nowMs();
-
-  const markRevoked = (ids: readonly string[], atMs: number) => {
-    for (const id of ids) {
-      revocations.revoke(id, atMs + accessTokenTtlMs);
-      options.onRevoked?.(id, atMs + accessTokenTtlMs);
-    }
-  };
+  const { store, policy, clock, random } = options;
+  const markRevoked = (ids: readonly string[], atMs: number) => options.onRevoked?.(ids, atMs);
 
   return {
     policy,
@@ -128,24 +105,6 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       const ids = await store.revokeUserSessions(userId, now, reason, exceptId);
       markRevoked(ids, now);
       return ids;
-    },
-
-    async loadRevocations() {
-      const now = clock.nowMs();
-      const revoked = await store.listRevokedSince(now - accessTokenTtlMs);
-      for (const { id, revokedAtMs } of revoked)
-        revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
-      syncedUntilMs = now;
-      return revoked.length;
-    },
-
-    async syncRevocations() {
-      const now = clock.nowMs();
-      const revoked = await store.listRevokedSince(Math.min(syncedUntilMs, now) - SKEW_MARGIN_MS);
-      for (const { id, revokedAtMs } of revoked)
-        revocations.revoke(id, revokedAtMs + accessTokenTtlMs);
-      syncedUntilMs = now;
-      return revoked.length;
     },
   };
 }

@@ -4,7 +4,7 @@
  * cookie session (sessions/service.ts), so each lookup asks exactly one store: token sessions
  * (refresh, bearer tokens) keep working while Redis is down.
  */
-import type { SessionStore } from '../sessions/store.js';
+import type { SessionStore } from '../sessions/index.js';
 
 /** The store a session id belongs to. */
 const isCookieId = (id: string) => id.startsWith('c');

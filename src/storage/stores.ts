@@ -2,11 +2,11 @@
  * Every store the server needs, whichever backends provide them (SQLite, PostgreSQL, later Redis
  * for sessions, revocations and limits).
  */
-import type { AccountStore } from '../accounts/store.js';
-import type { SigningKeyStore } from '../jwt/key-store.js';
-import type { LimitStore, SecurityEventStore } from '../limits/store.js';
-import type { RefreshStore } from '../refresh/store.js';
-import type { SessionStore } from '../sessions/store.js';
+import type { AccountStore } from '../accounts/index.js';
+import type { SigningKeyStore } from '../jwt/index.js';
+import type { LimitStore, SecurityEventStore } from '../limits/index.js';
+import type { RefreshStore } from '../refresh/index.js';
+import type { SessionStore } from '../sessions/index.js';
 
 export interface Stores {
   readonly accounts: AccountStore;

@@ -3,8 +3,8 @@
 // script (the server sends a strict Content-Security-Policy); every value from the server or a
 // token is written with textContent, never as HTML.
 
-import { setupInspector } from '/assets/inspect.js';
 import { createAuthClient, localStorageTokenStore } from '/assets/lib/client/index.js';
+import { setupInspector } from './inspect.js';
 
 const $ = (selector) => document.querySelector(selector);
 const notice = $('#notice');

@@ -13,7 +13,7 @@ import { signJwt } from '../../src/jwt/sign.js';
 import { requireAccessToken as expressGuard } from '../../src/middleware/express.js';
 import { requireAccessToken as fastifyGuard } from '../../src/middleware/fastify.js';
 import { requireAccessToken as honoGuard } from '../../src/middleware/hono.js';
-import { createTokenGuard, type TokenGuard } from '../../src/middleware/shared.js';
+import { createTokenGuard, type TokenGuard } from '../../src/middleware/token-guard.js';
 import { createTestServer, signupAndLogin, type TestServer } from '../support/server.js';
 
 const ISSUER = 'https://auth.test';
@@ -135,6 +135,9 @@ describe.each([
         iss: ISSUER,
         aud: 'https://api.test',
         sub: 'user-1',
+        sid: 'session-1',
+        client_id: 'gatehouse',
+        jti: `jti-${Math.random()}`,
         iat: now(),
         exp: now() + 600,
         ...claims,
@@ -177,10 +180,12 @@ describe.each([
     expect(adapter.handlerRuns).toBe(before);
   });
 
-  it('refuses expired tokens, a wrong audience, a wrong typ and a wrong issuer', async () => {
+  it('refuses expired tokens, a wrong audience, a wrong typ, a wrong issuer and tokens outside the profile', async () => {
     const before = adapter.handlerRuns;
     for (const token of [
       sign({ iat: now() - 700, exp: now() - 100 }),
+      sign({ sid: undefined }),
+      sign({ jti: undefined }),
       sign({ aud: 'https://other.test' }),
       sign({}, 'JWT'),
       sign({ iss: 'https://evil.test' }),
@@ -220,7 +225,16 @@ describe('scopes', () => {
     });
     const key = issuerServer.context.keyRing.signingKey();
     const now = Math.floor(issuerServer.clock.nowMs() / 1000);
-    const base = { iss: ISSUER, aud: 'https://api.test', sub: 'u', iat: now, exp: now + 60 };
+    const base = {
+      iss: ISSUER,
+      aud: 'https://api.test',
+      sub: 'u',
+      sid: 's',
+      client_id: 'gatehouse',
+      jti: 'j',
+      iat: now,
+      exp: now + 60,
+    };
     const without = await guard.check(
       `Bearer ${signJwt({ ...base, scope: 'orders:read' }, key as never, { typ: 'at+jwt' })}`,
     );

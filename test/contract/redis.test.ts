@@ -3,9 +3,9 @@
  * limiter (its Lua script must equal planFailure step for step), and the revocation feed.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRevocationList } from '../../src/access/index.js';
 import { ACCOUNT_POLICY, planFailure } from '../../src/limits/policy.js';
 import type { LimitState } from '../../src/limits/store.js';
-import { createRevocationList } from '../../src/revocation/list.js';
 import type { SessionRecord } from '../../src/sessions/store.js';
 import { createCompositeSessionStore } from '../../src/storage/composite-sessions.js';
 import { openRedis, type RedisHandle } from '../../src/storage/redis/client.js';
@@ -167,8 +167,8 @@ describe.runIf(enabled)('Redis stores', () => {
     const listA = createRevocationList();
     const listB = createRevocationList();
     const channel = `${prefix}revocations`;
-    const feedA = await startRevocationFeed(handle.redis, channel, listA);
-    const feedB = await startRevocationFeed(handle.redis, channel, listB);
+    const feedA = await startRevocationFeed(handle.redis, channel, { receive: listA.revoke });
+    const feedB = await startRevocationFeed(handle.redis, channel, { receive: listB.revoke });
     try {
       feedA.publish('sid-1', T + 60_000);
       await vi.waitFor(() => expect(listB.isRevoked('sid-1', T)).toBe(true), {

@@ -261,7 +261,7 @@ describe('the clock used by these cases is fixed', () => {
 describe.runIf(pgReachable)('keys shared through PostgreSQL', () => {
   it('two instances starting at once end up with the same signing key', async () => {
     const schema = uniqueSchema('gh_keys');
-    const { loadServerKeys } = await import('../../src/server/keys.js');
+    const { loadServerKeys } = await import('../../src/server/signing-keys.js');
     try {
       const handles = await Promise.all([0, 1].map(() => openPostgres(POSTGRES_URL, { schema })));
       const config = { jwtSecret: null, signingKeysPath: '', keysSource: 'database' as const };

@@ -1,17 +1,10 @@
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.js';
+import { chromiumGate, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';
-import { IN_CI } from '../support/services.js';
 
-const available = hasChromium;
-if (!available) {
-  if (IN_CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-  console.warn(
-    '\n*** Chromium (/usr/bin/chromium) is not installed: the browser tests are SKIPPED (apt-get install -y chromium). ***\n',
-  );
-}
+const available = chromiumGate('the client browser tests');
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>client test</title>
 <script type="module">

@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { chromiumGate, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 
-describe.runIf(hasChromium)('the example page and API', () => {
+describe.runIf(chromiumGate('the example browser tests'))('the example page and API', () => {
   let gatehouse: TestServer;
   let example: Server;
   let base: string;

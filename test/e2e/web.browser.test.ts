@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { importHmacSecret } from '../../src/jwt/index.js';
 import { signJwt } from '../../src/jwt/sign.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { chromiumGate, launchChromium } from '../support/browser.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 
 async function freePort(): Promise<number> {
@@ -21,7 +21,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe.runIf(hasChromium)('web pages', () => {
+describe.runIf(chromiumGate('the web page tests'))('web pages', () => {
   let server: TestServer;
   let base: string;
   let browser: Browser;

@@ -9,10 +9,11 @@ import { main } from '../../src/cli/main.js';
 import { createFixedClock } from '../../src/core/clock.js';
 import { decodeJwtUnverified } from '../../src/jwt/decode.js';
 import { createDummyHash } from '../../src/passwords/hash.js';
-import { buildApp, type GatehouseApp } from '../../src/server/app.js';
 import { configFromEnv } from '../../src/server/config.js';
-import type { ServerContext } from '../../src/server/context.js';
-import { loadServerKeys, reloadServerKeys } from '../../src/server/keys.js';
+import { createServer } from '../../src/server/create-server.js';
+import type { GatehouseApp } from '../../src/server/http.js';
+import type { ServerContext } from '../../src/server/services.js';
+import { loadServerKeys, reloadServerKeys } from '../../src/server/signing-keys.js';
 import { openPostgres, type PostgresHandle } from '../../src/storage/postgres/database.js';
 import { createSqlStores } from '../../src/storage/sql/index.js';
 import { T0, type TokenPairBody } from '../support/server.js';
@@ -48,7 +49,7 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     for (const handle of handles) {
       const stores = createSqlStores(handle.db, 'postgres');
       const { ring } = await loadServerKeys(config, stores.keys, clock);
-      const { app, context } = await buildApp({
+      const { app, context } = await createServer({
         config,
         stores,
         keyRing: ring,
@@ -124,7 +125,7 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     ).toBe(204);
     expect((await me(1, next.access_token)).statusCode).toBe(401);
     // A learns at its next sync (every GATEHOUSE_REVOCATION_SYNC_INTERVAL, default 2 s): run it now.
-    expect(await at(0).context.sessions.syncRevocations()).toBeGreaterThan(0);
+    expect(await at(0).context.revocations.sync()).toBeGreaterThan(0);
     expect((await me(0, next.access_token)).statusCode).toBe(401);
   });
 
@@ -179,7 +180,7 @@ describe.runIf(enabled)('two instances on one PostgreSQL', () => {
     expect((await me(1, next.access_token)).statusCode).toBe(200);
     clock.advanceMs(11_000);
     expect((await refresh(0, pair.refresh_token)).statusCode).toBe(400);
-    await at(1).context.sessions.syncRevocations();
+    await at(1).context.revocations.sync();
     expect((await me(1, next.access_token)).statusCode).toBe(401);
     expect(decodeJwtUnverified(next.access_token).payload.sid).toBe(
       decodeJwtUnverified(pair.access_token).payload.sid,

@@ -2,9 +2,24 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import { IN_CI } from './services.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+
+/**
+ * Whether a browser suite can run. Without Chromium it is skipped with a loud notice, except
+ * under CI=true, where a missing browser fails the run (like a missing PostgreSQL or Redis).
+ */
+export function chromiumGate(suite: string): boolean {
+  if (hasChromium) return true;
+  if (IN_CI)
+    throw new Error(`${CHROMIUM} is missing (${suite}): .ci/run installs Debian's chromium`);
+  console.warn(
+    `\n*** Chromium (${CHROMIUM}) is not installed: ${suite} is SKIPPED (apt-get install -y chromium). ***\n`,
+  );
+  return false;
+}
 
 /** Launches headless Chromium with the flags this machine's closed network needs. */
 export function launchChromium(): Promise<Browser> {

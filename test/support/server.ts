@@ -3,14 +3,13 @@ import { createFixedClock } from '../../src/core/clock.js';
 import { generateJwtKey } from '../../src/jwt/index.js';
 import { createKeyRing, type KeyRing } from '../../src/jwt/key-ring.js';
 import { createDummyHash } from '../../src/passwords/hash.js';
-import type { RevocationList } from '../../src/revocation/list.js';
-import { buildApp, type GatehouseApp } from '../../src/server/app.js';
 import { configFromEnv, type Env, type ServerConfig } from '../../src/server/config.js';
-import type { ServerContext } from '../../src/server/context.js';
+import { createServer } from '../../src/server/create-server.js';
+import type { GatehouseApp } from '../../src/server/http.js';
+import type { ServerContext } from '../../src/server/services.js';
 import { withRedis } from '../../src/storage/open.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
 import { openRedis, type RedisHandle } from '../../src/storage/redis/client.js';
-import { startRevocationFeed } from '../../src/storage/redis/revocation-feed.js';
 import { createSqliteStores, createSqlStores } from '../../src/storage/sql/index.js';
 import { openSqlite, type SqliteHandle } from '../../src/storage/sqlite/database.js';
 import { deleteRedisPrefix, dropSchema, POSTGRES_URL, uniqueSchema } from './services.js';
@@ -70,13 +69,8 @@ export async function createTestServer(
   const redisHandle = redis;
   dummy ??= createDummyHash();
   const clock = options.clock ?? createFixedClock(T0);
-  const { app, context } = await buildApp({
-    ...(redisHandle === null
-      ? {}
-      : {
-          startRevocationFeed: (list: RevocationList) =>
-            startRevocationFeed(redisHandle.redis, `${redisHandle.prefix}revocations`, list),
-        }),
+  const { app, context } = await createServer({
+    redis: redisHandle,
     config,
     stores,
     keyRing: options.keyRing ?? createKeyRing({ signingKey: generateJwtKey('ES256') }),

@@ -1,7 +1,6 @@
 /** `gatehouse keys generate --alg ALG --out FILE`: a private JWKS file, mode 0600. */
 import { parseArgs } from 'node:util';
-import { isJwsAlgorithm, JWS_ALGORITHMS } from '../../jwt/algorithms.js';
-import { exportJwk, generateJwtKey } from '../../jwt/index.js';
+import { exportJwk, generateJwtKey, isJwsAlgorithm, JWS_ALGORITHMS } from '../../jwt/index.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
 
 export const usage = `gatehouse keys generate --alg ALG --out FILE [--kid KID] [--force]

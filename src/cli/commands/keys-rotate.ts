@@ -1,7 +1,7 @@
 /** `gatehouse keys rotate`: a new signing key in the database; running instances switch to it. */
 import { parseArgs } from 'node:util';
-import { isJwsAlgorithm, JWS_ALGORITHMS } from '../../jwt/algorithms.js';
-import { exportJwk, generateJwtKey } from '../../jwt/index.js';
+import { systemClock } from '../../core/index.js';
+import { exportJwk, generateJwtKey, isJwsAlgorithm, JWS_ALGORITHMS } from '../../jwt/index.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
 import { withStoredKeys } from '../stored-keys.js';
 
@@ -29,7 +29,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
     await keys.addSigningKey({
       kid: key.kid,
       privateJwk: JSON.stringify(exportJwk(key, { includePrivate: true })),
-      createdAtMs: Date.now(),
+      createdAtMs: systemClock.nowMs(),
     });
     io.stdout(
       `new signing key ${key.kid} (${alg}); instances switch to it within ${config.revocationSyncSeconds} s\n`,

@@ -1,7 +1,7 @@
 /** `gatehouse migrate`: applies pending database migrations and exits (the server also migrates on start). */
 import { parseArgs } from 'node:util';
-import { isAuthError } from '../../core/errors.js';
-import { configFromEnv } from '../../server/config.js';
+import { isAuthError } from '../../core/index.js';
+import { configFromEnv } from '../../server/index.js';
 import { openStorage } from '../../storage/index.js';
 import type { CliIo, ExitCode } from '../io.js';
 

@@ -1,8 +1,7 @@
 /** `gatehouse serve`: runs the server with configuration from the environment (README). */
 import { parseArgs } from 'node:util';
-import { isAuthError } from '../../core/errors.js';
-import { configFromEnv } from '../../server/config.js';
-import { startServer } from '../../server/start.js';
+import { isAuthError } from '../../core/index.js';
+import { configFromEnv, startServer } from '../../server/index.js';
 import type { CliIo, ExitCode } from '../io.js';
 
 export const usage = `gatehouse serve

@@ -1,7 +1,7 @@
 /** `gatehouse token decode TOKEN`: shows header and payload. Verifies nothing, and says so. */
 import { parseArgs } from 'node:util';
-import { isAuthError } from '../../core/errors.js';
-import { decodeJwtUnverified } from '../../jwt/decode.js';
+import { isAuthError } from '../../core/index.js';
+import { decodeJwtUnverified } from '../../jwt/index.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
 
 export const usage = `gatehouse token decode TOKEN

@@ -1,9 +1,14 @@
 /** `gatehouse token verify TOKEN (--jwks FILE | --secret-file FILE)`: exit 0 valid, 1 invalid. */
 import { parseArgs } from 'node:util';
-import { isAuthError } from '../../core/errors.js';
-import { decodeJwtUnverified } from '../../jwt/decode.js';
-import { importHmacSecret, importJwks, type JwtKey, publicKeyOf } from '../../jwt/index.js';
-import { createJwtVerifier } from '../../jwt/verify.js';
+import { isAuthError } from '../../core/index.js';
+import {
+  createJwtVerifier,
+  decodeJwtUnverified,
+  importHmacSecret,
+  importJwks,
+  type JwtKey,
+  publicKeyOf,
+} from '../../jwt/index.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
 import { readableDates } from './token-decode.js';
 

@@ -1,9 +1,9 @@
 /** Sign-up, who-am-I, password change. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import { AuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/index.js';
 import { authenticate } from '../authenticate.js';
-import type { ServerContext } from '../context.js';
 import { ChangePassword, Credentials, ErrorBody, errorResponses, User } from '../schemas.js';
+import type { ServerContext } from '../services.js';
 
 export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -57,16 +57,11 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        await ctx.accounts.changePassword(
-          principal.userId,
+        await ctx.flows.changePassword(
+          principal,
           request.body.current_password,
           request.body.new_password,
           request.ip,
-        );
-        await ctx.sessions.revokeAllForUser(
-          principal.userId,
-          'password_changed',
-          principal.sessionId ?? undefined,
         );
         return reply.status(204).send(null);
       },

@@ -1,6 +1,6 @@
 /** Discovery and health: RFC 8414 metadata, the public JWKS, OpenAPI, liveness and readiness. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ServerContext } from '../context.js';
+import type { ServerContext } from '../services.js';
 
 export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {

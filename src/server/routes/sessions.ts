@@ -2,11 +2,9 @@
  * Browser sessions (cookie), logout, and the user's list of sessions.
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import { AuthError } from '../../core/errors.js';
-import type { SessionRecord } from '../../sessions/store.js';
-import { authenticate } from '../authenticate.js';
-import { SESSION_COOKIE, type ServerContext } from '../context.js';
+import type { SessionRecord } from '../../sessions/index.js';
+import { authenticate, checkLoginOrigin } from '../authenticate.js';
+import { clearSessionCookie, setSessionCookie } from '../cookies.js';
 import {
   Credentials,
   ErrorBody,
@@ -15,21 +13,7 @@ import {
   SessionIdParams,
   SessionView,
 } from '../schemas.js';
-
-function setSessionCookie(reply: FastifyReply, value: string, maxAgeSeconds: number) {
-  // __Host- requires Secure, Path=/ and no Domain; HttpOnly keeps it from scripts; Lax from most CSRF.
-  reply.header(
-    'set-cookie',
-    `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Lax`,
-  );
-}
-
-function clearSessionCookie(reply: FastifyReply) {
-  reply.header(
-    'set-cookie',
-    `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`,
-  );
-}
+import type { ServerContext } from '../services.js';
 
 const view = (session: SessionRecord, currentId: string | null) => ({
   id: session.id,
@@ -55,23 +39,15 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        // Login CSRF: a cross-site form must not log the victim into the attacker's account.
-        const origin = request.headers.origin;
-        if (typeof origin === 'string' && !ctx.config.allowedOrigins.includes(origin)) {
-          throw new AuthError('ERR_SESSION_CSRF', 'origin not allowed');
-        }
-        const user = await ctx.accounts.authenticate(
+        checkLoginOrigin(request, ctx.config.allowedOrigins);
+        const { session, cookieValue } = await ctx.flows.cookieLogin(
           request.body.email,
           request.body.password,
-          request.ip,
+          { userAgent: request.headers['user-agent'] ?? null, ip: request.ip },
         );
-        const { session, cookieValue } = await ctx.sessions.start(user.id, 'cookie', {
-          userAgent: request.headers['user-agent'] ?? null,
-          ip: request.ip,
-        });
         setSessionCookie(
           reply,
-          cookieValue as string,
+          cookieValue,
           Math.floor((session.expiresAtMs - session.createdAtMs) / 1000),
         );
         return reply.status(204).send(null);
@@ -90,7 +66,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        if (principal.sessionId !== null) await ctx.sessions.revoke(principal.sessionId, 'logout');
+        await ctx.flows.logout(principal, 'session');
         clearSessionCookie(reply);
         return reply.status(204).send(null);
       },
@@ -111,11 +87,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        if (request.body.scope === 'global') {
-          await ctx.sessions.revokeAllForUser(principal.userId, 'logout_global');
-        } else if (principal.sessionId !== null) {
-          await ctx.sessions.revoke(principal.sessionId, 'logout');
-        }
+        await ctx.flows.logout(principal, request.body.scope === 'global' ? 'global' : 'session');
         if (principal.via === 'cookie') clearSessionCookie(reply);
         return reply.status(204).send(null);
       },
@@ -158,11 +130,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        const mine = (await ctx.sessions.list(principal.userId)).some(
-          (s) => s.id === request.params.id,
-        );
-        if (!mine) throw new AuthError('ERR_SESSION_NOT_FOUND', 'no such session');
-        await ctx.sessions.revoke(request.params.id, 'revoked_by_user');
+        await ctx.flows.endSession(principal, request.params.id);
         return reply.status(204).send(null);
       },
     );

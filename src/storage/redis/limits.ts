@@ -4,8 +4,7 @@
  * tests run both against the same cases.
  */
 import type { Redis } from 'ioredis';
-import type { LimitPolicy } from '../../limits/policy.js';
-import type { LimitState, LimitStore } from '../../limits/store.js';
+import type { LimitPolicy, LimitState, LimitStore } from '../../limits/index.js';
 
 const RECORD_FAILURE = `
 local now = tonumber(ARGV[1])

@@ -4,7 +4,7 @@
  * as the bound when a message is lost, for example while Redis is down.
  */
 import type { Redis } from 'ioredis';
-import type { RevocationList } from '../../revocation/list.js';
+import type { RevocationRegistry } from '../../access/index.js';
 import { FAIL_FAST } from './client.js';
 
 export interface RevocationFeed {
@@ -13,11 +13,11 @@ export interface RevocationFeed {
   close(): Promise<void>;
 }
 
-/** Subscribes `list` to the channel and returns the publisher. */
+/** Subscribes the registry to the channel (revocations by other instances) and returns the publisher. */
 export async function startRevocationFeed(
   redis: Redis,
   channel: string,
-  list: RevocationList,
+  registry: Pick<RevocationRegistry, 'receive'>,
 ): Promise<RevocationFeed> {
   const subscriber = redis.duplicate({ ...FAIL_FAST, enableOfflineQueue: true });
   subscriber.on('error', () => {});
@@ -30,7 +30,7 @@ export async function startRevocationFeed(
         typeof untilMs === 'number' &&
         Number.isFinite(untilMs)
       )
-        list.revoke(id, untilMs);
+        registry.receive(id, untilMs);
     } catch {
       // Not ours: ignore.
     }

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { AuthError } from '../../core/index.js';
-import type { SessionRecord, SessionStore } from '../../sessions/store.js';
+import type { SessionRecord, SessionStore } from '../../sessions/index.js';
 
 const TOUCH = `
 local last = redis.call('HGET', KEYS[1], 'lastUsedAt')

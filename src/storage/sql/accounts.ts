@@ -1,6 +1,6 @@
 /** Users in SQL: e-mail addresses are unique, so a second sign-up with one inserts nothing. */
 import type { Kysely, Selectable } from 'kysely';
-import type { AccountStore, UserRecord } from '../../accounts/store.js';
+import type { AccountStore, UserRecord } from '../../accounts/index.js';
 import type { Database, UsersTable } from '../schema.js';
 
 const toUser = (row: Selectable<UsersTable>): UserRecord => ({

@@ -2,9 +2,9 @@
  * Security events in SQL: append-only rows (failed logins, refresh-token reuse, password
  * changes) for the audit trail.
  */
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { SecurityEventStore } from '../../limits/store.js';
+import { createRandomId, systemRandom } from '../../core/index.js';
+import type { SecurityEventStore } from '../../limits/index.js';
 import type { Database } from '../schema.js';
 
 /**
@@ -18,7 +18,7 @@ export function createSqlSecurityEventStore(db: Kysely<Database>): SecurityEvent
       await db
         .insertInto('security_events')
         .values({
-          id: randomUUID(),
+          id: createRandomId(systemRandom),
           type: event.type,
           user_id: event.userId,
           session_id: event.sessionId,

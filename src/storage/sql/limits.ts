@@ -3,8 +3,8 @@
  * concurrent failures all count.
  */
 import type { Kysely } from 'kysely';
-import { planFailure } from '../../limits/policy.js';
-import type { LimitState, LimitStore } from '../../limits/store.js';
+import type { LimitState, LimitStore } from '../../limits/index.js';
+import { planFailure } from '../../limits/index.js';
 import type { Database } from '../schema.js';
 import type { SqlDialectName } from './dialect.js';
 

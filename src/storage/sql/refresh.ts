@@ -3,7 +3,7 @@
  * inserted together or not at all, and of two concurrent rotations exactly one wins.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { RefreshRecord, RefreshStore } from '../../refresh/store.js';
+import type { RefreshRecord, RefreshStore } from '../../refresh/index.js';
 import type { Database, RefreshTokensTable } from '../schema.js';
 import type { SqlDialectName } from './dialect.js';
 

@@ -3,7 +3,7 @@
  * session keeps its row (with revoked_at), so other instances learn of it by polling.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { SessionKind, SessionRecord, SessionStore } from '../../sessions/store.js';
+import type { SessionKind, SessionRecord, SessionStore } from '../../sessions/index.js';
 import type { Database, SessionsTable } from '../schema.js';
 
 const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({

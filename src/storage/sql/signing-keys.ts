@@ -3,7 +3,7 @@
  * start at once agree on one first key.
  */
 import type { Kysely } from 'kysely';
-import type { SigningKeyStore } from '../../jwt/key-store.js';
+import type { SigningKeyStore } from '../../jwt/index.js';
 import type { Database } from '../schema.js';
 
 /**

@@ -7,17 +7,18 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Clock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
+import type { Clock } from '../core/index.js';
+import { AuthError } from '../core/index.js';
+import type { SigningKeyStore } from '../jwt/index.js';
 import {
+  createKeyRing,
   exportJwk,
   generateJwtKey,
   importHmacSecret,
   importJwk,
   importJwks,
+  type KeyRing,
 } from '../jwt/index.js';
-import { createKeyRing, type KeyRing } from '../jwt/key-ring.js';
-import type { SigningKeyStore } from '../jwt/key-store.js';
 import type { ServerConfig } from './config.js';
 
 /**

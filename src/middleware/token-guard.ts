@@ -9,12 +9,15 @@
  * and the required scopes. Failures are RFC 6750 answers: 401 with `WWW-Authenticate`, or 403
  * `insufficient_scope`.
  */
-import { type Clock, systemClock } from '../core/clock.js';
-import { AuthError } from '../core/errors.js';
-import type { JwtPayload } from '../jwt/claims.js';
-import { importJwks, publicKeyOf } from '../jwt/index.js';
-import { createKeyRing, type KeyRing } from '../jwt/key-ring.js';
-import { createJwtVerifier, type JwtVerifier } from '../jwt/verify.js';
+import { accessVerifierOptions, parseAuthorization } from '../access/index.js';
+import { AuthError, type Clock, systemClock } from '../core/index.js';
+import {
+  createJwtVerifier,
+  createKeyRing,
+  importJwks,
+  type JwtPayload,
+  publicKeyOf,
+} from '../jwt/index.js';
 
 export interface TokenGuardOptions {
   /** The issuer (Gatehouse's GATEHOUSE_ISSUER), e.g. https://auth.example.com */
@@ -48,8 +51,6 @@ export interface TokenGuard {
   /** Checks the value of an Authorization header (or undefined when there is none). */
   check(authorization: string | undefined): Promise<GuardResult>;
 }
-
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
 /**
  * Creates a guard. Options are validated now; the JWKS is fetched on first use.
@@ -85,8 +86,19 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
   const realm = options.realm ?? 'api';
   const requiredScopes = options.requiredScopes ?? [];
 
-  let ring: KeyRing | null = null;
-  let verifier: JwtVerifier | null = null;
+  // The verifier is built now, over a ring filled on first use, so that bad options (a negative
+  // tolerance, say) fail here with ERR_CONFIG_INVALID instead of every request failing later.
+  const ring = createKeyRing();
+  const verifier = createJwtVerifier(
+    accessVerifierOptions({
+      keys: ring,
+      issuer,
+      audience: options.audience,
+      clock,
+      clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    }),
+  );
+  let loaded = false;
   let lastFetchMs = Number.NEGATIVE_INFINITY;
   let inflight: Promise<void> | null = null;
 
@@ -115,24 +127,11 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
         const keys = importJwks(await response.text()).map((key) =>
           key.kind === 'private' ? publicKeyOf(key) : key,
         );
-        if (ring === null) {
-          ring = createKeyRing({ verificationKeys: keys });
-          verifier = createJwtVerifier({
-            keys: ring,
-            issuer,
-            audience: options.audience,
-            typ: 'at+jwt',
-            clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
-            clock,
-            cacheSize: 10_000,
-          });
-        } else {
-          // Same ring object: the verifier sees the change, and its cache drops stale entries.
-          const current = ring;
-          for (const key of current.list())
-            if (!keys.some((k) => k.kid === key.kid)) current.remove(key.kid);
-          for (const key of keys) if (current.get(key.kid) === undefined) current.add(key);
-        }
+        // Same ring object: the verifier sees the change, and its cache drops stale entries.
+        for (const key of ring.list())
+          if (!keys.some((k) => k.kid === key.kid)) ring.remove(key.kid);
+        for (const key of keys) if (ring.get(key.kid) === undefined) ring.add(key);
+        loaded = true;
       } finally {
         inflight = null;
       }
@@ -160,24 +159,23 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
     body: { error, error_description: description },
   });
 
-  const verify = (token: string): JwtPayload => (verifier as JwtVerifier).verify(token).payload;
+  const verify = (token: string): JwtPayload => verifier.verify(token).payload;
 
   return {
     async check(authorization) {
-      if (authorization === undefined || authorization === '') {
+      const credentials = parseAuthorization(authorization);
+      if (credentials.kind === 'none')
         return fail(401, 'invalid_request', 'No access token.', false);
-      }
-      const match = BEARER.exec(authorization.trim());
-      if (match === null)
+      if (credentials.kind === 'malformed' || credentials.scheme !== 'bearer')
         return fail(
           401,
           'invalid_request',
           'Send the access token as Authorization: Bearer.',
           true,
         );
-      const token = match[1] as string;
+      const token = credentials.value;
       try {
-        if (verifier === null) await refresh();
+        if (!loaded) await refresh();
       } catch {
         return fail(503, 'temporarily_unavailable', 'The issuer keys cannot be fetched.', false);
       }

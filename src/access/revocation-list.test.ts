@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRevocationList } from './list.js';
+import { createRevocationList } from './revocation-list.js';
 
 describe('revocation list', () => {
   it('holds a session until the given time, then lets sweep drop it', () => {

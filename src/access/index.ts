@@ -1,0 +1,29 @@
+/** gatehouse/access: the access-token profile, issue and check, the Authorization header, revocations. */
+export {
+  type AuthorizationCredentials,
+  bearerTokenOf,
+  parseAuthorization,
+} from './authorization.js';
+export {
+  ACCESS_TOKEN_CLAIMS,
+  ACCESS_TOKEN_TYP,
+  type AccessGrant,
+  type AccessTokenProfile,
+  type AccessVerifierOptions,
+  accessTokenClaims,
+  accessVerifierOptions,
+} from './profile.js';
+export { createRevocationList, type RevocationList } from './revocation-list.js';
+export {
+  createRevocationRegistry,
+  type RevocationPublisher,
+  type RevocationRegistry,
+  type RevocationRegistryOptions,
+  type RevocationSource,
+} from './revocations.js';
+export {
+  type AccessPrincipal,
+  type AccessTokens,
+  type AccessTokensOptions,
+  createAccessTokens,
+} from './tokens.js';

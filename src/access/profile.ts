@@ -1,0 +1,99 @@
+/**
+ * The one access-token profile (RFC 9068 JWT access tokens), shared by the server that issues
+ * them and the middleware that checks them: which claims a token carries, its `typ`, its
+ * lifetime, and the verifier options that enforce all of that.
+ */
+import type { Clock } from '../core/index.js';
+import type { JwtPayload, JwtVerifyOptions, KeyRing } from '../jwt/index.js';
+
+/** RFC 9068 section 2.1: the media type of a JWT access token. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+/**
+ * Claims every Gatehouse access token carries besides `exp`, `iss` and `aud` (checked by value):
+ * RFC 9068 section 2.2 asks for sub, client_id, iat and jti; `sid` ties the token to its login
+ * session, so revoking the session revokes the token.
+ */
+export const ACCESS_TOKEN_CLAIMS = Object.freeze(['sub', 'sid', 'client_id', 'iat', 'jti']);
+
+export interface AccessTokenProfile {
+  readonly issuer: string;
+  /** The `aud` of the tokens: the APIs that accept them. */
+  readonly audience: string;
+  /** Lifetime of a new token; a token never outlives its session. */
+  readonly ttlSeconds: number;
+}
+
+/** What an access token is about: its login session and the client it was issued to. */
+export interface AccessGrant {
+  readonly userId: string;
+  readonly sessionId: string;
+  /** The session's absolute end (ms): the token's `exp` never passes it. */
+  readonly sessionExpiresAtMs: number;
+  readonly clientId: string;
+}
+
+/**
+ * The claims of a new access token issued at `iatSeconds`.
+ *
+ * @example
+ * const payload = accessTokenClaims(profile, grant, 1_700_000_000, jti);
+ */
+export function accessTokenClaims(
+  profile: AccessTokenProfile,
+  grant: AccessGrant,
+  iatSeconds: number,
+  jti: string,
+): JwtPayload {
+  const exp = Math.min(
+    iatSeconds + profile.ttlSeconds,
+    Math.floor(grant.sessionExpiresAtMs / 1000),
+  );
+  return {
+    iss: profile.issuer,
+    sub: grant.userId,
+    aud: profile.audience,
+    exp,
+    iat: iatSeconds,
+    jti,
+    client_id: grant.clientId,
+    sid: grant.sessionId,
+  };
+}
+
+export interface AccessVerifierOptions {
+  readonly keys: KeyRing;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly clock: Clock;
+  /**
+   * The longest lifetime a genuine token can have. A token whose `iat` is older is refused even
+   * when its `exp` says otherwise: after a restart with a shorter lifetime, tokens issued under
+   * the longer one stop at the new bound, which is also how long revocations are remembered.
+   */
+  readonly maxTokenAgeSeconds?: number;
+  readonly clockToleranceSeconds?: number;
+  /** Every check but `exp` (the old access token sent along with a refresh). */
+  readonly ignoreExpiration?: boolean;
+  readonly cacheSize?: number;
+}
+
+/** Verifier options that enforce the access-token profile. */
+export function accessVerifierOptions(options: AccessVerifierOptions): JwtVerifyOptions {
+  return {
+    keys: options.keys,
+    issuer: options.issuer,
+    audience: options.audience,
+    typ: ACCESS_TOKEN_TYP,
+    requiredClaims: ACCESS_TOKEN_CLAIMS,
+    clock: options.clock,
+    ...(options.maxTokenAgeSeconds === undefined
+      ? {}
+      : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
+    ...(options.clockToleranceSeconds === undefined
+      ? {}
+      : { clockToleranceSeconds: options.clockToleranceSeconds }),
+    ...(options.ignoreExpiration === true ? { ignoreExpiration: true } : {}),
+    cacheSize: options.cacheSize ?? 10_000,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The revocation registry: the one owner of the in-memory list of revoked sessions. It is filled
+ * at start from storage (`load`), kept current with revocations made elsewhere (`sync`, the
+ * storage poll that bounds how long another instance lags, and `receive`, the push feed), fed by
+ * this instance's own revocations (`revoked`, which also tells the feed), and swept of entries
+ * that no longer guard any token. Checking it (`isRevoked`) costs no storage read
+ * (../shared/DESIGN-NOTES.md).
+ */
+import type { Clock } from '../core/index.js';
+import { createRevocationList, type RevocationList } from './revocation-list.js';
+
+/** Where revocations made by any instance can be read back (the session store). */
+export interface RevocationSource {
+  /** Sessions revoked at or after `sinceMs`. */
+  listRevokedSince(sinceMs: number): Promise<ReadonlyArray<{ id: string; revokedAtMs: number }>>;
+}
+
+/** Tells other instances of a revocation (best effort: the storage poll covers a lost one). */
+export type RevocationPublisher = (sessionId: string, untilMs: number) => void;
+
+export interface RevocationRegistryOptions {
+  readonly source: RevocationSource;
+  /**
+   * How long a token issued just before a revocation can stay valid: the access-token lifetime.
+   * The verifier refuses tokens older than this (maxTokenAge), whatever their `exp` says, so an
+   * entry kept this long covers every token of the session, even across a restart with another
+   * lifetime.
+   */
+  readonly accessTokenTtlMs: number;
+  readonly clock: Clock;
+}
+
+export interface RevocationRegistry {
+  /** True when the session is revoked now. O(1), no allocation, no I/O. */
+  isRevoked(sessionId: string): boolean;
+  /** Records revocations made by this instance at `atMs` and publishes them. */
+  revoked(sessionIds: readonly string[], atMs: number): void;
+  /** A revocation pushed by another instance. */
+  receive(sessionId: string, untilMs: number): void;
+  /** Connects the push feed: this instance's revocations are published from now on. */
+  publishTo(publisher: RevocationPublisher): void;
+  /** Rebuilds the list from storage (at start). Returns how many entries it read. */
+  load(): Promise<number>;
+  /** Reads revocations made since the last load or sync. Returns how many entries it read. */
+  sync(): Promise<number>;
+  /** Drops entries that no longer guard any token; returns how many remain. */
+  sweep(): number;
+  readonly size: number;
+}
+
+// Instances stamp revocations with their own clocks: read back a margin to cover skew.
+const SKEW_MARGIN_MS = 60_000;
+
+/**
+ * Creates an empty registry.
+ *
+ * @example
+ * const revocations = createRevocationRegistry({ source: stores.sessions, accessTokenTtlMs, clock });
+ * await revocations.load();
+ */
+export function createRevocationRegistry(options: RevocationRegistryOptions): RevocationRegistry {
+  const { source, accessTokenTtlMs, clock } = options;
+  const list: RevocationList = createRevocationList();
+  let publish: RevocationPublisher | null = null;
+  let syncedUntilMs = clock.nowMs();
+
+  const readSince = async (sinceMs: number) => {
+    const now = clock.nowMs();
+    const rows = await source.listRevokedSince(sinceMs);
+    for (const { id, revokedAtMs } of rows) list.revoke(id, revokedAtMs + accessTokenTtlMs);
+    syncedUntilMs = now;
+    return rows.length;
+  };
+
+  return {
+    isRevoked: (sessionId) => list.isRevoked(sessionId, clock.nowMs()),
+    revoked(sessionIds, atMs) {
+      for (const id of sessionIds) {
+        list.revoke(id, atMs + accessTokenTtlMs);
+        publish?.(id, atMs + accessTokenTtlMs);
+      }
+    },
+    receive: (sessionId, untilMs) => list.revoke(sessionId, untilMs),
+    publishTo(publisher) {
+      publish = publisher;
+    },
+    load: () => readSince(clock.nowMs() - accessTokenTtlMs),
+    sync: () => readSince(Math.min(syncedUntilMs, clock.nowMs()) - SKEW_MARGIN_MS),
+    sweep: () => list.sweep(clock.nowMs()),
+    get size() {
+      return list.size;
+    },
+  };
+}

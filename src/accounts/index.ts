@@ -1,0 +1,3 @@
+/** gatehouse accounts: sign-up, password login with throttling, password change, and their store. */
+export { type AccountService, createAccountService } from './service.js';
+export type { AccountStore, UserRecord } from './store.js';

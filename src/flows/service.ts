@@ -1,0 +1,148 @@
+/**
+ * The orchestration of what a user does: log in (tokens or a cookie session), refresh, revoke,
+ * log out, end a session, change the password. Each step is one call here; routes only translate
+ * HTTP to these calls. Knows nothing of HTTP.
+ */
+import { type AccessTokens, parseAuthorization } from '../access/index.js';
+import type { AccountService } from '../accounts/index.js';
+import { AuthError } from '../core/index.js';
+import type { RefreshService, TokenPair } from '../refresh/index.js';
+import type { SessionMeta, SessionRecord, SessionService } from '../sessions/index.js';
+
+/** Who made a request, as the server authenticated it. */
+export interface Principal {
+  readonly userId: string;
+  /** The login session; null for HTTP Basic (no session). */
+  readonly sessionId: string | null;
+  readonly via: 'bearer' | 'cookie' | 'basic';
+}
+
+export interface AuthFlowsOptions {
+  readonly accounts: AccountService;
+  readonly sessions: SessionService;
+  readonly refresh: RefreshService;
+  readonly access: AccessTokens;
+}
+
+export interface AuthFlows {
+  /**
+   * The password grant: checks the password, starts a token session, issues the first pair.
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED
+   */
+  passwordLogin(
+    username: string,
+    password: string,
+    clientId: string,
+    meta: SessionMeta,
+  ): Promise<TokenPair>;
+  /**
+   * Checks the password and starts a cookie session.
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED
+   */
+  cookieLogin(
+    email: string,
+    password: string,
+    meta: SessionMeta,
+  ): Promise<{ session: SessionRecord; cookieValue: string }>;
+  /**
+   * Rotates a refresh token. The old access token may come along as `Authorization: Bearer`
+   * (only Bearer: another scheme, such as client authentication with Basic, is not read here);
+   * then its signature and every claim but `exp` must hold, and it must be of the same session.
+   * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH
+   */
+  refreshGrant(
+    refreshToken: string,
+    clientId: string,
+    authorization: string | undefined,
+  ): Promise<TokenPair>;
+  /** RFC 7009: revokes the session of a refresh token or access token; unknown tokens are ignored. */
+  revokeToken(token: string): Promise<void>;
+  /** Ends this session, or with `global` every session of the user. */
+  logout(principal: Principal, scope: 'session' | 'global'): Promise<void>;
+  /**
+   * Ends one of the principal's sessions by id.
+   * @throws AuthError ERR_SESSION_NOT_FOUND when no active session of the user has that id
+   */
+  endSession(principal: Principal, sessionId: string): Promise<void>;
+  /**
+   * Changes the password and ends every other session of the user.
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_PASSWORD_POLICY
+   */
+  changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+    ip: string | null,
+  ): Promise<void>;
+}
+
+/**
+ * Creates the flows over the services.
+ *
+ * @example
+ * const flows = createAuthFlows({ accounts, sessions, refresh, access });
+ * const pair = await flows.passwordLogin(email, password, 'gatehouse', { ip, userAgent });
+ */
+export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
+  const { accounts, sessions, refresh, access } = options;
+
+  return {
+    async passwordLogin(username, password, clientId, meta) {
+      const user = await accounts.authenticate(username, password, meta.ip);
+      const { session } = await sessions.start(user.id, 'token', meta);
+      return refresh.issue(session, clientId);
+    },
+
+    async cookieLogin(email, password, meta) {
+      const user = await accounts.authenticate(email, password, meta.ip);
+      const { session, cookieValue } = await sessions.start(user.id, 'cookie', meta);
+      return { session, cookieValue: cookieValue as string };
+    },
+
+    async refreshGrant(refreshToken, clientId, authorization) {
+      let expectSessionId: string | undefined;
+      const credentials = parseAuthorization(authorization);
+      if (credentials.kind === 'malformed')
+        throw new AuthError(
+          'ERR_REFRESH_SESSION_MISMATCH',
+          'the Authorization header is malformed',
+        );
+      if (credentials.kind === 'credentials' && credentials.scheme === 'bearer') {
+        const sid = access.sessionOf(credentials.value, { allowExpired: true });
+        if (sid === null)
+          throw new AuthError(
+            'ERR_REFRESH_SESSION_MISMATCH',
+            'the access token sent along does not verify',
+          );
+        expectSessionId = sid;
+      }
+      return refresh.refresh(refreshToken, clientId, expectSessionId);
+    },
+
+    async revokeToken(token) {
+      const sessionId =
+        (await refresh.sessionOf(token)) ?? access.sessionOf(token, { allowExpired: true });
+      if (sessionId !== null) await sessions.revoke(sessionId, 'revoked_by_client');
+    },
+
+    async logout(principal, scope) {
+      if (scope === 'global') await sessions.revokeAllForUser(principal.userId, 'logout_global');
+      else if (principal.sessionId !== null) await sessions.revoke(principal.sessionId, 'logout');
+    },
+
+    async endSession(principal, sessionId) {
+      const mine = (await sessions.list(principal.userId)).some((s) => s.id === sessionId);
+      if (!mine) throw new AuthError('ERR_SESSION_NOT_FOUND', 'no such session');
+      await sessions.revoke(sessionId, 'revoked_by_user');
+    },
+
+    async changePassword(principal, currentPassword, newPassword, ip) {
+      await accounts.changePassword(principal.userId, currentPassword, newPassword, ip);
+      await sessions.revokeAllForUser(
+        principal.userId,
+        'password_changed',
+        principal.sessionId ?? undefined,
+      );
+    },
+  };
+}

@@ -1,0 +1,3 @@
+/** gatehouse refresh tokens: rotation with reuse detection and grace replay, and their store. */
+export { createRefreshService, type RefreshService, type TokenPair } from './service.js';
+export type { RefreshRecord, RefreshStore } from './store.js';

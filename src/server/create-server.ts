@@ -1,0 +1,82 @@
+/**
+ * One Gatehouse instance, not yet listening: services over the given stores, the revocation list
+ * loaded (and connected to other instances through Redis when given), background jobs, and the
+ * HTTP application. `startServer` and the tests both build instances with this.
+ */
+import { type Clock, type RandomSource, systemClock, systemRandom } from '../core/index.js';
+import type { KeyRing } from '../jwt/index.js';
+import { type RedisHandle, type Stores, startRevocationFeed } from '../storage/index.js';
+import type { ServerConfig } from './config.js';
+import { createHttpApp, type GatehouseApp } from './http.js';
+import { type BackgroundJobs, startBackgroundJobs } from './jobs.js';
+import { createServices, type ServerContext } from './services.js';
+
+export interface CreateServerOptions {
+  readonly config: ServerConfig;
+  readonly stores: Stores;
+  readonly keyRing: KeyRing;
+  /** A hash of a random password (see accounts/service.ts). */
+  readonly dummyHash: string;
+  /** Redis, when configured: revocations are pushed to and received from other instances. */
+  readonly redis?: RedisHandle | null;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  /** pino options, true for defaults, or false for no logs (tests). */
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+export interface GatehouseServer {
+  readonly app: GatehouseApp;
+  readonly context: ServerContext;
+  readonly jobs: BackgroundJobs;
+}
+
+/**
+ * Builds an instance. Closing `app` stops its jobs and its revocation feed.
+ *
+ * @throws AuthError ERR_STORE_UNAVAILABLE when the revocation list cannot be loaded
+ * @example
+ * const { app } = await createServer({ config, stores, keyRing, dummyHash });
+ * await app.listen({ port: config.port, host: config.host });
+ */
+export async function createServer(options: CreateServerOptions): Promise<GatehouseServer> {
+  const { config, stores, keyRing } = options;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const context = createServices({
+    config,
+    stores,
+    keyRing,
+    dummyHash: options.dummyHash,
+    clock,
+    random,
+  });
+  await context.revocations.load();
+  const feed =
+    options.redis === undefined || options.redis === null
+      ? null
+      : await startRevocationFeed(
+          options.redis.redis,
+          `${options.redis.prefix}revocations`,
+          context.revocations,
+        );
+  if (feed !== null) context.revocations.publishTo(feed.publish);
+  const app = await createHttpApp(context, {
+    random,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const jobs = startBackgroundJobs({
+    revocations: context.revocations,
+    keyRing,
+    stores,
+    reloadKeys: config.keysSource === 'database',
+    syncIntervalMs: config.revocationSyncSeconds * 1000,
+    clock,
+    log: app.log,
+  });
+  app.addHook('onClose', async () => {
+    jobs.stop();
+    await feed?.close();
+  });
+  return { app, context, jobs };
+}

@@ -1,0 +1,234 @@
+/**
+ * The HTTP face of an instance: Fastify with our body parsers, the one error path
+ * (server/errors.ts), one log line per request, security headers, OpenAPI, and the routes. It
+ * builds the application over assembled services; it does not listen.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+  type RawServerDefault,
+} from 'fastify';
+import type { RandomSource } from '../core/index.js';
+import { AuthError, createRandomId } from '../core/index.js';
+import { failureReasonOf, SERVER_ERROR, toHttpError } from './errors.js';
+import { accountRoutes } from './routes/accounts.js';
+import { discoveryRoutes } from './routes/discovery.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { tokenRoutes } from './routes/token.js';
+import { webRoutes } from './routes/web.js';
+import type { ServerContext } from './services.js';
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** The application type: Fastify over node:http with the TypeBox type provider. */
+export type GatehouseApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Request log fields: never headers, cookies, bodies or query strings (tokens live there). */
+const serializers = {
+  req(request: FastifyRequest) {
+    return {
+      method: request.method,
+      url: request.url.split('?')[0] ?? '',
+      ip: request.ip,
+      id: request.id,
+    };
+  },
+  res(reply: FastifyReply) {
+    return { statusCode: reply.statusCode };
+  },
+};
+
+/** Parses application/x-www-form-urlencoded; a repeated parameter is refused (RFC 6749 3.2). */
+function parseForm(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (Object.hasOwn(out, name))
+      throw new AuthError('ERR_REQUEST_INVALID', `The parameter ${name} is repeated.`);
+    // RFC 6749 3.2: parameters sent without a value are treated as omitted.
+    if (value !== '') out[name] = value;
+  }
+  return out;
+}
+
+export interface HttpAppOptions {
+  readonly random: RandomSource;
+  /** pino options, true for defaults, or false for no logs (tests). */
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+/**
+ * Builds the Fastify application over the services.
+ *
+ * @example
+ * const app = await createHttpApp(context, { random: systemRandom, logger: true });
+ */
+export async function createHttpApp(
+  context: ServerContext,
+  options: HttpAppOptions,
+): Promise<GatehouseApp> {
+  const { config, clock } = context;
+  const requestIdPrefix = createRandomId(options.random).slice(0, 8);
+  // The per-request line is at level info: written only when the level lets info through.
+  const logEnabled =
+    options.logger !== false &&
+    options.logger !== undefined &&
+    ['info', 'debug', 'trace'].includes(config.logLevel);
+  let requestCount = 0;
+  const logger = (
+    options.logger === false || options.logger === undefined
+      ? false
+      : { level: config.logLevel, serializers, ...(options.logger === true ? {} : options.logger) }
+  ) as NonNullable<FastifyServerOptions['logger']>;
+  const app = Fastify({
+    logger,
+    // One line per request, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    // Request ids only correlate log lines: a per-process random prefix and a counter will do.
+    genReqId: () => `${requestIdPrefix}-${(++requestCount).toString(36)}`,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    (_request, body, done) => {
+      try {
+        done(null, parseForm(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+
+  // Bodies are JSON; form bodies only for the OAuth endpoints (config.form). A body-less request
+  // to an endpoint whose body is all optional (logout) counts as an empty object.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const type = request.headers['content-type'];
+    if (typeof type === 'string') {
+      const mediaType = type.split(';')[0]?.trim().toLowerCase();
+      const form =
+        mediaType === 'application/x-www-form-urlencoded' &&
+        request.routeOptions.config?.form === true;
+      if (mediaType !== 'application/json' && !form) {
+        done(
+          Object.assign(new Error('unsupported media type'), {
+            statusCode: 415,
+            code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+          }),
+        );
+        return;
+      }
+    }
+    if (request.body === undefined && request.routeOptions.config?.optionalBody === true)
+      request.body = {};
+    done();
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    if (logEnabled) {
+      request.log.info(
+        {
+          req: request,
+          res: reply,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          code: request.failureCode,
+        },
+        'request',
+      );
+    }
+    done();
+  });
+
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
+  });
+
+  // An outage is logged once per backend per minute with its cause, not once per request.
+  const outageLoggedAt = new Map<string, number>();
+  const reportOutage = (error: AuthError) => {
+    const backend = String(error.details?.backend ?? 'storage');
+    const now = clock.nowMs();
+    if (now - (outageLoggedAt.get(backend) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    outageLoggedAt.set(backend, now);
+    app.log.error(
+      { backend, cause: error.details?.cause },
+      'storage unavailable: answering 503 until it returns',
+    );
+  };
+
+  app.setErrorHandler((error: unknown, request, reply) => {
+    let http = toHttpError(error, { tokenEndpoint: request.routeOptions.config?.oauth === true });
+    if (http === null || http.status >= 500) {
+      const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+      if (error instanceof AuthError && error.code === 'ERR_STORE_UNAVAILABLE') reportOutage(error);
+      else request.log.error({ err: { type: name, code } }, 'unexpected error');
+    }
+    http ??= { ...SERVER_ERROR, headers: {} };
+    // The precise reason goes to the log line of this request; never the token or the secret.
+    request.failureCode = failureReasonOf(error);
+    return reply
+      .status(http.status)
+      .headers(http.headers)
+      .send({ error: http.error, error_description: http.description });
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    reply.status(404).send({ error: 'not_found', error_description: 'No such endpoint.' }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Gatehouse',
+        version: '1',
+        description: 'Authentication server: sessions, JWT access tokens, rotating refresh tokens.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          cookie: { type: 'apiKey', in: 'cookie', name: '__Host-gatehouse_session' },
+        },
+      },
+    },
+  });
+
+  await app.register(discoveryRoutes(context));
+  await app.register(accountRoutes(context));
+  await app.register(tokenRoutes(context));
+  await app.register(sessionRoutes(context));
+  await app.register(webRoutes());
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The AuthError code (or reason) of a refused request, for its log line. */
+    failureCode?: string | undefined;
+  }
+  interface FastifyContextConfig {
+    /** Accepts application/x-www-form-urlencoded bodies. */
+    form?: boolean;
+    /** Errors in RFC 6749 section 5.2 form. */
+    oauth?: boolean;
+    /** The body schema is all optional: no body means {}. */
+    optionalBody?: boolean;
+  }
+}

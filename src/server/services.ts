@@ -1,0 +1,127 @@
+/**
+ * Assembles the services of one Gatehouse instance from its configuration and stores: the
+ * revocation registry, sessions, accounts, access tokens, refresh tokens and the flows over
+ * them. No HTTP here, nothing started: see http.ts and jobs.ts.
+ */
+import {
+  type AccessTokens,
+  createAccessTokens,
+  createRevocationRegistry,
+  type RevocationRegistry,
+} from '../access/index.js';
+import { type AccountService, createAccountService } from '../accounts/index.js';
+import type { Clock, RandomSource } from '../core/index.js';
+import { type AuthFlows, createAuthFlows } from '../flows/index.js';
+import type { KeyRing } from '../jwt/index.js';
+import { createRefreshService, type RefreshService } from '../refresh/index.js';
+import { createSessionService, type SessionService } from '../sessions/index.js';
+import type { Stores } from '../storage/index.js';
+import type { ServerConfig } from './config.js';
+
+export interface ServicesDeps {
+  readonly config: ServerConfig;
+  readonly stores: Stores;
+  readonly keyRing: KeyRing;
+  /** A hash of a random password (see accounts/service.ts). */
+  readonly dummyHash: string;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
+
+/** What every route needs, assembled once. */
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly stores: Stores;
+  readonly keyRing: KeyRing;
+  readonly accounts: AccountService;
+  readonly sessions: SessionService;
+  readonly refresh: RefreshService;
+  readonly access: AccessTokens;
+  readonly revocations: RevocationRegistry;
+  readonly flows: AuthFlows;
+  readonly clock: Clock;
+}
+
+/**
+ * Builds the services (the revocation registry is empty: call `revocations.load()`).
+ *
+ * @example
+ * const context = createServices({ config, stores, keyRing, dummyHash, clock, random });
+ */
+export function createServices(deps: ServicesDeps): ServerContext {
+  const { config, stores, keyRing, clock, random } = deps;
+  const revocations = createRevocationRegistry({
+    source: stores.sessions,
+    accessTokenTtlMs: config.accessTokenTtlSeconds * 1000,
+    clock,
+  });
+  const sessions = createSessionService({
+    store: stores.sessions,
+    policy: {
+      absoluteTtlMs: config.sessionAbsoluteTtlSeconds * 1000,
+      idleTtlMs: config.sessionIdleTtlSeconds * 1000,
+      touchIntervalMs: config.sessionTouchIntervalSeconds * 1000,
+    },
+    onRevoked: revocations.revoked,
+    clock,
+    random,
+  });
+  const accounts = createAccountService({
+    store: stores.accounts,
+    limits: stores.limits,
+    events: stores.events,
+    passwordParams: config.passwordParams,
+    dummyHash: deps.dummyHash,
+    clock,
+    random,
+  });
+  const access = createAccessTokens({
+    profile: {
+      issuer: config.issuer,
+      audience: config.audience,
+      ttlSeconds: config.accessTokenTtlSeconds,
+    },
+    keyRing,
+    revocations,
+    clock,
+    random,
+  });
+  const refresh = createRefreshService({
+    store: stores.refresh,
+    sessions,
+    policy: {
+      refreshTtlMs: config.refreshTokenTtlSeconds * 1000,
+      reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
+    },
+    issueAccessToken: (session, clientId) =>
+      access.issue({
+        userId: session.userId,
+        sessionId: session.id,
+        sessionExpiresAtMs: session.expiresAtMs,
+        clientId,
+      }),
+    onReuse: (session) =>
+      stores.events.recordEvent({
+        type: 'refresh_reuse',
+        userId: session.userId,
+        sessionId: session.id,
+        ip: null,
+        atMs: clock.nowMs(),
+      }),
+    clock,
+    random,
+  });
+  const flows = createAuthFlows({ accounts, sessions, refresh, access });
+  return {
+    config,
+    stores,
+    keyRing,
+    accounts,
+    sessions,
+    refresh,
+    access,
+    revocations,
+    flows,
+    clock,
+  };
+}
