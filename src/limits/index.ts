@@ -1,5 +1,6 @@
 /** gatehouse limits: the throttling policy (pure) and the limit and security-event stores. */
 
+export { addressKeyOf } from './address.js';
 export {
   ACCOUNT_POLICY,
   ADDRESS_POLICY,
