@@ -26,6 +26,8 @@ export interface SessionsTable {
   ip: string | null;
   revoked_at: number | null;
   revoke_reason: string | null;
+  /** The OAuth client a token session was granted to (0003); null for cookie sessions and older rows. */
+  client_id: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -63,6 +65,8 @@ export interface SigningKeysTable {
   private_jwk: string;
   created_at: number;
   slot: string | null;
+  /** From when the key may sign (0003): published in the JWKS before; null: from `created_at`. */
+  activate_at: number | null;
 }
 
 export interface Database {

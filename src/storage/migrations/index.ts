@@ -7,10 +7,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as signingKeys from './0002-signing-keys.js';
+import * as keyActivationSessionClient from './0003-key-activation-session-client.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_signing_keys': signingKeys,
+  '0003_key_activation_session_client': keyActivationSessionClient,
 };
 
 export const migrationProvider: MigrationProvider = {
