@@ -22,7 +22,15 @@ export { generateJwtKey } from './key-generate.js';
 export { importKeyObject, isJwtKey } from './key-handle.js';
 export { importDer, importHmacSecret, importPem } from './key-import.js';
 export { createKeyRing, type KeyRing, type KeyRingOptions } from './key-ring.js';
-export type { SigningKeyStore, StoredSigningKey } from './key-store.js';
+export {
+  checkRetirement,
+  planSigningKey,
+  type RetirementCheck,
+  type RetirementPolicy,
+  type SigningKeyStore,
+  type StoredSigningKey,
+  signsFromOf,
+} from './key-store.js';
 export type { ImportKeyOptions, Jwk, JwtKey, JwtKeyKind } from './key-types.js';
 export {
   createJwtSigner,

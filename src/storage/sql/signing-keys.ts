@@ -1,6 +1,6 @@
 /**
  * Signing keys in SQL, shared by every instance. The unique 'initial' slot lets instances that
- * start at once agree on one first key.
+ * start at once agree on one first key; `activate_at` holds a rotated key's `signsFromMs`.
  */
 import type { Kysely } from 'kysely';
 import type { SigningKeyStore } from '../../jwt/index.js';
@@ -24,6 +24,7 @@ export function createSqlSigningKeyStore(db: Kysely<Database>): SigningKeyStore 
         kid: r.kid,
         privateJwk: r.private_jwk,
         createdAtMs: Number(r.created_at),
+        signsFromMs: r.activate_at === null ? null : Number(r.activate_at),
       }));
     },
     async addInitialSigningKey(key) {
@@ -34,6 +35,7 @@ export function createSqlSigningKeyStore(db: Kysely<Database>): SigningKeyStore 
           private_jwk: key.privateJwk,
           created_at: key.createdAtMs,
           slot: 'initial',
+          activate_at: key.signsFromMs ?? null,
         })
         .onConflict((oc) => oc.column('slot').doNothing())
         .executeTakeFirst();
@@ -47,6 +49,7 @@ export function createSqlSigningKeyStore(db: Kysely<Database>): SigningKeyStore 
           private_jwk: key.privateJwk,
           created_at: key.createdAtMs,
           slot: null,
+          activate_at: key.signsFromMs ?? null,
         })
         .execute();
     },
