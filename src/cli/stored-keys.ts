@@ -1,17 +1,31 @@
 /**
  * What `keys rotate` and `keys retire` share: configuration from the environment, a check that
- * keys live in the database, the storage opened and always closed, and AuthErrors as exit 1.
+ * keys live in the database, the storage opened and always closed, the clock, and AuthErrors as
+ * exit 1.
  */
-import { isAuthError } from '../core/index.js';
+import { type Clock, isAuthError, systemClock } from '../core/index.js';
 import type { SigningKeyStore } from '../jwt/index.js';
 import { configFromEnv, type ServerConfig } from '../server/index.js';
 import { openStorage } from '../storage/index.js';
 import type { CliIo, ExitCode } from './io.js';
 
-/** Runs `work` with the database's signing-key store. */
+/**
+ * The io of the key commands: the CLI's, plus the clock that dates a rotation and judges a
+ * retirement (the system clock unless a test gives the instances' own).
+ */
+export interface KeysCliIo extends CliIo {
+  readonly clock?: Clock;
+}
+
+/**
+ * Runs `work` with the database's signing-key store.
+ *
+ * @example
+ * return withStoredKeys(io, async (keys, config, clock) => { ... return 0; });
+ */
 export async function withStoredKeys(
-  io: CliIo,
-  work: (keys: SigningKeyStore, config: ServerConfig) => Promise<ExitCode>,
+  io: KeysCliIo,
+  work: (keys: SigningKeyStore, config: ServerConfig, clock: Clock) => Promise<ExitCode>,
 ): Promise<ExitCode> {
   try {
     const config = configFromEnv(io.env);
@@ -23,7 +37,7 @@ export async function withStoredKeys(
     }
     const storage = await openStorage(config.database);
     try {
-      return await work(storage.stores.keys, config);
+      return await work(storage.stores.keys, config, io.clock ?? systemClock);
     } finally {
       await storage.close();
     }
@@ -34,4 +48,9 @@ export async function withStoredKeys(
     }
     throw error;
   }
+}
+
+/** A time for people: ISO 8601 in UTC, to the second. */
+export function showTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

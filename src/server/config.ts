@@ -31,6 +31,11 @@ export interface ServerConfig {
   readonly sessionTouchIntervalSeconds: number;
   /** How often revocations made by other instances are read from storage (the revocation bound). */
   readonly revocationSyncSeconds: number;
+  /**
+   * How long `gatehouse keys rotate` publishes a new key before it signs, so that every API has
+   * fetched it first (README, Production: key rotation).
+   */
+  readonly keyPropagationDelaySeconds: number;
   readonly basicAuth: boolean;
   readonly allowedOrigins: readonly string[];
   readonly passwordParams: PasswordHashParams;
@@ -57,6 +62,7 @@ export interface ServerOptions {
   readonly sessionIdleTtlSeconds?: number;
   readonly sessionTouchIntervalSeconds?: number;
   readonly revocationSyncSeconds?: number;
+  readonly keyPropagationDelaySeconds?: number;
   readonly basicAuth?: boolean;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
@@ -88,6 +94,7 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   sessionIdleTtlSeconds: 'GATEHOUSE_SESSION_IDLE_TTL',
   sessionTouchIntervalSeconds: 'GATEHOUSE_SESSION_TOUCH_INTERVAL',
   revocationSyncSeconds: 'GATEHOUSE_REVOCATION_SYNC_INTERVAL',
+  keyPropagationDelaySeconds: 'GATEHOUSE_KEY_PROPAGATION_DELAY',
   basicAuth: 'GATEHOUSE_BASIC_AUTH',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
@@ -110,6 +117,8 @@ const DURATIONS = {
   sessionIdleTtlSeconds: [DAY, 60, 400 * DAY],
   sessionTouchIntervalSeconds: [60, 0, DAY],
   revocationSyncSeconds: [2, 1, 3600],
+  // Default: see keyPropagationDelaySeconds in validate. 0 is allowed (an emergency rotation).
+  keyPropagationDelaySeconds: [60, 0, DAY],
 } as const satisfies Partial<Record<Field, readonly [number, number, number]>>;
 
 type DurationField = keyof typeof DURATIONS;
@@ -222,6 +231,13 @@ function validate(
   const sessionIdleTtlSeconds = duration('sessionIdleTtlSeconds');
   const sessionTouchIntervalSeconds = duration('sessionTouchIntervalSeconds');
   const revocationSyncSeconds = duration('revocationSyncSeconds');
+  // An API's middleware refetches the JWKS at most every 30 s (middleware/token-guard.ts), a cache
+  // may keep it 15 s (routes/discovery.ts), and instances publish a new key at their next sync
+  // tick: a key published this long before it signs is known to every API by then.
+  const keyPropagationDelaySeconds =
+    options.keyPropagationDelaySeconds === undefined
+      ? Math.max(DURATIONS.keyPropagationDelaySeconds[0], 30 + 15 + revocationSyncSeconds)
+      : duration('keyPropagationDelaySeconds');
   if (refreshTokenTtlSeconds <= accessTokenTtlSeconds)
     problems.push(
       `${name('refreshTokenTtlSeconds')} must be longer than ${name('accessTokenTtlSeconds')}`,
@@ -281,6 +297,7 @@ function validate(
     sessionIdleTtlSeconds,
     sessionTouchIntervalSeconds,
     revocationSyncSeconds,
+    keyPropagationDelaySeconds,
     basicAuth,
     allowedOrigins,
     passwordParams,

@@ -1,8 +1,9 @@
 /**
  * The background work of an instance: sweeping the revocation list, and at every sync tick
- * reading revocations made elsewhere and (keys in the database) picking up key rotations. A
- * failure is logged (at most once a minute per job, so an outage is one line, not thousands)
- * and the next tick tries again; nothing is swallowed silently.
+ * reading revocations made elsewhere and (keys in the database) picking up key rotations: a new
+ * key is published at the first tick that sees it, and signs from the first tick after its
+ * `signsFromMs`. A failure is logged (at most once a minute per job, so an outage is one line,
+ * not thousands) and the next tick tries again; nothing is swallowed silently.
  */
 
 import type { RevocationRegistry } from '../access/index.js';
@@ -63,7 +64,7 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
     await Promise.all([
       revocations.sync().then(() => {}, failed('revocation-sync')),
       options.reloadKeys
-        ? reloadServerKeys(keyRing, stores.keys).then(() => {}, failed('key-reload'))
+        ? reloadServerKeys(keyRing, stores.keys, clock.nowMs()).then(() => {}, failed('key-reload'))
         : undefined,
     ]);
   };

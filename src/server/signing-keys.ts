@@ -3,7 +3,8 @@
  * `gatehouse keys generate` writes), or the database. When the file does not exist, one ES256 key
  * is generated and written with mode 0600, so a restart keeps the keys and the tokens stay valid.
  * In the database, the first instance to start stores the initial key and every other instance
- * uses it (no instance invents its own).
+ * uses it (no instance invents its own); a rotated key is loaded (and published) at once but
+ * signs only from its `signsFromMs` (jwt/key-store.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,6 +19,7 @@ import {
   importJwk,
   importJwks,
   type KeyRing,
+  planSigningKey,
 } from '../jwt/index.js';
 import type { ServerConfig } from './config.js';
 
@@ -44,11 +46,18 @@ export async function loadServerKeys(
   }
   const stored = await store.listSigningKeys();
   try {
+    const signerKid = planSigningKey(stored, clock.nowMs())?.kid;
     const keys = stored.map((row) => importJwk(JSON.parse(row.privateJwk)));
-    const [first, ...rest] = keys;
-    if (first === undefined || first.kind === 'public')
+    const signer = keys.find((key) => key.kid === signerKid);
+    if (signer === undefined || signer.kind === 'public')
       throw new AuthError('ERR_CONFIG_INVALID', 'no private signing key');
-    return { ring: createKeyRing({ signingKey: first, verificationKeys: rest }), created };
+    return {
+      ring: createKeyRing({
+        signingKey: signer,
+        verificationKeys: keys.filter((key) => key !== signer),
+      }),
+      created,
+    };
   } catch (error) {
     throw new AuthError(
       'ERR_CONFIG_INVALID',
@@ -116,23 +125,29 @@ export function loadSigningKeys(config: Pick<ServerConfig, 'jwtSecret' | 'signin
 
 /**
  * Brings a running ring up to date with the stored keys (after `gatehouse keys rotate` or
- * `retire` on any machine): new keys are added, the newest signs, retired keys are removed.
- * Returns true when the ring changed.
+ * `retire` on any machine): new keys are added (so published) at once, the newest key whose
+ * `signsFromMs` has come signs, retired keys are removed. Returns true when the ring changed.
  *
  * @throws AuthError ERR_STORE_UNAVAILABLE when the database cannot be read
+ * @example
+ * await reloadServerKeys(context.keyRing, stores.keys, clock.nowMs());
  */
-export async function reloadServerKeys(ring: KeyRing, store: SigningKeyStore): Promise<boolean> {
+export async function reloadServerKeys(
+  ring: KeyRing,
+  store: SigningKeyStore,
+  nowMs: number,
+): Promise<boolean> {
   const stored = await store.listSigningKeys();
-  if (stored.length === 0) return false;
+  const signer = planSigningKey(stored, nowMs);
+  if (signer === undefined) return false;
   let changed = false;
   for (const row of stored) {
     if (ring.get(row.kid) !== undefined) continue;
     ring.add(importJwk(JSON.parse(row.privateJwk)));
     changed = true;
   }
-  const newest = (stored[0] as { kid: string }).kid;
-  if (ring.signingKey()?.kid !== newest) {
-    ring.setSigningKey(newest);
+  if (ring.signingKey()?.kid !== signer.kid) {
+    ring.setSigningKey(signer.kid);
     changed = true;
   }
   const kept = new Set(stored.map((row) => row.kid));

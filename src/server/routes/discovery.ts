@@ -24,7 +24,10 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       '/.well-known/jwks.json',
       { schema: { tags: ['discovery'], summary: 'Public signing keys (RFC 7517)' } },
       async (_request, reply) => {
-        reply.header('cache-control', 'public, max-age=300');
+        // Short: a rotated key is published a propagation delay before it signs, and that delay
+        // (GATEHOUSE_KEY_PROPAGATION_DELAY, server/config.ts) counts on no cache holding an older
+        // set for longer than this.
+        reply.header('cache-control', 'public, max-age=15');
         return ctx.keyRing.toPublicJwks();
       },
     );
