@@ -7,6 +7,7 @@
 import { AuthError } from '../core/index.js';
 import { OWASP_MINIMUM, type PasswordHashParams } from '../passwords/index.js';
 import type { DatabaseConfig } from '../storage/index.js';
+import { checkProxyEntry, MAX_PROXY_HOPS, parseTrustProxy, type TrustProxy } from './proxy.js';
 
 export interface ServerConfig {
   readonly port: number;
@@ -39,7 +40,16 @@ export interface ServerConfig {
   readonly basicAuth: boolean;
   readonly allowedOrigins: readonly string[];
   readonly passwordParams: PasswordHashParams;
-  readonly trustProxy: boolean;
+  /** Our proxies in front: none, how many, or their addresses/CIDRs (server/proxy.ts). */
+  readonly trustProxy: TrustProxy;
+  /** A request's headers must arrive within this (node:http headersTimeout). */
+  readonly headersTimeoutSeconds: number;
+  /** A whole request must arrive within this; also the longest a socket may stay silent. */
+  readonly requestTimeoutSeconds: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutSeconds: number;
+  /** On close, requests in flight get this long to finish; then every connection is closed. */
+  readonly shutdownTimeoutSeconds: number;
   readonly logLevel: string;
   readonly production: boolean;
 }
@@ -67,7 +77,12 @@ export interface ServerOptions {
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
   readonly passwordParams?: Partial<Pick<PasswordHashParams, 'memoryKiB' | 'iterations'>>;
-  readonly trustProxy?: boolean;
+  /** `true` is refused: it trusts every hop of X-Forwarded-For. */
+  readonly trustProxy?: boolean | number | readonly string[];
+  readonly headersTimeoutSeconds?: number;
+  readonly requestTimeoutSeconds?: number;
+  readonly keepAliveTimeoutSeconds?: number;
+  readonly shutdownTimeoutSeconds?: number;
   readonly logLevel?: string;
   readonly production?: boolean;
 }
@@ -101,6 +116,10 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   'passwordParams.memoryKiB': 'GATEHOUSE_ARGON2_MEMORY_KIB',
   'passwordParams.iterations': 'GATEHOUSE_ARGON2_ITERATIONS',
   trustProxy: 'GATEHOUSE_TRUST_PROXY',
+  headersTimeoutSeconds: 'GATEHOUSE_HEADERS_TIMEOUT',
+  requestTimeoutSeconds: 'GATEHOUSE_REQUEST_TIMEOUT',
+  keepAliveTimeoutSeconds: 'GATEHOUSE_KEEP_ALIVE_TIMEOUT',
+  shutdownTimeoutSeconds: 'GATEHOUSE_SHUTDOWN_TIMEOUT',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   production: 'NODE_ENV',
 };
@@ -117,6 +136,14 @@ const DURATIONS = {
   sessionIdleTtlSeconds: [DAY, 60, 400 * DAY],
   sessionTouchIntervalSeconds: [60, 0, DAY],
   revocationSyncSeconds: [2, 1, 3600],
+  // A slow client holds a connection (slowloris) for at most these; 10 s for headers and 30 s
+  // for a body of at most 16 KiB are generous on any real link.
+  headersTimeoutSeconds: [10, 1, 300],
+  requestTimeoutSeconds: [30, 1, 3600],
+  // Behind a load balancer, set this longer than the balancer's own idle timeout.
+  keepAliveTimeoutSeconds: [5, 1, 600],
+  // 0: no grace, every connection is closed at once.
+  shutdownTimeoutSeconds: [10, 0, 600],
   // Default: see keyPropagationDelaySeconds in validate. 0 is allowed (an emergency rotation).
   keyPropagationDelaySeconds: [60, 0, DAY],
 } as const satisfies Partial<Record<Field, readonly [number, number, number]>>;
@@ -231,6 +258,15 @@ function validate(
   const sessionIdleTtlSeconds = duration('sessionIdleTtlSeconds');
   const sessionTouchIntervalSeconds = duration('sessionTouchIntervalSeconds');
   const revocationSyncSeconds = duration('revocationSyncSeconds');
+  const headersTimeoutSeconds = duration('headersTimeoutSeconds');
+  const requestTimeoutSeconds = duration('requestTimeoutSeconds');
+  const keepAliveTimeoutSeconds = duration('keepAliveTimeoutSeconds');
+  const shutdownTimeoutSeconds = duration('shutdownTimeoutSeconds');
+  // node:http refuses to build a server whose headers may take longer than the whole request.
+  if (headersTimeoutSeconds > requestTimeoutSeconds)
+    problems.push(
+      `${name('headersTimeoutSeconds')} must not be longer than ${name('requestTimeoutSeconds')}`,
+    );
   // An API's middleware refetches the JWKS at most every 30 s (middleware/token-guard.ts), a cache
   // may keep it 15 s (routes/discovery.ts), and instances publish a new key at their next sync
   // tick: a key published this long before it signs is known to every API by then.
@@ -276,6 +312,27 @@ function validate(
     parallelism: 1,
   };
 
+  let trustProxy: TrustProxy = false;
+  const trust = options.trustProxy;
+  if (trust === true) {
+    problems.push(
+      `${name('trustProxy')}=true is refused: it trusts every hop of X-Forwarded-For, and the ` +
+        'client writes the first hops, so it would pick its own address; give the number of ' +
+        'proxies in front (1, 2) or their addresses (10.0.0.1, 192.168.0.0/16)',
+    );
+  } else if (typeof trust === 'number') {
+    if (!Number.isInteger(trust) || trust < 0 || trust > MAX_PROXY_HOPS)
+      problems.push(`${name('trustProxy')} must be a hop count from 0 to ${MAX_PROXY_HOPS}`);
+    else if (trust > 0) trustProxy = trust;
+  } else if (typeof trust === 'object') {
+    if (trust.length === 0) problems.push(`${name('trustProxy')} lists no proxy`);
+    for (const entry of trust) {
+      const problem = checkProxyEntry(entry);
+      if (problem !== null) problems.push(`${name('trustProxy')}: ${problem}`);
+    }
+    trustProxy = [...trust];
+  }
+
   const logLevel = options.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${name('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -301,7 +358,11 @@ function validate(
     basicAuth,
     allowedOrigins,
     passwordParams,
-    trustProxy: options.trustProxy === true,
+    trustProxy,
+    headersTimeoutSeconds,
+    requestTimeoutSeconds,
+    keepAliveTimeoutSeconds,
+    shutdownTimeoutSeconds,
     logLevel,
     production,
   };
@@ -425,7 +486,8 @@ export function configFromEnv(env: Env): ServerConfig {
     ...(typeof memoryKiB === 'number' ? { memoryKiB } : {}),
     ...(typeof iterations === 'number' ? { iterations } : {}),
   });
-  set('trustProxy', parsed('GATEHOUSE_TRUST_PROXY', boolean, 'true or false'));
+  const trustText = read('GATEHOUSE_TRUST_PROXY');
+  if (trustText !== undefined) set('trustProxy', parseTrustProxy(trustText));
   set('logLevel', read('GATEHOUSE_LOG_LEVEL'));
   set('production', read('NODE_ENV') === 'production');
 

@@ -18,6 +18,7 @@ import Fastify, {
 import type { RandomSource } from '../core/index.js';
 import { AuthError, createRandomId } from '../core/index.js';
 import { failureReasonOf, SERVER_ERROR, toHttpError } from './errors.js';
+import { fastifyTrustProxyOf } from './proxy.js';
 import { accountRoutes } from './routes/accounts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -97,7 +98,20 @@ export async function createHttpApp(
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxyOf(config.trustProxy),
+    // A slow client (slowloris) holds a connection for a bounded time: its headers, then its whole
+    // request, must arrive in time (else 408 and closed); a socket silent that long is closed too
+    // (the response side: a client that stops reading); an idle keep-alive connection sooner.
+    connectionTimeout: config.requestTimeoutSeconds * 1000,
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      // node enforces both limits in a sweep, every 30 s by default: every quarter of the headers
+      // limit (at most every second) cuts a stalled client within 25% of its limit.
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutSeconds * 250),
+    },
     // Request ids only correlate log lines: a per-process random prefix and a counter will do.
     genReqId: () => `${requestIdPrefix}-${(++requestCount).toString(36)}`,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

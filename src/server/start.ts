@@ -8,12 +8,17 @@ import { openStorage } from '../storage/index.js';
 import type { ServerConfig } from './config.js';
 import { createServer } from './create-server.js';
 import type { GatehouseApp } from './http.js';
+import { prepareShutdown } from './shutdown.js';
 import { loadServerKeys } from './signing-keys.js';
 
 export interface RunningServer {
   readonly app: GatehouseApp;
   /** The address it listens on, e.g. http://127.0.0.1:3000. */
   readonly address: string;
+  /**
+   * Stops accepting, lets requests in flight finish for at most `config.shutdownTimeoutSeconds`,
+   * closes every connection left, then the storage.
+   */
   close(): Promise<void>;
 }
 
@@ -42,12 +47,13 @@ export async function startServer(
         { keys: config.keysSource === 'file' ? config.signingKeysPath : config.keysSource },
         'generated a new ES256 signing key',
       );
+    const closeWithin = prepareShutdown(app);
     const address = await app.listen({ port: config.port, host: config.host });
     return {
       app,
       address,
       async close() {
-        await app.close();
+        await closeWithin(config.shutdownTimeoutSeconds * 1000);
         await storage.close();
       },
     };
