@@ -57,6 +57,10 @@ export const ERROR_CATALOGUE = {
     'A consumed refresh token was presented after the grace window: the session and its token family were revoked.',
   ERR_REFRESH_SESSION_MISMATCH:
     'The access token sent with a refresh does not verify or belongs to another session.',
+  ERR_REFRESH_CLIENT_MISMATCH:
+    'The refresh token was issued to another client (RFC 6749 section 6); nothing was changed, and the token still works for its own client.',
+  ERR_CLIENT_INVALID:
+    'Client authentication at the token endpoint failed (RFC 6749 section 5.2, invalid_client): a malformed Basic header, a client secret (only public clients exist), a body client_id other than the Basic one, or an Authorization scheme other than Basic and Bearer.',
 } as const;
 
 /** A stable machine-readable error code. */

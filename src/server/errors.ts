@@ -105,6 +105,13 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     error: 'invalid_grant',
     description: 'The access token sent along does not verify or is of another session.',
   },
+  // Outside, a token of another client looks like any invalid one (RFC 6749 5.2: invalid_grant).
+  ERR_REFRESH_CLIENT_MISMATCH: GRANT_INVALID,
+  ERR_CLIENT_INVALID: {
+    status: 401,
+    error: 'invalid_client',
+    description: 'Client authentication failed: send client_id alone, or Basic with it and an empty secret.',
+  },
 };
 
 /** The HTTP form of an AuthError code (before the token endpoint's dialect). */
@@ -196,7 +203,10 @@ export function toHttpError(
   if (http === null) return null;
   if (options.tokenEndpoint) http = asTokenEndpointError(http, auth?.code ?? null);
   const headers: Record<string, string> = {};
-  if (http.status === 401) {
+  if (auth?.code === 'ERR_CLIENT_INVALID') {
+    // RFC 6749 section 5.2: invalid_client answers 401 with a challenge of the client's scheme.
+    headers['www-authenticate'] = 'Basic realm="gatehouse"';
+  } else if (http.status === 401) {
     // RFC 6750 section 3: error attributes only when a credential was presented.
     headers['www-authenticate'] =
       auth?.details?.presented === true
