@@ -1,4 +1,5 @@
 /** The user-facing flows (login, refresh, revoke, logout, password change) over the services. */
+export { type ClientPresentation, DEFAULT_CLIENT_ID, identifyClient } from './client.js';
 export {
   type AuthFlows,
   type AuthFlowsOptions,

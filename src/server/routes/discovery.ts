@@ -14,7 +14,9 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         jwks_uri: `${issuer}/.well-known/jwks.json`,
         revocation_endpoint: `${issuer}/v1/revoke`,
         grant_types_supported: ['password', 'refresh_token'],
-        token_endpoint_auth_methods_supported: ['none'],
+        // Public clients only: client_id in the body, or HTTP Basic with it and an empty secret
+        // (RFC 6749 2.3.1), as simple-oauth2 sends by default and oauth4webapi's ClientSecretBasic.
+        token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
         revocation_endpoint_auth_methods_supported: ['none'],
         response_types_supported: [],
       }),

@@ -1,13 +1,13 @@
 /**
  * The token endpoint (RFC 6749 section 3.2: password and refresh_token grants) and the
- * revocation endpoint (RFC 7009). JSON or form bodies; unknown parameters are ignored.
+ * revocation endpoint (RFC 7009). JSON or form bodies; unknown parameters are ignored. The client
+ * is identified first, the same way for every grant (flows/client.ts).
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { AuthError } from '../../core/index.js';
+import { identifyClient } from '../../flows/index.js';
 import { ErrorBody, RevokeRequest, TokenRequest, TokenResponse } from '../schemas.js';
 import type { ServerContext } from '../services.js';
-
-const DEFAULT_CLIENT_ID = 'gatehouse';
 
 const missing = (what: string) => new AuthError('ERR_REQUEST_INVALID', `${what} required.`);
 
@@ -22,13 +22,24 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Token endpoint: grant_type=password or refresh_token (RFC 6749)',
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           body: TokenRequest,
-          response: { 200: TokenResponse, 400: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+          response: {
+            200: TokenResponse,
+            400: ErrorBody,
+            401: ErrorBody,
+            429: ErrorBody,
+            503: ErrorBody,
+          },
         },
       },
       async (request, reply) => {
         reply.header('pragma', 'no-cache');
         const body = request.body;
-        const clientId = body.client_id ?? DEFAULT_CLIENT_ID;
+        // RFC 6749 section 2.3: the client authenticates before its grant is looked at.
+        const clientId = identifyClient({
+          authorization: request.headers.authorization,
+          clientId: body.client_id,
+          clientSecret: (body as Record<string, unknown>).client_secret,
+        });
         switch (body.grant_type) {
           case undefined:
             throw missing('grant_type is');
