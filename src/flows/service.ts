@@ -26,7 +26,8 @@ export interface AuthFlowsOptions {
 
 export interface AuthFlows {
   /**
-   * The password grant: checks the password, starts a token session, issues the first pair.
+   * The password grant: checks the password, starts a token session bound to `clientId` (see
+   * `identifyClient`), issues the first pair.
    * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED
    */
   passwordLogin(
@@ -45,10 +46,12 @@ export interface AuthFlows {
     meta: SessionMeta,
   ): Promise<{ session: SessionRecord; cookieValue: string }>;
   /**
-   * Rotates a refresh token. The old access token may come along as `Authorization: Bearer`
-   * (only Bearer: another scheme, such as client authentication with Basic, is not read here);
-   * then its signature and every claim but `exp` must hold, and it must be of the same session.
-   * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH
+   * Rotates a refresh token for `clientId` (see `identifyClient`), which must be the client the
+   * token was issued to. The old access token may come along as `Authorization: Bearer` (only
+   * Bearer: client authentication with Basic is `identifyClient`'s, not read here); then its
+   * signature and every claim but `exp` must hold, and it must be of the same session.
+   * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH,
+   *   ERR_REFRESH_CLIENT_MISMATCH
    */
   refreshGrant(
     refreshToken: string,
@@ -89,7 +92,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
   return {
     async passwordLogin(username, password, clientId, meta) {
       const user = await accounts.authenticate(username, password, meta.ip);
-      const { session } = await sessions.start(user.id, 'token', meta);
+      const { session } = await sessions.start(user.id, 'token', meta, clientId);
       return refresh.issue(session, clientId);
     },
 

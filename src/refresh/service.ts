@@ -41,8 +41,10 @@ export interface RefreshService {
   /** The first pair of a new token session. */
   issue(session: SessionRecord, clientId: string): Promise<TokenPair>;
   /**
-   * Rotates a refresh token. `expectSessionId`, when given, must be the token's session.
-   * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH
+   * Rotates a refresh token for `clientId`, the client it was issued to (RFC 6749 section 6).
+   * `expectSessionId`, when given, must be the token's session.
+   * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH,
+   *   ERR_REFRESH_CLIENT_MISMATCH (changing nothing: no rotation, no reuse, no event)
    */
   refresh(presented: unknown, clientId: string, expectSessionId?: string): Promise<TokenPair>;
   /** The session a refresh token belongs to, if the token is genuine (RFC 7009 revocation). */
@@ -120,6 +122,16 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
           );
         }
         const session = await sessions.findActive(record.sessionId);
+        // Before any decision: a token shown by another client is refused with no effect, so
+        // neither a rotation nor a reuse revocation can be caused by a client it is not for.
+        // Sessions from before migration 0003 are bound to no client.
+        const boundTo = session?.clientId ?? null;
+        if (boundTo !== null && boundTo !== clientId) {
+          throw new AuthError(
+            'ERR_REFRESH_CLIENT_MISMATCH',
+            'the refresh token was issued to another client',
+          );
+        }
         const now = clock.nowMs();
         const plan = planRotation(record, session, now, policy);
         switch (plan.action) {

@@ -24,11 +24,15 @@ export interface SessionMeta {
 }
 
 export interface SessionService {
-  /** Starts a session; cookie sessions also get their `<id>.<secret>` cookie value. */
+  /**
+   * Starts a session; cookie sessions also get their `<id>.<secret>` cookie value. A token
+   * session records `clientId`, the client its refresh tokens are bound to.
+   */
   start(
     userId: string,
     kind: SessionKind,
     meta: SessionMeta,
+    clientId?: string,
   ): Promise<{ session: SessionRecord; cookieValue: string | null }>;
   /** The active cookie session for a cookie value, or null. Renews the idle timeout. */
   authenticateCookie(cookieValue: string): Promise<SessionRecord | null>;
@@ -47,7 +51,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
 
   return {
     policy,
-    async start(userId, kind, meta) {
+    async start(userId, kind, meta, clientId) {
       const now = clock.nowMs();
       const credential = createOpaqueToken(random);
       // The first character of the id names the kind, so a store split by kind (cookie sessions
@@ -65,6 +69,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         userAgent: meta.userAgent?.slice(0, 512) ?? null,
         ip: meta.ip,
         revokedAtMs: null,
+        // Cookie sessions have no OAuth client: the field stays absent.
+        ...(kind === 'token' ? { clientId: clientId ?? null } : {}),
       };
       await store.createSession(session);
       return { session, cookieValue: kind === 'cookie' ? `${id}.${credential.secret}` : null };

@@ -14,6 +14,12 @@ export interface SessionRecord {
   readonly userAgent: string | null;
   readonly ip: string | null;
   readonly revokedAtMs: number | null;
+  /**
+   * The OAuth client a token session was granted to: its refresh tokens work for that client
+   * only (RFC 6749 section 6). Absent or null: cookie sessions, and token sessions started before
+   * migration 0003 (bound to no client).
+   */
+  readonly clientId?: string | null;
 }
 
 export interface SessionStore {

@@ -17,6 +17,7 @@ const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({
   userAgent: row.user_agent,
   ip: row.ip,
   revokedAtMs: row.revoked_at === null ? null : Number(row.revoked_at),
+  clientId: row.client_id,
 });
 
 /**
@@ -41,6 +42,7 @@ export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
           ip: s.ip,
           revoked_at: s.revokedAtMs,
           revoke_reason: null,
+          client_id: s.clientId ?? null,
         })
         .execute();
     },
