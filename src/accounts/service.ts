@@ -12,6 +12,7 @@ import {
   type PasswordHashParams,
   verifyPassword,
 } from '../passwords/index.js';
+import { emailForLogin, parseEmail } from './email.js';
 import type { AccountStore, UserRecord } from './store.js';
 
 export interface AccountServiceOptions {
@@ -67,13 +68,6 @@ export function normalisePassword(password: string): string {
   return normalised;
 }
 
-/** Lower-cased, trimmed email; the one form stored and looked up. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
-
 const publicUser = (user: UserRecord): PublicUser => ({ id: user.id, email: user.email });
 const USER_CACHE_SIZE = 10_000;
 const accountKey = (email: string) =>
@@ -109,9 +103,8 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
 
   return {
     async signup(email, password) {
-      const normalisedEmail = normaliseEmail(email);
-      if (!EMAIL.test(normalisedEmail))
-        throw new AuthError('ERR_REQUEST_INVALID', 'The email is not a valid address.');
+      // One rule for every address (accounts/email.ts): normalised, then refused or kept.
+      const normalisedEmail = parseEmail(email);
       const passwordHash = await hashPassword(normalisePassword(password), passwordParams);
       const now = clock.nowMs();
       const user: UserRecord = {
@@ -127,7 +120,8 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     },
 
     async authenticate(email, password, ip) {
-      const normalisedEmail = normaliseEmail(email);
+      // A refused address becomes one no account has: the same work, the same answer.
+      const normalisedEmail = emailForLogin(email);
       const keys = [accountKey(normalisedEmail), ...(ip === null ? [] : [addressKey(ip)])];
       const now = clock.nowMs();
       let waitMs = 0;

@@ -141,6 +141,18 @@ export function httpErrorForFastify(
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 400, error: 'invalid_request', description: 'The body is not valid JSON.' };
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        error: 'invalid_request',
+        description: 'The request path is not a valid URL (a malformed %-escape).',
+      };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        status: 414,
+        error: 'invalid_request',
+        description: 'A path segment is too long.',
+      };
     case 'FST_ERR_VALIDATION':
       return {
         status: 400,
@@ -157,6 +169,24 @@ export function httpErrorForFastify(
       }
       return null;
   }
+}
+
+/**
+ * No route for the request: 404, or 405 with `Allow` (RFC 9110 section 15.5.6) when the path
+ * exists with other methods.
+ *
+ * @example
+ * routeNotFound(['POST']) // 405, headers { allow: 'POST' }
+ */
+export function routeNotFound(allowedMethods: readonly string[]): HttpErrorResponse {
+  if (allowedMethods.length === 0)
+    return { status: 404, error: 'not_found', description: 'No such endpoint.', headers: {} };
+  return {
+    status: 405,
+    error: 'method_not_allowed',
+    description: 'This endpoint does not accept this method; see the Allow header.',
+    headers: { allow: allowedMethods.join(', ') },
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -17,8 +18,10 @@ import Fastify, {
 } from 'fastify';
 import type { RandomSource } from '../core/index.js';
 import { AuthError, createRandomId } from '../core/index.js';
-import { failureReasonOf, SERVER_ERROR, toHttpError } from './errors.js';
+import { failureReasonOf, routeNotFound, SERVER_ERROR, toHttpError } from './errors.js';
+import { checkSingleHeaders, checkText, decodeBody, parseFormBody } from './input.js';
 import { fastifyTrustProxyOf } from './proxy.js';
+import { createRouteMethods } from './route-methods.js';
 import { accountRoutes } from './routes/accounts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -52,17 +55,15 @@ const serializers = {
   },
 };
 
-/** Parses application/x-www-form-urlencoded; a repeated parameter is refused (RFC 6749 3.2). */
-function parseForm(body: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(body)) {
-    if (Object.hasOwn(out, name))
-      throw new AuthError('ERR_REQUEST_INVALID', `The parameter ${name} is repeated.`);
-    // RFC 6749 3.2: parameters sent without a value are treated as omitted.
-    if (value !== '') out[name] = value;
-  }
-  return out;
-}
+/** On every answer, errors included. */
+const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+/** Fastify's JSON parser in its callback form (what getDefaultJsonParser returns at run time). */
+type JsonTextParser = (
+  request: FastifyRequest,
+  body: string,
+  done: (error: Error | null, value?: unknown) => void,
+) => void;
 
 export interface HttpAppOptions {
   readonly random: RandomSource;
@@ -93,8 +94,21 @@ export async function createHttpApp(
       ? false
       : { level: config.logLevel, serializers, ...(options.logger === true ? {} : options.logger) }
   ) as NonNullable<FastifyServerOptions['logger']>;
+  // Errors Fastify meets before routing (a malformed %-escape in the path) skip every hook: the
+  // error format, the headers of onSend and the request's log line are given here.
+  const onFrameworkError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const http = toHttpError(error, { tokenEndpoint: false }) ?? { ...SERVER_ERROR, headers: {} };
+    request.failureCode = failureReasonOf(error);
+    reply
+      .status(http.status)
+      .headers({ ...http.headers, ...SECURITY_HEADERS })
+      .send({ error: http.error, error_description: http.description });
+    if (logEnabled)
+      request.log.info({ req: request, res: reply, code: request.failureCode }, 'request');
+  };
   const app = Fastify({
     logger,
+    frameworkErrors: onFrameworkError,
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -117,17 +131,53 @@ export async function createHttpApp(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Bodies are read as bytes: node's decoder would turn bytes that are not UTF-8 into U+FFFD
+  // silently. Every string (keys too) must then be free of NUL and lone surrogates (input.ts).
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
     (_request, body, done) => {
       try {
-        done(null, parseForm(body as string));
+        done(null, parseFormBody(body as Buffer));
       } catch (error) {
         done(error as Error, undefined);
       }
     },
   );
+  // Fastify's own JSON parser (its prototype-poisoning refusal, its error codes) over our decoding.
+  const parseJson = app.getDefaultJsonParser('error', 'error') as JsonTextParser;
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
+    (request, body, done) => {
+      const { text, utf8 } = decodeBody(body as Buffer);
+      parseJson(request, text, (error, value) => {
+        if (error !== null) return done(error, undefined);
+        try {
+          checkText(value, { utf8, where: 'field' });
+          done(null, value);
+        } catch (refused) {
+          done(refused as Error, undefined);
+        }
+      });
+    },
+  );
+
+  // Before any other work: a credential header sent twice (a proxy may read the other one), and
+  // path parameters that are not well-formed text (a NUL would reach the database).
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      checkSingleHeaders(request.raw.rawHeaders);
+      checkText(request.params, { utf8: true, where: 'path parameter' });
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  // Which methods each path has, so that a known path with another method answers 405.
+  const routeMethods = createRouteMethods();
+  app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
 
   // Bodies are JSON; form bodies only for the OAuth endpoints (config.form). A body-less request
   // to an endpoint whose body is all optional (logout) counts as an empty object.
@@ -169,8 +219,7 @@ export async function createHttpApp(
   });
 
   app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
+    reply.headers(SECURITY_HEADERS);
     done(null, payload);
   });
 
@@ -203,9 +252,14 @@ export async function createHttpApp(
       .send({ error: http.error, error_description: http.description });
   });
 
-  app.setNotFoundHandler((_request, reply) =>
-    reply.status(404).send({ error: 'not_found', error_description: 'No such endpoint.' }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const http = routeNotFound(routeMethods.allowedFor(request.url));
+    request.failureCode = http.status === 405 ? 'method_not_allowed' : 'not_found';
+    return reply
+      .status(http.status)
+      .headers(http.headers)
+      .send({ error: http.error, error_description: http.description });
+  });
 
   await app.register(swagger, {
     openapi: {

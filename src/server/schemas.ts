@@ -9,7 +9,8 @@ export const ErrorBody = Type.Object(
 const Email = Type.String({
   minLength: 3,
   maxLength: 320,
-  description: 'The account email (case-insensitive).',
+  description:
+    'The account email: trimmed, NFKC, lower-cased; no invisible characters or empty domain labels, at most 254 characters.',
 });
 const Password = Type.String({
   minLength: 1,
