@@ -50,6 +50,10 @@ export interface RevocationRegistry {
 
 // Instances stamp revocations with their own clocks: read back a margin to cover skew.
 const SKEW_MARGIN_MS = 60_000;
+// `iat` is in whole seconds and the age bound accepts a token exactly ttl old: a token issued in
+// the second of the revocation is accepted until revokedAt + ttl inclusive. One second more
+// keeps the entry strictly past that moment.
+const IAT_ROUNDING_MS = 1000;
 
 /**
  * Creates an empty registry.
@@ -59,7 +63,8 @@ const SKEW_MARGIN_MS = 60_000;
  * await revocations.load();
  */
 export function createRevocationRegistry(options: RevocationRegistryOptions): RevocationRegistry {
-  const { source, accessTokenTtlMs, clock } = options;
+  const { source, clock } = options;
+  const guardMs = options.accessTokenTtlMs + IAT_ROUNDING_MS;
   const list: RevocationList = createRevocationList();
   let publish: RevocationPublisher | null = null;
   let syncedUntilMs = clock.nowMs();
@@ -67,7 +72,7 @@ export function createRevocationRegistry(options: RevocationRegistryOptions): Re
   const readSince = async (sinceMs: number) => {
     const now = clock.nowMs();
     const rows = await source.listRevokedSince(sinceMs);
-    for (const { id, revokedAtMs } of rows) list.revoke(id, revokedAtMs + accessTokenTtlMs);
+    for (const { id, revokedAtMs } of rows) list.revoke(id, revokedAtMs + guardMs);
     syncedUntilMs = now;
     return rows.length;
   };
@@ -76,15 +81,15 @@ export function createRevocationRegistry(options: RevocationRegistryOptions): Re
     isRevoked: (sessionId) => list.isRevoked(sessionId, clock.nowMs()),
     revoked(sessionIds, atMs) {
       for (const id of sessionIds) {
-        list.revoke(id, atMs + accessTokenTtlMs);
-        publish?.(id, atMs + accessTokenTtlMs);
+        list.revoke(id, atMs + guardMs);
+        publish?.(id, atMs + guardMs);
       }
     },
     receive: (sessionId, untilMs) => list.revoke(sessionId, untilMs),
     publishTo(publisher) {
       publish = publisher;
     },
-    load: () => readSince(clock.nowMs() - accessTokenTtlMs),
+    load: () => readSince(clock.nowMs() - guardMs),
     sync: () => readSince(Math.min(syncedUntilMs, clock.nowMs()) - SKEW_MARGIN_MS),
     sweep: () => list.sweep(clock.nowMs()),
     get size() {

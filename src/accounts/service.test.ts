@@ -29,7 +29,7 @@ describe('account service', () => {
         random: systemRandom,
         userCacheTtlMs: 30_000,
       });
-      const user = await accounts.signup('c@x.io', 'cache password');
+      const user = await accounts.signup('c@x.io', 'cache password', null);
       expect(await accounts.findUser(user.id)).toEqual(user);
       expect(await accounts.findUser(user.id)).toEqual(user);
       expect(reads).toBe(1);

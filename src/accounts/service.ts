@@ -4,16 +4,28 @@
 import { createHash } from 'node:crypto';
 import type { Clock, RandomSource } from '../core/index.js';
 import { AuthError, createRandomId } from '../core/index.js';
-import type { LimitStore, SecurityEventStore } from '../limits/index.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY, checkLimit } from '../limits/index.js';
+import type { LimitStore, SecurityEvent, SecurityEventStore } from '../limits/index.js';
 import {
+  ACCOUNT_ADDRESS_POLICY,
+  ACCOUNT_POLICY,
+  ADDRESS_POLICY,
+  addressKeyOf,
+  KNOWN_ADDRESS_MS,
+  PASSWORD_CHANGE_POLICY,
+  SIGNUP_ADDRESS_POLICY,
+  SIGNUP_GLOBAL_POLICY,
+} from '../limits/index.js';
+import {
+  createWorkQueue,
   hashPassword,
   needsRehash,
   type PasswordHashParams,
   verifyPassword,
+  type WorkQueue,
 } from '../passwords/index.js';
 import { emailForLogin, parseEmail } from './email.js';
 import type { AccountStore, UserRecord } from './store.js';
+import { reserveAll, type ThrottleKey } from './throttle.js';
 
 export interface AccountServiceOptions {
   readonly store: AccountStore;
@@ -30,6 +42,8 @@ export interface AccountServiceOptions {
    * token that verified in memory needs no storage read either.
    */
   readonly userCacheTtlMs?: number;
+  /** The bounded queue every argon2id hash and verification goes through (default: 4 running, 64 waiting). */
+  readonly passwordQueue?: WorkQueue;
 }
 
 export interface PublicUser {
@@ -38,11 +52,20 @@ export interface PublicUser {
 }
 
 export interface AccountService {
-  /** @throws AuthError ERR_AUTH_PASSWORD_POLICY, ERR_AUTH_EMAIL_TAKEN, ERR_REQUEST_INVALID (email) */
-  signup(email: string, password: string): Promise<PublicUser>;
-  /** @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED (details.retryAfterSeconds) */
+  /**
+   * @throws AuthError ERR_AUTH_PASSWORD_POLICY, ERR_AUTH_EMAIL_TAKEN, ERR_REQUEST_INVALID (email),
+   *   ERR_AUTH_RATE_LIMITED (per address and overall), ERR_AUTH_BUSY
+   */
+  signup(email: string, password: string, ip: string | null): Promise<PublicUser>;
+  /**
+   * Checks a password. Throttle slots are reserved before any hashing.
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED (details.retryAfterSeconds), ERR_AUTH_BUSY
+   */
   authenticate(email: string, password: string, ip: string | null): Promise<PublicUser>;
-  /** @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_PASSWORD_POLICY */
+  /**
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_PASSWORD_POLICY,
+   *   ERR_AUTH_RATE_LIMITED (wrong current passwords, per user), ERR_AUTH_BUSY
+   */
   changePassword(
     userId: string,
     currentPassword: string,
@@ -70,9 +93,9 @@ export function normalisePassword(password: string): string {
 
 const publicUser = (user: UserRecord): PublicUser => ({ id: user.id, email: user.email });
 const USER_CACHE_SIZE = 10_000;
-const accountKey = (email: string) =>
-  `account:${createHash('sha256').update(email).digest('base64url')}`;
-const addressKey = (ip: string) => `address:${ip}`;
+// Keys name an account by a hash of its email: the limiter's storage holds no address book.
+const accountId = (email: string) => createHash('sha256').update(email).digest('base64url');
+const SIGNUP_EVERYWHERE = 'signup:all';
 
 /** Creates the account service. */
 export function createAccountService(options: AccountServiceOptions): AccountService {
@@ -83,29 +106,59 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   const userCacheTtlMs = options.userCacheTtlMs ?? 30_000;
   const userCache = new Map<string, { user: PublicUser; untilMs: number }>();
 
-  const recordFailure = async (keys: string[], ip: string | null) => {
-    const now = clock.nowMs();
-    for (const key of keys) {
-      await limits.recordFailure(
-        key,
-        now,
-        key.startsWith('address:') ? ADDRESS_POLICY : ACCOUNT_POLICY,
-      );
+  const passwordQueue = options.passwordQueue ?? createWorkQueue();
+  const record = (type: SecurityEvent['type'], ip: string | null, userId: string | null = null) =>
+    events.recordEvent({ type, userId, sessionId: null, ip, atMs: clock.nowMs() });
+
+  /**
+   * Runs password work for an attempt that holds throttle slots. When the queue is full nothing
+   * was hashed: the slots go back, so a busy server does not count against anyone.
+   */
+  const hashing = async <T>(keys: readonly ThrottleKey[], work: () => Promise<T>): Promise<T> => {
+    try {
+      return await passwordQueue.run(work);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'ERR_AUTH_BUSY')
+        for (const entry of keys) await limits.refund(entry.key);
+      throw error;
     }
-    await events.recordEvent({
-      type: 'login_failed',
-      userId: null,
-      sessionId: null,
-      ip,
-      atMs: now,
-    });
+  };
+
+  const knownKey = (account: string, address: string) => `known:${account}:${address}`;
+
+  /**
+   * The throttle keys of a login: the account at this address, the account everywhere (not for
+   * an address where the owner signed in lately: strangers elsewhere cannot lock it out), and
+   * the address across accounts.
+   */
+  const loginKeys = async (account: string, ip: string | null): Promise<ThrottleKey[]> => {
+    if (ip === null) return [{ key: `account:${account}`, policy: ACCOUNT_POLICY }];
+    const address = addressKeyOf(ip);
+    const known = await limits.getLimit(knownKey(account, address));
+    return [
+      { key: `account-address:${account}:${address}`, policy: ACCOUNT_ADDRESS_POLICY },
+      ...(known !== null && known.blockedUntilMs > clock.nowMs()
+        ? []
+        : [{ key: `account:${account}`, policy: ACCOUNT_POLICY }]),
+      { key: `address:${address}`, policy: ADDRESS_POLICY },
+    ];
   };
 
   return {
-    async signup(email, password) {
+    async signup(email, password, ip) {
       // One rule for every address (accounts/email.ts): normalised, then refused or kept.
       const normalisedEmail = parseEmail(email);
-      const passwordHash = await hashPassword(normalisePassword(password), passwordParams);
+      const normalisedPassword = normalisePassword(password);
+      // Every sign-up costs a hash: reserved per address and overall before it runs (given back
+      // only when the hash did not run at all).
+      const keys: ThrottleKey[] = [{ key: SIGNUP_EVERYWHERE, policy: SIGNUP_GLOBAL_POLICY }];
+      if (ip !== null)
+        keys.unshift({ key: `signup:${addressKeyOf(ip)}`, policy: SIGNUP_ADDRESS_POLICY });
+      if ((await reserveAll(limits, keys, clock.nowMs())).length > 0)
+        await record('signup_rate_limited', ip);
+      const passwordHash = await hashing(keys, () =>
+        hashPassword(normalisedPassword, passwordParams),
+      );
       const now = clock.nowMs();
       const user: UserRecord = {
         id: createRandomId(random),
@@ -122,36 +175,37 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
     async authenticate(email, password, ip) {
       // A refused address becomes one no account has: the same work, the same answer.
       const normalisedEmail = emailForLogin(email);
-      const keys = [accountKey(normalisedEmail), ...(ip === null ? [] : [addressKey(ip)])];
-      const now = clock.nowMs();
-      let waitMs = 0;
-      for (const key of keys)
-        waitMs = Math.max(waitMs, checkLimit(await limits.getLimit(key), now));
-      if (waitMs > 0) {
-        await events.recordEvent({
-          type: 'login_rate_limited',
-          userId: null,
-          sessionId: null,
-          ip,
-          atMs: now,
-        });
-        throw new AuthError('ERR_AUTH_RATE_LIMITED', 'too many failed logins; retry later', {
-          retryAfterSeconds: Math.ceil(waitMs / 1000),
-        });
-      }
+      const account = accountId(normalisedEmail);
+      const keys = await loginKeys(account, ip);
+      // Reserved before any hashing: parallel attempts are counted one after the other.
+      if ((await reserveAll(limits, keys, clock.nowMs())).length > 0)
+        await record('login_rate_limited', ip);
       const user = await store.findUserByEmail(normalisedEmail);
       const normalised = password.normalize('NFKC');
       // Hash the dummy when the user does not exist: the same work, the same answer.
-      const ok = await verifyPassword(user?.passwordHash ?? dummyHash, normalised);
+      const ok = await hashing(keys, () =>
+        verifyPassword(user?.passwordHash ?? dummyHash, normalised),
+      );
       if (user === null || !ok) {
-        await recordFailure(keys, ip);
+        await record('login_failed', ip);
         throw invalidCredentials();
       }
-      await limits.deleteLimit(keys[0] as string);
+      // The owner proved the password: this address's budget for the account starts over, and
+      // the wider budgets get this attempt's slot back.
+      const [first, ...wider] = keys;
+      if (first !== undefined) {
+        if (wider.length === 0) await limits.refund(first.key);
+        else await limits.deleteLimit(first.key);
+      }
+      for (const entry of wider) await limits.refund(entry.key);
+      if (ip !== null) {
+        const now = clock.nowMs();
+        await limits.markKnown(knownKey(account, addressKeyOf(ip)), now, now + KNOWN_ADDRESS_MS);
+      }
       if (needsRehash(user.passwordHash, passwordParams)) {
         await store.updatePasswordHash(
           user.id,
-          await hashPassword(normalised, passwordParams),
+          await passwordQueue.run(() => hashPassword(normalised, passwordParams)),
           clock.nowMs(),
         );
       }
@@ -162,22 +216,23 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       const user = await store.findUserById(userId);
       if (user === null) throw invalidCredentials();
       const next = normalisePassword(newPassword);
-      if (!(await verifyPassword(user.passwordHash, currentPassword.normalize('NFKC')))) {
-        await recordFailure([accountKey(user.email)], ip);
+      // A stolen token or cookie must not become unlimited guesses at the current password.
+      const key = `password:${userId}`;
+      const keys = [{ key, policy: PASSWORD_CHANGE_POLICY }];
+      if ((await reserveAll(limits, keys, clock.nowMs())).length > 0)
+        await record('login_rate_limited', ip, userId);
+      const current = currentPassword.normalize('NFKC');
+      if (!(await hashing(keys, () => verifyPassword(user.passwordHash, current)))) {
+        await record('password_change_failed', ip, userId);
         throw invalidCredentials();
       }
+      await limits.deleteLimit(key);
       await store.updatePasswordHash(
         userId,
-        await hashPassword(next, passwordParams),
+        await passwordQueue.run(() => hashPassword(next, passwordParams)),
         clock.nowMs(),
       );
-      await events.recordEvent({
-        type: 'password_changed',
-        userId,
-        sessionId: null,
-        ip,
-        atMs: clock.nowMs(),
-      });
+      await record('password_changed', ip, userId);
     },
 
     async findUser(id) {

@@ -46,6 +46,8 @@ export const ERROR_CATALOGUE = {
   ERR_AUTH_EMAIL_TAKEN: 'An account with this email already exists.',
   ERR_AUTH_PASSWORD_POLICY:
     'The password breaks the policy: 8 to 256 characters (NIST SP 800-63B).',
+  ERR_AUTH_BUSY:
+    'Too many password checks are in progress; the request was refused at once and can be retried (503 with Retry-After).',
   ERR_AUTH_UNAUTHENTICATED:
     'The request carries no credential, or one that is invalid, expired or revoked.',
   ERR_SESSION_NOT_FOUND: 'No session with that id belongs to the user.',

@@ -1,11 +1,20 @@
 /** gatehouse limits: the throttling policy (pure) and the limit and security-event stores. */
-
 export { addressKeyOf } from './address.js';
 export {
+  ACCOUNT_ADDRESS_POLICY,
   ACCOUNT_POLICY,
   ADDRESS_POLICY,
   checkLimit,
+  KNOWN_ADDRESS_MS,
   type LimitPolicy,
+  type LimitState,
+  LONGEST_WINDOW_MS,
+  PASSWORD_CHANGE_POLICY,
   planFailure,
+  planRefund,
+  planReservation,
+  type Reservation,
+  SIGNUP_ADDRESS_POLICY,
+  SIGNUP_GLOBAL_POLICY,
 } from './policy.js';
-export type { LimitState, LimitStore, SecurityEventStore } from './store.js';
+export type { LimitStore, SecurityEvent, SecurityEventStore } from './store.js';

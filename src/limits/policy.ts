@@ -1,9 +1,13 @@
 /**
- * Login throttling, pure: after `freeFailures` failures in a window, each further failure blocks
- * for a delay that doubles (1 s, 2 s, 4 s, ... up to `maxDelayMs`). A success resets the account.
+ * Throttling, pure. Every attempt reserves its slot before any work is done: the attempt counts
+ * at once (as a failure until proven otherwise), so a burst of parallel attempts cannot all pass
+ * the check before any of them is counted. After `freeFailures` counted attempts in a window,
+ * the next one blocks the key for a delay that doubles (1 s, 2 s, 4 s, ... up to `maxDelayMs`);
+ * while blocked, attempts are refused without being counted or written. A success gives its
+ * slot back (`planRefund`) or clears the key.
  */
 
-/** Counters for failed logins, per account and per client address. */
+/** Counters per key (an account, an address, an account at an address, sign-ups). */
 export interface LimitState {
   readonly failures: number;
   readonly windowStartedAtMs: number;
@@ -17,20 +21,65 @@ export interface LimitPolicy {
   readonly maxDelayMs: number;
 }
 
-/** Per account: 5 free failures in 15 minutes, then 1 s doubling to 15 minutes. */
-export const ACCOUNT_POLICY: LimitPolicy = Object.freeze({
+const MINUTE = 60_000;
+
+/**
+ * Per account at one address: 5 free attempts in 15 minutes, then 1 s doubling to 15 minutes.
+ * This budget is what a guesser at one address meets; a success clears it.
+ */
+export const ACCOUNT_ADDRESS_POLICY: LimitPolicy = Object.freeze({
   freeFailures: 5,
-  windowMs: 15 * 60_000,
+  windowMs: 15 * MINUTE,
   baseDelayMs: 1000,
-  maxDelayMs: 15 * 60_000,
+  maxDelayMs: 15 * MINUTE,
 });
-/** Per client address: more headroom (shared NATs), same growth. */
+
+/**
+ * Per account from every address together: the budget that bounds a guesser spread over many
+ * addresses. 20 free attempts an hour, then 1 s doubling to at most 1 minute: about 20 + 60
+ * guesses an hour at most. The owner's known addresses (a success in the last 30 days) are not
+ * held to it, so strangers cannot lock the owner out; from a new address the owner waits a
+ * minute at most.
+ */
+export const ACCOUNT_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 20,
+  windowMs: 60 * MINUTE,
+  baseDelayMs: 1000,
+  maxDelayMs: MINUTE,
+});
+
+/** Per client address (IPv6 by /64), across accounts: headroom for shared NATs, same growth. */
 export const ADDRESS_POLICY: LimitPolicy = Object.freeze({
   freeFailures: 20,
-  windowMs: 15 * 60_000,
+  windowMs: 15 * MINUTE,
   baseDelayMs: 1000,
-  maxDelayMs: 15 * 60_000,
+  maxDelayMs: 15 * MINUTE,
 });
+
+/** Password change (the current password re-checked): 5 in 15 minutes per user, like a login. */
+export const PASSWORD_CHANGE_POLICY: LimitPolicy = ACCOUNT_ADDRESS_POLICY;
+
+/** Sign-ups per address: 10 an hour, then 1 minute doubling to an hour. Never refunded. */
+export const SIGNUP_ADDRESS_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 10,
+  windowMs: 60 * MINUTE,
+  baseDelayMs: MINUTE,
+  maxDelayMs: 60 * MINUTE,
+});
+
+/** Sign-ups from everywhere: 120 a minute, then 1 s doubling to a minute (each costs a hash). */
+export const SIGNUP_GLOBAL_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 120,
+  windowMs: MINUTE,
+  baseDelayMs: 1000,
+  maxDelayMs: MINUTE,
+});
+
+/** How long an address stays known for an account after a successful login there. */
+export const KNOWN_ADDRESS_MS = 30 * 24 * 60 * MINUTE;
+
+/** The longest window of any policy: rows older than this (and unblocked) can be pruned. */
+export const LONGEST_WINDOW_MS = 60 * MINUTE;
 
 /** Milliseconds until another attempt is allowed; 0 when allowed now. */
 export function checkLimit(state: LimitState | null, nowMs: number): number {
@@ -38,17 +87,49 @@ export function checkLimit(state: LimitState | null, nowMs: number): number {
   return Math.max(0, state.blockedUntilMs - nowMs);
 }
 
-/** The state after one more failure at `nowMs`. */
+/** The state after one more counted attempt at `nowMs`. */
 export function planFailure(
   state: LimitState | null,
   nowMs: number,
   policy: LimitPolicy,
 ): LimitState {
-  const fresh = state === null || nowMs - state.windowStartedAtMs >= policy.windowMs;
+  const fresh =
+    state === null || state.failures === 0 || nowMs - state.windowStartedAtMs >= policy.windowMs;
   const failures = fresh ? 1 : state.failures + 1;
   const windowStartedAtMs = fresh ? nowMs : state.windowStartedAtMs;
   const over = failures - policy.freeFailures;
   const delay =
     over <= 0 ? 0 : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(over - 1, 30));
   return { failures, windowStartedAtMs, blockedUntilMs: delay === 0 ? 0 : nowMs + delay };
+}
+
+/** The outcome of reserving a slot. */
+export type Reservation =
+  | {
+      readonly allowed: true;
+      readonly state: LimitState;
+      /** This attempt started a block (the one moment worth a security event). */
+      readonly startedBlock: boolean;
+    }
+  | { readonly allowed: false; readonly state: LimitState; readonly retryAfterMs: number };
+
+/**
+ * Reserves a slot: refused while blocked (nothing to write), else the attempt counts now.
+ * The stores run this atomically (a locked row, a Lua script), step for step.
+ */
+export function planReservation(
+  state: LimitState | null,
+  nowMs: number,
+  policy: LimitPolicy,
+): Reservation {
+  const waitMs = checkLimit(state, nowMs);
+  if (state !== null && waitMs > 0) return { allowed: false, state, retryAfterMs: waitMs };
+  const next = planFailure(state, nowMs, policy);
+  return { allowed: true, state: next, startedBlock: next.blockedUntilMs > nowMs };
+}
+
+/** A success gives its slot back: one attempt fewer (a block already set stays). */
+export function planRefund(state: LimitState | null): LimitState | null {
+  if (state === null || state.failures <= 0) return state;
+  return { ...state, failures: state.failures - 1 };
 }

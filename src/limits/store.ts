@@ -1,19 +1,39 @@
-import type { LimitPolicy, LimitState } from './policy.js';
+import type { LimitPolicy, LimitState, Reservation } from './policy.js';
 
 export type { LimitState } from './policy.js';
 
+/** Throttle counters by key. Every read-modify-write is one atomic step. */
 export interface LimitStore {
   getLimit(key: string): Promise<LimitState | null>;
   /**
-   * Atomically records one failure for `key` at `nowMs` (the state becomes
-   * `planFailure(current, nowMs, policy)`) and returns the new state: concurrent failures all count.
+   * Atomically applies `planReservation(current, nowMs, policy)`: a refused attempt writes
+   * nothing; an allowed one is counted before the caller does any work, so concurrent attempts
+   * all count.
    */
-  recordFailure(key: string, nowMs: number, policy: LimitPolicy): Promise<LimitState>;
+  reserve(key: string, nowMs: number, policy: LimitPolicy): Promise<Reservation>;
+  /** Atomically applies `planRefund`: a success gives its slot back. */
+  refund(key: string): Promise<void>;
   deleteLimit(key: string): Promise<void>;
+  /**
+   * Remembers `key` until `untilMs` (an address where the owner signed in): read back with
+   * getLimit as `{ failures: 0, blockedUntilMs: untilMs }`, never reserved.
+   */
+  markKnown(key: string, nowMs: number, untilMs: number): Promise<void>;
+  /**
+   * Deletes keys that no longer hold anything at `nowMs`: their window started at least
+   * LONGEST_WINDOW_MS ago and any block has ended. Returns how many.
+   */
+  pruneLimits(nowMs: number): Promise<number>;
 }
 
 export interface SecurityEvent {
-  readonly type: 'refresh_reuse' | 'login_failed' | 'login_rate_limited' | 'password_changed';
+  readonly type:
+    | 'refresh_reuse'
+    | 'login_failed'
+    | 'login_rate_limited'
+    | 'password_changed'
+    | 'password_change_failed'
+    | 'signup_rate_limited';
   readonly userId: string | null;
   readonly sessionId: string | null;
   readonly ip: string | null;
@@ -22,4 +42,6 @@ export interface SecurityEvent {
 
 export interface SecurityEventStore {
   recordEvent(event: SecurityEvent): Promise<void>;
+  /** Deletes events recorded before `beforeMs`; returns how many. */
+  pruneEvents(beforeMs: number): Promise<number>;
 }

@@ -7,3 +7,4 @@ export {
   type PasswordHashParams,
   verifyPassword,
 } from './hash.js';
+export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './queue.js';

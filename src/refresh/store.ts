@@ -15,6 +15,13 @@ export interface RefreshStore {
   insertRefreshToken(record: RefreshRecord): Promise<void>;
   findRefreshToken(id: string): Promise<RefreshRecord | null>;
   /**
+   * Retention: drops the replay ciphertexts whose grace window ended and deletes tokens past
+   * their expiry. Consumed tokens stay until they expire: presenting one again must still be
+   * recognised as reuse (and revoke the family), not mistaken for an unknown token.
+   * Returns how many rows were deleted.
+   */
+  pruneRefreshTokens(nowMs: number): Promise<number>;
+  /**
    * Atomically: if `id` is not consumed yet, mark it consumed at `nowMs` with the encrypted
    * replay of its successor response, and insert `successor`. Returns false (changing nothing)
    * when another request consumed it first.

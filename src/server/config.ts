@@ -32,6 +32,12 @@ export interface ServerConfig {
   readonly sessionTouchIntervalSeconds: number;
   /** How often revocations made by other instances are read from storage (the revocation bound). */
   readonly revocationSyncSeconds: number;
+  /** How often the retention job deletes what storage no longer needs. */
+  readonly retentionIntervalSeconds: number;
+  /** How long security events are kept. */
+  readonly eventRetentionSeconds: number;
+  /** Active sessions a user may hold; a new login ends the oldest beyond this. */
+  readonly maxSessionsPerUser: number;
   /**
    * How long `gatehouse keys rotate` publishes a new key before it signs, so that every API has
    * fetched it first (README, Production: key rotation).
@@ -40,6 +46,8 @@ export interface ServerConfig {
   readonly basicAuth: boolean;
   readonly allowedOrigins: readonly string[];
   readonly passwordParams: PasswordHashParams;
+  /** Password hashes that may wait for a worker; beyond that, 503 at once (see passwords/queue.ts). */
+  readonly argon2QueueSize: number;
   /** Our proxies in front: none, how many, or their addresses/CIDRs (server/proxy.ts). */
   readonly trustProxy: TrustProxy;
   /** A request's headers must arrive within this (node:http headersTimeout). */
@@ -72,11 +80,15 @@ export interface ServerOptions {
   readonly sessionIdleTtlSeconds?: number;
   readonly sessionTouchIntervalSeconds?: number;
   readonly revocationSyncSeconds?: number;
+  readonly retentionIntervalSeconds?: number;
+  readonly eventRetentionSeconds?: number;
+  readonly maxSessionsPerUser?: number;
   readonly keyPropagationDelaySeconds?: number;
   readonly basicAuth?: boolean;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
   readonly passwordParams?: Partial<Pick<PasswordHashParams, 'memoryKiB' | 'iterations'>>;
+  readonly argon2QueueSize?: number;
   /** `true` is refused: it trusts every hop of X-Forwarded-For. */
   readonly trustProxy?: boolean | number | readonly string[];
   readonly headersTimeoutSeconds?: number;
@@ -109,12 +121,16 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   sessionIdleTtlSeconds: 'GATEHOUSE_SESSION_IDLE_TTL',
   sessionTouchIntervalSeconds: 'GATEHOUSE_SESSION_TOUCH_INTERVAL',
   revocationSyncSeconds: 'GATEHOUSE_REVOCATION_SYNC_INTERVAL',
+  retentionIntervalSeconds: 'GATEHOUSE_RETENTION_INTERVAL',
+  eventRetentionSeconds: 'GATEHOUSE_EVENT_RETENTION',
+  maxSessionsPerUser: 'GATEHOUSE_MAX_SESSIONS_PER_USER',
   keyPropagationDelaySeconds: 'GATEHOUSE_KEY_PROPAGATION_DELAY',
   basicAuth: 'GATEHOUSE_BASIC_AUTH',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
   'passwordParams.memoryKiB': 'GATEHOUSE_ARGON2_MEMORY_KIB',
   'passwordParams.iterations': 'GATEHOUSE_ARGON2_ITERATIONS',
+  argon2QueueSize: 'GATEHOUSE_ARGON2_QUEUE',
   trustProxy: 'GATEHOUSE_TRUST_PROXY',
   headersTimeoutSeconds: 'GATEHOUSE_HEADERS_TIMEOUT',
   requestTimeoutSeconds: 'GATEHOUSE_REQUEST_TIMEOUT',
@@ -136,6 +152,8 @@ const DURATIONS = {
   sessionIdleTtlSeconds: [DAY, 60, 400 * DAY],
   sessionTouchIntervalSeconds: [60, 0, DAY],
   revocationSyncSeconds: [2, 1, 3600],
+  retentionIntervalSeconds: [3600, 1, 7 * DAY],
+  eventRetentionSeconds: [90 * DAY, DAY, 3650 * DAY],
   // A slow client holds a connection (slowloris) for at most these; 10 s for headers and 30 s
   // for a body of at most 16 KiB are generous on any real link.
   headersTimeoutSeconds: [10, 1, 300],
@@ -209,10 +227,13 @@ function validate(
   const host = options.host ?? '127.0.0.1';
   if (host === '') problems.push(`${name('host')} must not be empty`);
 
-  const database: DatabaseConfig = options.database ?? {
-    kind: 'sqlite',
-    path: './data/gatehouse.db',
-  };
+  // A copy: the result is frozen, the caller's own object must not be.
+  const database: DatabaseConfig = options.database
+    ? { ...options.database }
+    : {
+        kind: 'sqlite',
+        path: './data/gatehouse.db',
+      };
   if (database.kind === 'sqlite' && database.path === '')
     problems.push(`${name('database')} sqlite: needs a path (or :memory:)`);
   if (database.kind === 'postgres' && !/^postgres(ql)?:\/\//.test(database.url))
@@ -258,6 +279,9 @@ function validate(
   const sessionIdleTtlSeconds = duration('sessionIdleTtlSeconds');
   const sessionTouchIntervalSeconds = duration('sessionTouchIntervalSeconds');
   const revocationSyncSeconds = duration('revocationSyncSeconds');
+  const retentionIntervalSeconds = duration('retentionIntervalSeconds');
+  const eventRetentionSeconds = duration('eventRetentionSeconds');
+  const maxSessionsPerUser = int('maxSessionsPerUser', options.maxSessionsPerUser, 100, 1, 100_000);
   const headersTimeoutSeconds = duration('headersTimeoutSeconds');
   const requestTimeoutSeconds = duration('requestTimeoutSeconds');
   const keepAliveTimeoutSeconds = duration('keepAliveTimeoutSeconds');
@@ -311,6 +335,7 @@ function validate(
     ),
     parallelism: 1,
   };
+  const argon2QueueSize = int('argon2QueueSize', options.argon2QueueSize, 64, 0, 100_000);
 
   let trustProxy: TrustProxy = false;
   const trust = options.trustProxy;
@@ -354,10 +379,14 @@ function validate(
     sessionIdleTtlSeconds,
     sessionTouchIntervalSeconds,
     revocationSyncSeconds,
+    retentionIntervalSeconds,
+    eventRetentionSeconds,
+    maxSessionsPerUser,
     keyPropagationDelaySeconds,
     basicAuth,
     allowedOrigins,
     passwordParams,
+    argon2QueueSize,
     trustProxy,
     headersTimeoutSeconds,
     requestTimeoutSeconds,
@@ -486,6 +515,11 @@ export function configFromEnv(env: Env): ServerConfig {
     ...(typeof memoryKiB === 'number' ? { memoryKiB } : {}),
     ...(typeof iterations === 'number' ? { iterations } : {}),
   });
+  set(
+    'maxSessionsPerUser',
+    parsed('GATEHOUSE_MAX_SESSIONS_PER_USER', integer, 'an integer from 1 to 100000'),
+  );
+  set('argon2QueueSize', parsed('GATEHOUSE_ARGON2_QUEUE', integer, 'an integer from 0 to 100000'));
   const trustText = read('GATEHOUSE_TRUST_PROXY');
   if (trustText !== undefined) set('trustProxy', parseTrustProxy(trustText));
   set('logLevel', read('GATEHOUSE_LOG_LEVEL'));

@@ -71,6 +71,11 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
     stores,
     reloadKeys: config.keysSource === 'database',
     syncIntervalMs: config.revocationSyncSeconds * 1000,
+    retention: {
+      intervalMs: config.retentionIntervalSeconds * 1000,
+      eventRetentionMs: config.eventRetentionSeconds * 1000,
+      accessTokenTtlMs: config.accessTokenTtlSeconds * 1000,
+    },
     clock,
     log: app.log,
   });

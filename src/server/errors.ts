@@ -87,6 +87,11 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     error: 'invalid_password',
     description: 'Passwords must be 8 to 256 characters.',
   },
+  ERR_AUTH_BUSY: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'The server is busy checking passwords; retry shortly.',
+  },
   ERR_AUTH_UNAUTHENTICATED: {
     status: 401,
     error: 'invalid_token',
@@ -110,7 +115,8 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
   ERR_CLIENT_INVALID: {
     status: 401,
     error: 'invalid_client',
-    description: 'Client authentication failed: send client_id alone, or Basic with it and an empty secret.',
+    description:
+      'Client authentication failed: send client_id alone, or Basic with it and an empty secret.',
   },
 };
 
@@ -243,7 +249,9 @@ export function toHttpError(
         ? `Bearer realm="gatehouse", error="invalid_token", error_description="${quoted(http.description)}"`
         : 'Bearer realm="gatehouse"';
   }
-  if (http.status === 429) headers['retry-after'] = String(auth?.details?.retryAfterSeconds ?? 1);
+  // 429, and a 503 that knows when to come back (ERR_AUTH_BUSY).
+  if (http.status === 429 || auth?.details?.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(auth?.details?.retryAfterSeconds ?? 1);
   return { ...http, headers };
 }
 

@@ -4,6 +4,7 @@
  * builds the application over assembled services; it does not listen.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
@@ -65,6 +66,36 @@ type JsonTextParser = (
   done: (error: Error | null, value?: unknown) => void,
 ) => void;
 
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string]>> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'The request headers are too large.',
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'The request took too long to arrive.'],
+};
+
+/**
+ * Errors node raises before a request exists (headers too large, malformed HTTP, a request
+ * that did not arrive in time): answered in our format and with our headers, then closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket) {
+  const [status, reason, description] = CLIENT_ERRORS[error.code ?? ''] ?? [
+    400,
+    'Bad Request',
+    'The request is not valid HTTP.',
+  ];
+  if (socket.writable) {
+    const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
+        `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 export interface HttpAppOptions {
   readonly random: RandomSource;
   /** pino options, true for defaults, or false for no logs (tests). */
@@ -109,6 +140,7 @@ export async function createHttpApp(
   const app = Fastify({
     logger,
     frameworkErrors: onFrameworkError,
+    clientErrorHandler: answerClientError,
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

@@ -10,6 +10,7 @@ import type { RevocationRegistry } from '../access/index.js';
 import type { Clock } from '../core/index.js';
 import type { KeyRing } from '../jwt/index.js';
 import type { Stores } from '../storage/index.js';
+import { pruneStorage, type RetentionPolicy } from './retention.js';
 import { reloadServerKeys } from './signing-keys.js';
 
 export interface JobsLogger {
@@ -24,6 +25,8 @@ export interface BackgroundJobsOptions {
   readonly reloadKeys: boolean;
   readonly syncIntervalMs: number;
   readonly sweepIntervalMs?: number;
+  /** Deletes what storage no longer needs, this often (server/retention.ts). */
+  readonly retention: RetentionPolicy & { readonly intervalMs: number };
   readonly clock: Clock;
   readonly log: JobsLogger;
 }
@@ -31,6 +34,8 @@ export interface BackgroundJobsOptions {
 export interface BackgroundJobs {
   /** One sync tick now (revocations, then keys); resolves when both are done or failed. */
   tick(): Promise<void>;
+  /** One retention pass now; resolves when it is done or failed (and logged). */
+  prune(): Promise<void>;
   stop(): void;
 }
 
@@ -71,13 +76,19 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
   // Revocation entries end when the last access token they guard would have expired.
   const sweep = setInterval(() => revocations.sweep(), options.sweepIntervalMs ?? 60_000);
   const sync = setInterval(() => void tick(), options.syncIntervalMs);
+  const prune = () =>
+    pruneStorage(stores, clock.nowMs(), options.retention).then(() => {}, failed('retention'));
+  const retention = setInterval(() => void prune(), options.retention.intervalMs);
   sweep.unref();
   sync.unref();
+  retention.unref();
   return {
     tick,
+    prune,
     stop() {
       clearInterval(sweep);
       clearInterval(sync);
+      clearInterval(retention);
     },
   };
 }

@@ -13,6 +13,7 @@ import { type AccountService, createAccountService } from '../accounts/index.js'
 import type { Clock, RandomSource } from '../core/index.js';
 import { type AuthFlows, createAuthFlows } from '../flows/index.js';
 import type { KeyRing } from '../jwt/index.js';
+import { createWorkQueue } from '../passwords/index.js';
 import { createRefreshService, type RefreshService } from '../refresh/index.js';
 import { createSessionService, type SessionService } from '../sessions/index.js';
 import type { Stores } from '../storage/index.js';
@@ -63,6 +64,7 @@ export function createServices(deps: ServicesDeps): ServerContext {
       touchIntervalMs: config.sessionTouchIntervalSeconds * 1000,
     },
     onRevoked: revocations.revoked,
+    maxPerUser: config.maxSessionsPerUser,
     clock,
     random,
   });
@@ -71,6 +73,7 @@ export function createServices(deps: ServicesDeps): ServerContext {
     limits: stores.limits,
     events: stores.events,
     passwordParams: config.passwordParams,
+    passwordQueue: createWorkQueue({ maxQueued: config.argon2QueueSize }),
     dummyHash: deps.dummyHash,
     clock,
     random,

@@ -16,6 +16,11 @@ export interface SessionServiceOptions {
   readonly random: RandomSource;
   /** Told of every revocation made here, with its time (the access-token revocation registry). */
   readonly onRevoked?: (sessionIds: readonly string[], atMs: number) => void;
+  /**
+   * Active sessions a user may hold (default 100): a login beyond it ends the oldest, so a
+   * script that logs in without end cannot grow storage (or a sessions list) without end.
+   */
+  readonly maxPerUser?: number;
 }
 
 export interface SessionMeta {
@@ -48,6 +53,7 @@ export interface SessionService {
 export function createSessionService(options: SessionServiceOptions): SessionService {
   const { store, policy, clock, random } = options;
   const markRevoked = (ids: readonly string[], atMs: number) => options.onRevoked?.(ids, atMs);
+  const maxPerUser = options.maxPerUser ?? 100;
 
   return {
     policy,
@@ -73,6 +79,18 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         ...(kind === 'token' ? { clientId: clientId ?? null } : {}),
       };
       await store.createSession(session);
+      const active = await store.listUserSessions(userId, now);
+      if (active.length > maxPerUser) {
+        const oldest = [...active]
+          .sort((a, b) => a.createdAtMs - b.createdAtMs)
+          .slice(0, active.length - maxPerUser)
+          .filter((s) => s.id !== id);
+        for (const old of oldest) await store.revokeSession(old.id, now, 'session_limit');
+        markRevoked(
+          oldest.map((s) => s.id),
+          now,
+        );
+      }
       return { session, cookieValue: kind === 'cookie' ? `${id}.${credential.secret}` : null };
     },
 

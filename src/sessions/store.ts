@@ -39,4 +39,9 @@ export interface SessionStore {
   ): Promise<string[]>;
   /** Sessions revoked at or after `sinceMs`, to rebuild the in-memory revocation list. */
   listRevokedSince(sinceMs: number): Promise<Array<{ id: string; revokedAtMs: number }>>;
+  /**
+   * Deletes sessions that ended (revoked, or past their absolute end) before `endedBeforeMs`,
+   * with their refresh tokens. Returns how many sessions.
+   */
+  pruneSessions(endedBeforeMs: number): Promise<number>;
 }

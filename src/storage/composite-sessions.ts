@@ -33,5 +33,7 @@ export function createCompositeSessionStore(
       ];
     },
     listRevokedSince: (sinceMs) => tokenStore.listRevokedSince(sinceMs),
+    // Cookie sessions expire in Redis on their own.
+    pruneSessions: (endedBeforeMs) => tokenStore.pruneSessions(endedBeforeMs),
   };
 }

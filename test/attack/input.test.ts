@@ -107,6 +107,13 @@ describe('on SQLite', () => {
       await server.app.listen({ port: 0, host: '127.0.0.1' });
     });
 
+    it('errors node raises before a request exists answer in our format too: 431 and 400', async () => {
+      const huge = await raw(['GET /v1/me HTTP/1.1', `X-Padding: ${'a'.repeat(20_000)}`]);
+      expectError(huge, 431, 'invalid_request', 'The request headers are too large.');
+      const garbage = await raw(['GET /v1/me HTTP/1.1', 'Bad Header Without Colon']);
+      expectError(garbage, 400, 'invalid_request', 'The request is not valid HTTP.');
+    });
+
     const tokenOf = async (email: string) => {
       expect((await signup(email)).statusCode).toBe(201);
       const login = await passwordGrant(email);

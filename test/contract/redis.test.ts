@@ -1,11 +1,9 @@
 /**
  * The Redis stores against the same expectations as the SQL ones: cookie sessions, the login
- * limiter (its Lua script must equal planFailure step for step), and the revocation feed.
+ * limiter (its Lua script must equal planReservation step for step), and the revocation feed.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRevocationList } from '../../src/access/index.js';
-import { ACCOUNT_POLICY, planFailure } from '../../src/limits/policy.js';
-import type { LimitState } from '../../src/limits/store.js';
 import type { SessionRecord } from '../../src/sessions/store.js';
 import { createCompositeSessionStore } from '../../src/storage/composite-sessions.js';
 import { openRedis, type RedisHandle } from '../../src/storage/redis/client.js';
@@ -21,6 +19,7 @@ import {
   redisReachable,
   serviceGate,
 } from '../support/services.js';
+import { checkLimiterContract } from './limiter.js';
 
 const reachable = await redisReachable();
 const enabled = serviceGate('Redis', reachable);
@@ -135,32 +134,8 @@ describe.runIf(enabled)('Redis stores', () => {
     }
   });
 
-  it('limiter: the Lua script equals planFailure step for step, and 50 concurrent failures all count', async () => {
-    const limits = createRedisLimitStore(handle.redis, prefix);
-    let expected: LimitState | null = null;
-    for (const now of [
-      T,
-      T,
-      T,
-      T,
-      T,
-      T,
-      T + 10,
-      T + 20,
-      T + 30,
-      T + ACCOUNT_POLICY.windowMs + 30,
-      T + ACCOUNT_POLICY.windowMs + 31,
-    ]) {
-      expected = planFailure(expected, now, ACCOUNT_POLICY);
-      expect(await limits.recordFailure('seq', now, ACCOUNT_POLICY)).toEqual(expected);
-    }
-    expect(await limits.getLimit('seq')).toEqual(expected);
-    await Promise.all(
-      Array.from({ length: 50 }, () => limits.recordFailure('burst', T, ACCOUNT_POLICY)),
-    );
-    expect((await limits.getLimit('burst'))?.failures).toBe(50);
-    await limits.deleteLimit('burst');
-    expect(await limits.getLimit('burst')).toBeNull();
+  it('limiter: the Lua script equals planReservation step for step; of 100 parallel attempts exactly the free ones and one more pass', async () => {
+    await checkLimiterContract(createRedisLimitStore(handle.redis, prefix), T, { prunes: false });
   });
 
   it('revocation feed: a revocation published by one instance reaches another', async () => {

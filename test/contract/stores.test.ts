@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { systemRandom } from '../../src/core/random.js';
 import { createOpaqueToken } from '../../src/core/tokens.js';
-import { ACCOUNT_POLICY } from '../../src/limits/policy.js';
 import type { RefreshRecord } from '../../src/refresh/store.js';
 import type { SessionRecord } from '../../src/sessions/store.js';
 import { migrations } from '../../src/storage/migrations/index.js';
@@ -24,6 +23,7 @@ import {
   serviceGate,
   uniqueSchema,
 } from '../support/services.js';
+import { checkLimiterContract } from './limiter.js';
 
 interface Backend {
   readonly stores: Stores;
@@ -192,15 +192,12 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
     },
   );
 
-  it.runIf(enabled)('limits: 50 concurrent failures all count; delete resets', async () => {
-    const { limits } = backend.stores;
-    await Promise.all(
-      Array.from({ length: 50 }, () => limits.recordFailure('k', T, ACCOUNT_POLICY)),
-    );
-    expect((await limits.getLimit('k'))?.failures).toBe(50);
-    await limits.deleteLimit('k');
-    expect(await limits.getLimit('k')).toBeNull();
-  });
+  it.runIf(enabled)(
+    'limits: reservations equal the policy; of 100 parallel attempts exactly the free ones and one more pass; refunds and pruning',
+    async () => {
+      await checkLimiterContract(backend.stores.limits, T, { prunes: true });
+    },
+  );
 
   it.runIf(enabled)(
     'signing keys: of five instances storing an initial key at once, exactly one wins',
@@ -251,6 +248,74 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
     expect(rows.map((r) => r.type)).toEqual(['login_failed', 'refresh_reuse']);
     await expect(backend.stores.ping()).resolves.toBeUndefined();
   });
+
+  it.runIf(enabled)(
+    'retention (runs last: it prunes what earlier tests left too): ended sessions (with their refresh tokens), expired refresh tokens, old events and replay ciphertexts go; the rest stays',
+    async () => {
+      const { accounts, sessions, refresh, events } = backend.stores;
+      await accounts.createUser(user('p-user', 'p@x.io'));
+      await sessions.createSession(session('p-live', 'p-user'));
+      await sessions.createSession(session('p-revoked', 'p-user'));
+      await sessions.createSession(session('p-expired', 'p-user', { expiresAtMs: T + 10 }));
+      await sessions.revokeSession('p-revoked', T + 5, 'logout');
+      const live = refreshRecord('p-live', { expiresAtMs: T + 10_000 });
+      const consumed = refreshRecord('p-live', {
+        expiresAtMs: T + 10_000,
+      });
+      const expired = refreshRecord('p-live', { expiresAtMs: T + 50 });
+      const ofRevoked = refreshRecord('p-revoked', { expiresAtMs: T + 10_000 });
+      for (const r of [live, consumed, expired, ofRevoked]) await refresh.insertRefreshToken(r);
+      const successor = refreshRecord('p-live', { expiresAtMs: T + 10_000 });
+      expect(
+        await refresh.consumeRefreshToken(
+          consumed.id,
+          T + 1,
+          { ciphertext: 'c', expiresAtMs: T + 20 },
+          successor,
+        ),
+      ).toBe(true);
+      await events.recordEvent({
+        type: 'login_failed',
+        userId: null,
+        sessionId: null,
+        ip: null,
+        atMs: T,
+      });
+      await events.recordEvent({
+        type: 'login_failed',
+        userId: null,
+        sessionId: null,
+        ip: null,
+        atMs: T + 100,
+      });
+
+      // Before anything of ours ended: none of it goes.
+      await sessions.pruneSessions(T + 5);
+      await refresh.pruneRefreshTokens(T + 19);
+      expect(await sessions.findSession('p-revoked')).not.toBeNull();
+      expect(await sessions.findSession('p-expired')).not.toBeNull();
+      expect((await refresh.findRefreshToken(consumed.id))?.replayCiphertext).toBe('c');
+      expect(await refresh.findRefreshToken(expired.id)).not.toBeNull();
+
+      expect(await refresh.pruneRefreshTokens(T + 60)).toBeGreaterThanOrEqual(1);
+      expect(await refresh.findRefreshToken(expired.id)).toBeNull();
+      // A consumed token stays (its reuse must still be recognised), without its replay.
+      expect(await refresh.findRefreshToken(consumed.id)).toMatchObject({
+        consumedAtMs: T + 1,
+        replayCiphertext: null,
+        replayExpiresAtMs: null,
+      });
+      expect(await sessions.pruneSessions(T + 11)).toBeGreaterThanOrEqual(2);
+      expect(await sessions.findSession('p-revoked')).toBeNull();
+      expect(await sessions.findSession('p-expired')).toBeNull();
+      expect(await sessions.findSession('p-live')).not.toBeNull();
+      expect(await refresh.findRefreshToken(ofRevoked.id)).toBeNull();
+      expect(await refresh.findRefreshToken(live.id)).not.toBeNull();
+      expect(await events.pruneEvents(T + 50)).toBeGreaterThanOrEqual(1);
+      expect(await events.pruneEvents(T + 50)).toBe(0);
+      expect(await events.pruneEvents(T + 101)).toBeGreaterThanOrEqual(1);
+    },
+  );
 });
 
 describe('the clock used by these cases is fixed', () => {

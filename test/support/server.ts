@@ -6,6 +6,7 @@ import { createDummyHash } from '../../src/passwords/hash.js';
 import { configFromEnv, type Env, type ServerConfig } from '../../src/server/config.js';
 import { createServer } from '../../src/server/create-server.js';
 import type { GatehouseApp } from '../../src/server/http.js';
+import type { BackgroundJobs } from '../../src/server/jobs.js';
 import type { ServerContext } from '../../src/server/services.js';
 import { withRedis } from '../../src/storage/open.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
@@ -25,6 +26,7 @@ export interface TestServer {
   readonly sqlite: SqliteHandle;
   readonly config: ServerConfig;
   readonly redis: RedisHandle | null;
+  readonly jobs: BackgroundJobs;
   close(): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ export async function createTestServer(
   const redisHandle = redis;
   dummy ??= createDummyHash();
   const clock = options.clock ?? createFixedClock(T0);
-  const { app, context } = await createServer({
+  const { app, context, jobs } = await createServer({
     redis: redisHandle,
     config,
     stores,
@@ -85,6 +87,7 @@ export async function createTestServer(
     sqlite,
     config,
     redis: redisHandle,
+    jobs,
     async close() {
       await app.close();
       await sqlite.close();

@@ -18,7 +18,11 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const user = await ctx.accounts.signup(request.body.email, request.body.password);
+        const user = await ctx.accounts.signup(
+          request.body.email,
+          request.body.password,
+          request.ip,
+        );
         return reply.status(201).send(user);
       },
     );

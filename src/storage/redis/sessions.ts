@@ -95,5 +95,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
     },
     // Cookie sessions carry no access tokens, so they never need the access-token revocation list.
     listRevokedSince: async () => [],
+    // Keys expire at the session's end; a revoked session is deleted at once.
+    pruneSessions: async () => 0,
   };
 }

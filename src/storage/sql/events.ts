@@ -27,5 +27,12 @@ export function createSqlSecurityEventStore(db: Kysely<Database>): SecurityEvent
         })
         .execute();
     },
+    async pruneEvents(beforeMs) {
+      const result = await db
+        .deleteFrom('security_events')
+        .where('created_at', '<', beforeMs)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

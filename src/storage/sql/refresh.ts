@@ -81,5 +81,17 @@ export function createSqlRefreshStore(db: Kysely<Database>, dialect: SqlDialectN
         return true;
       });
     },
+    async pruneRefreshTokens(nowMs) {
+      await db
+        .updateTable('refresh_tokens')
+        .set({ replay_ciphertext: null, replay_expires_at: null })
+        .where('replay_expires_at', '<', nowMs)
+        .execute();
+      const result = await db
+        .deleteFrom('refresh_tokens')
+        .where('expires_at', '<', nowMs)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -109,5 +109,24 @@ export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
         .execute();
       return rows.map((r) => ({ id: r.id, revokedAtMs: Number(r.revoked_at) }));
     },
+    async pruneSessions(endedBeforeMs) {
+      return db.transaction().execute(async (trx) => {
+        const ended = trx
+          .selectFrom('sessions')
+          .select('id')
+          .where((eb) =>
+            eb.or([eb('revoked_at', '<', endedBeforeMs), eb('expires_at', '<', endedBeforeMs)]),
+          );
+        // Foreign keys are not enforced by every SQLite connection: delete the children first.
+        await trx.deleteFrom('refresh_tokens').where('session_id', 'in', ended).execute();
+        const result = await trx
+          .deleteFrom('sessions')
+          .where((eb) =>
+            eb.or([eb('revoked_at', '<', endedBeforeMs), eb('expires_at', '<', endedBeforeMs)]),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      });
+    },
   };
 }

@@ -1,0 +1,641 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../core/errors.js';
+import { OWASP_MINIMUM } from '../passwords/index.js';
+import {
+  configFromEnv,
+  createServerConfig,
+  type Env,
+  parseDurationSeconds,
+  type ServerOptions,
+} from './config.js';
+
+const DAY = 86_400;
+
+/** The problems of the ERR_CONFIG_INVALID that `fn` throws; fails the test when it returns. */
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    expect(error.code).toBe('ERR_CONFIG_INVALID');
+    const problems = error.details?.problems;
+    expect(Array.isArray(problems)).toBe(true);
+    return [...(problems as readonly string[])];
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('createServerConfig: defaults', () => {
+  it('fills every default', () => {
+    expect(createServerConfig()).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      database: { kind: 'sqlite', path: './data/gatehouse.db' },
+      redis: null,
+      issuer: 'http://localhost:3000',
+      audience: 'http://localhost:3000',
+      keysSource: 'file',
+      signingKeysPath: './data/signing-keys.json',
+      jwtSecret: null,
+      accessTokenTtlSeconds: 3600,
+      refreshTokenTtlSeconds: 14 * DAY,
+      refreshReuseGraceSeconds: 10,
+      sessionAbsoluteTtlSeconds: 30 * DAY,
+      sessionIdleTtlSeconds: DAY,
+      sessionTouchIntervalSeconds: 60,
+      revocationSyncSeconds: 2,
+      retentionIntervalSeconds: 3600,
+      eventRetentionSeconds: 90 * DAY,
+      maxSessionsPerUser: 100,
+      keyPropagationDelaySeconds: 60,
+      basicAuth: false,
+      allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      passwordParams: { ...OWASP_MINIMUM },
+      argon2QueueSize: 64,
+      trustProxy: false,
+      headersTimeoutSeconds: 10,
+      requestTimeoutSeconds: 30,
+      keepAliveTimeoutSeconds: 5,
+      shutdownTimeoutSeconds: 10,
+      logLevel: 'info',
+      production: false,
+    });
+    expect(createServerConfig({})).toEqual(createServerConfig());
+  });
+
+  it('the default issuer follows the port, and so does its 127.0.0.1 twin', () => {
+    const config = createServerConfig({ port: 8080 });
+    expect(config.issuer).toBe('http://localhost:8080');
+    expect(config.audience).toBe('http://localhost:8080');
+    expect(config.allowedOrigins).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080']);
+  });
+
+  it('an issuer given, even the default one, does not bring 127.0.0.1', () => {
+    expect(createServerConfig({ issuer: 'http://localhost:3000' }).allowedOrigins).toEqual([
+      'http://localhost:3000',
+    ]);
+    expect(createServerConfig({ issuer: 'https://auth.example.com' }).allowedOrigins).toEqual([
+      'https://auth.example.com',
+    ]);
+  });
+
+  it('the audience defaults to the issuer, without trailing slashes', () => {
+    const config = createServerConfig({ issuer: 'https://example.com/auth//' });
+    expect(config.issuer).toBe('https://example.com/auth');
+    expect(config.audience).toBe('https://example.com/auth');
+    expect(config.allowedOrigins).toEqual(['https://example.com']);
+    expect(createServerConfig({ issuer: 'https://a.example', audience: 'api' }).audience).toBe(
+      'api',
+    );
+  });
+
+  it('allowed origins are reduced to origins, after the issuer’s own', () => {
+    const config = createServerConfig({
+      issuer: 'https://auth.example.com',
+      allowedOrigins: ['https://app.example.com/path?q=1', 'http://localhost:5173'],
+    });
+    expect(config.allowedOrigins).toEqual([
+      'https://auth.example.com',
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+  });
+
+  it.each<[string, ServerOptions, string]>([
+    ['sqlite', {}, 'file'],
+    ['postgres', { database: { kind: 'postgres', url: 'postgres://u@db:5432/g' } }, 'database'],
+    [
+      'postgres with a key file',
+      {
+        database: { kind: 'postgres', url: 'postgres://u@db:5432/g' },
+        signingKeysPath: './keys.json',
+      },
+      'file',
+    ],
+    [
+      'postgres with a secret',
+      { database: { kind: 'postgres', url: 'postgres://u@db:5432/g' }, jwtSecret: 'k'.repeat(32) },
+      'secret',
+    ],
+    ['sqlite with a secret', { jwtSecret: 'k'.repeat(32) }, 'secret'],
+  ])('keysSource for %s is %s', (_name, options, keysSource) => {
+    expect(createServerConfig(options).keysSource).toBe(keysSource);
+  });
+
+  it('redis gets the default prefix', () => {
+    expect(createServerConfig({ redis: { url: 'redis://127.0.0.1:6379' } }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'gatehouse:',
+    });
+    expect(createServerConfig({ redis: null }).redis).toBeNull();
+  });
+});
+
+describe('createServerConfig: the result is deeply frozen', () => {
+  it('top level and nested objects', () => {
+    const config = createServerConfig({
+      redis: { url: 'redis://127.0.0.1:6379' },
+      database: { kind: 'postgres', url: 'postgres://u@db:5432/g' },
+    });
+    for (const part of [
+      config,
+      config.passwordParams,
+      config.allowedOrigins,
+      config.database,
+      config.redis,
+    ]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.allowedOrigins as string[]).push('https://evil.example');
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.passwordParams as { memoryKiB: number }).memoryKiB = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.database as { url: string }).url = 'postgres://evil';
+    }).toThrow(TypeError);
+    expect(config.allowedOrigins).toEqual(['http://localhost:3000', 'http://127.0.0.1:3000']);
+    expect(config.passwordParams.memoryKiB).toBe(OWASP_MINIMUM.memoryKiB);
+  });
+
+  it('a caller’s later change to its options does not reach the config', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    const passwordParams = { memoryKiB: 65_536 };
+    const config = createServerConfig({ allowedOrigins, passwordParams });
+    allowedOrigins.push('https://evil.example');
+    passwordParams.memoryKiB = 1;
+    expect(config.allowedOrigins).not.toContain('https://evil.example');
+    expect(config.passwordParams.memoryKiB).toBe(65_536);
+  });
+});
+
+describe('createServerConfig: validation', () => {
+  it('lists every problem at once, each naming its option', () => {
+    const problems = problemsOf(() =>
+      createServerConfig({
+        port: 70_000,
+        issuer: 'ftp://auth.example.com',
+        jwtSecret: 'short',
+        accessTokenTtlSeconds: 29,
+        logLevel: 'loud',
+      }),
+    );
+    expect(problems).toHaveLength(5);
+    for (const option of ['port', 'issuer', 'jwtSecret', 'accessTokenTtlSeconds', 'logLevel']) {
+      expect(problems.filter((p) => p.includes(option))).toHaveLength(1);
+    }
+  });
+
+  it('never repeats the secret it refuses', () => {
+    const secret = 'SENTINEL-secret-31-bytes-long!!';
+    expect(new TextEncoder().encode(secret)).toHaveLength(31);
+    let thrown: unknown;
+    try {
+      createServerConfig({ jwtSecret: secret, production: true, basicAuth: true });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AuthError);
+    const error = thrown as AuthError;
+    expect(error.message).not.toContain('SENTINEL');
+    expect(JSON.stringify(error.details)).not.toContain('SENTINEL');
+  });
+
+  const durationEdges: ReadonlyArray<[keyof ServerOptions, number, number]> = [
+    ['accessTokenTtlSeconds', 30, DAY],
+    ['refreshReuseGraceSeconds', 0, 300],
+    ['sessionAbsoluteTtlSeconds', 60, 400 * DAY],
+    ['sessionIdleTtlSeconds', 60, 400 * DAY],
+    ['sessionTouchIntervalSeconds', 0, DAY],
+    ['revocationSyncSeconds', 1, 3600],
+  ];
+  it.each(durationEdges)(
+    '%s: %i and %i are accepted, one less and one more refused',
+    (field, min, max) => {
+      expect(createServerConfig({ [field]: min })[field as 'port']).toBe(min);
+      expect(createServerConfig({ [field]: max })[field as 'port']).toBe(max);
+      for (const bad of [min - 1, max + 1, min + 0.5]) {
+        const problems = problemsOf(() => createServerConfig({ [field]: bad }));
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toContain(field);
+      }
+    },
+  );
+
+  it('refreshTokenTtlSeconds: 60 to 400 days, and longer than the access token', () => {
+    const access = 30;
+    expect(
+      createServerConfig({ accessTokenTtlSeconds: access, refreshTokenTtlSeconds: 60 })
+        .refreshTokenTtlSeconds,
+    ).toBe(60);
+    expect(createServerConfig({ refreshTokenTtlSeconds: 400 * DAY }).refreshTokenTtlSeconds).toBe(
+      400 * DAY,
+    );
+    expect(
+      problemsOf(() =>
+        createServerConfig({ accessTokenTtlSeconds: access, refreshTokenTtlSeconds: 59 }),
+      ),
+    ).toHaveLength(1);
+    expect(
+      problemsOf(() => createServerConfig({ refreshTokenTtlSeconds: 400 * DAY + 1 })),
+    ).toHaveLength(1);
+  });
+
+  it('the refresh token must outlive the access token: equal refused, one second more accepted', () => {
+    const problems = problemsOf(() =>
+      createServerConfig({ accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 3600 }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('refreshTokenTtlSeconds');
+    expect(problems[0]).toContain('accessTokenTtlSeconds');
+    expect(
+      createServerConfig({ accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 3601 })
+        .refreshTokenTtlSeconds,
+    ).toBe(3601);
+    expect(
+      problemsOf(() =>
+        createServerConfig({ accessTokenTtlSeconds: 7200, refreshTokenTtlSeconds: 3600 }),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('basicAuth is refused in production only', () => {
+    expect(createServerConfig({ basicAuth: true }).basicAuth).toBe(true);
+    expect(createServerConfig({ production: true }).production).toBe(true);
+    const problems = problemsOf(() => createServerConfig({ basicAuth: true, production: true }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('basicAuth');
+  });
+
+  it('jwtSecret: 32 bytes accepted, 31 refused, counted in UTF-8 bytes', () => {
+    expect(createServerConfig({ jwtSecret: 'k'.repeat(32) }).jwtSecret).toBe('k'.repeat(32));
+    // 16 characters of 2 bytes each: 32 bytes.
+    expect(createServerConfig({ jwtSecret: 'é'.repeat(16) }).keysSource).toBe('secret');
+    for (const short of ['k'.repeat(31), `${'é'.repeat(15)}k`, `${'😀'.repeat(7)}abc`]) {
+      const problems = problemsOf(() => createServerConfig({ jwtSecret: short }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('jwtSecret');
+    }
+  });
+
+  it('a secret and a key file together are refused; secret keys need a secret', () => {
+    expect(
+      problemsOf(() =>
+        createServerConfig({ jwtSecret: 'k'.repeat(32), signingKeysPath: './keys.json' }),
+      ),
+    ).toHaveLength(1);
+    const problems = problemsOf(() => createServerConfig({ keysSource: 'secret' }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('jwtSecret');
+  });
+
+  it.each<[string, ServerOptions, string]>([
+    ['port -1', { port: -1 }, 'port'],
+    ['port 65536', { port: 65_536 }, 'port'],
+    ['port 80.5', { port: 80.5 }, 'port'],
+    ['an empty host', { host: '' }, 'host'],
+    ['an issuer with a query', { issuer: 'https://a.example/?x=1' }, 'issuer'],
+    ['an issuer with a fragment', { issuer: 'https://a.example/#x' }, 'issuer'],
+    ['an issuer that is not a URL', { issuer: 'auth.example.com' }, 'issuer'],
+    ['an empty audience', { audience: '' }, 'audience'],
+    ['an empty sqlite path', { database: { kind: 'sqlite', path: '' } }, 'database'],
+    [
+      'a postgres URL of another scheme',
+      { database: { kind: 'postgres', url: 'mysql://x' } },
+      'database',
+    ],
+    ['a redis URL of another scheme', { redis: { url: 'http://127.0.0.1:6379' } }, 'redis'],
+    ['an origin that is not a URL', { allowedOrigins: ['not an origin'] }, 'allowedOrigins'],
+    [
+      'argon2 memory under the OWASP minimum',
+      { passwordParams: { memoryKiB: 19_455 } },
+      'memoryKiB',
+    ],
+    [
+      'argon2 iterations under the OWASP minimum',
+      { passwordParams: { iterations: 1 } },
+      'iterations',
+    ],
+    ['an unknown log level', { logLevel: 'verbose' }, 'logLevel'],
+  ])('refuses %s', (_name, options, option) => {
+    const problems = problemsOf(() => createServerConfig(options));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(option);
+  });
+
+  it('accepts the edges: port 0 and 65535, the OWASP minimum itself', () => {
+    expect(createServerConfig({ port: 0 }).port).toBe(0);
+    expect(createServerConfig({ port: 65_535 }).port).toBe(65_535);
+    expect(createServerConfig({ passwordParams: { ...OWASP_MINIMUM } }).passwordParams).toEqual(
+      OWASP_MINIMUM,
+    );
+  });
+});
+
+describe('parseDurationSeconds', () => {
+  it.each<[string, number | null]>([
+    ['3600', 3600],
+    ['45s', 45],
+    ['15m', 900],
+    ['1h', 3600],
+    ['14d', 14 * DAY],
+    ['0', 0],
+    [' 15m ', 900],
+    ['999999999', 999_999_999],
+    ['1000000000', null],
+    ['1.5h', null],
+    ['15M', null],
+    ['1w', null],
+    ['-5s', null],
+    ['15 m', null],
+    ['m', null],
+    ['', null],
+    ['0x10', null],
+    ['1e3', null],
+  ])('%j -> %s', (text, seconds) => {
+    expect(parseDurationSeconds(text)).toBe(seconds);
+  });
+});
+
+describe('configFromEnv', () => {
+  it('with no variables gives the defaults', () => {
+    expect(configFromEnv({})).toEqual(createServerConfig());
+  });
+
+  it('parses durations with units', () => {
+    const config = configFromEnv({
+      GATEHOUSE_ACCESS_TOKEN_TTL: '15m',
+      GATEHOUSE_REFRESH_TOKEN_TTL: '14d',
+      GATEHOUSE_REFRESH_REUSE_GRACE: '45s',
+      GATEHOUSE_SESSION_IDLE_TTL: '1h',
+      GATEHOUSE_SESSION_ABSOLUTE_TTL: '2592000',
+    });
+    expect(config.accessTokenTtlSeconds).toBe(900);
+    expect(config.refreshTokenTtlSeconds).toBe(14 * DAY);
+    expect(config.refreshReuseGraceSeconds).toBe(45);
+    expect(config.sessionIdleTtlSeconds).toBe(3600);
+    expect(config.sessionAbsoluteTtlSeconds).toBe(30 * DAY);
+  });
+
+  it('names the GATEHOUSE_ variables, not the option names, in its problems', () => {
+    const problems = problemsOf(() =>
+      configFromEnv({
+        GATEHOUSE_PORT: '70000',
+        GATEHOUSE_ACCESS_TOKEN_TTL: '29s',
+        GATEHOUSE_LOG_LEVEL: 'loud',
+        GATEHOUSE_ARGON2_MEMORY_KIB: '1024',
+        GATEHOUSE_ISSUER: 'ftp://auth.example.com',
+      }),
+    );
+    expect(problems).toHaveLength(5);
+    for (const name of [
+      'GATEHOUSE_PORT',
+      'GATEHOUSE_ACCESS_TOKEN_TTL',
+      'GATEHOUSE_LOG_LEVEL',
+      'GATEHOUSE_ARGON2_MEMORY_KIB',
+      'GATEHOUSE_ISSUER',
+    ]) {
+      expect(problems.filter((p) => p.includes(name))).toHaveLength(1);
+    }
+    for (const option of ['accessTokenTtlSeconds', 'logLevel', 'memoryKiB', 'passwordParams']) {
+      expect(problems.join('\n')).not.toContain(option);
+    }
+  });
+
+  it('access TTL edges through the environment: 30s and 1d accepted, 29s and 86401 refused', () => {
+    expect(configFromEnv({ GATEHOUSE_ACCESS_TOKEN_TTL: '30s' }).accessTokenTtlSeconds).toBe(30);
+    expect(configFromEnv({ GATEHOUSE_ACCESS_TOKEN_TTL: '1d' }).accessTokenTtlSeconds).toBe(DAY);
+    for (const bad of ['29s', '86401']) {
+      const problems = problemsOf(() => configFromEnv({ GATEHOUSE_ACCESS_TOKEN_TTL: bad }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('GATEHOUSE_ACCESS_TOKEN_TTL');
+    }
+  });
+
+  it('reports each unparsable value once', () => {
+    const env: Env = {
+      GATEHOUSE_PORT: 'eighty',
+      GATEHOUSE_ACCESS_TOKEN_TTL: 'soon',
+      GATEHOUSE_REFRESH_TOKEN_TTL: '2 weeks',
+      GATEHOUSE_BASIC_AUTH: 'yes',
+      GATEHOUSE_TRUST_PROXY: 'proxy.internal',
+      GATEHOUSE_ARGON2_MEMORY_KIB: 'lots',
+      GATEHOUSE_ARGON2_ITERATIONS: '2.5',
+      GATEHOUSE_DATABASE_URL: 'mysql://db/gatehouse',
+    };
+    const problems = problemsOf(() => configFromEnv(env));
+    expect(problems).toHaveLength(Object.keys(env).length);
+    for (const name of Object.keys(env)) {
+      expect(problems.filter((p) => p.includes(name))).toHaveLength(1);
+    }
+  });
+
+  it('never repeats a refused secret', () => {
+    const problems = problemsOf(() =>
+      configFromEnv({ GATEHOUSE_JWT_SECRET: 'SENTINEL-too-short', NODE_ENV: 'production' }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('GATEHOUSE_JWT_SECRET');
+    expect(problems.join('\n')).not.toContain('SENTINEL');
+  });
+
+  it('basic auth is refused under NODE_ENV=production', () => {
+    expect(configFromEnv({ GATEHOUSE_BASIC_AUTH: 'true' }).basicAuth).toBe(true);
+    const problems = problemsOf(() =>
+      configFromEnv({ GATEHOUSE_BASIC_AUTH: 'true', NODE_ENV: 'production' }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('GATEHOUSE_BASIC_AUTH');
+  });
+
+  it('empty and blank variables count as unset', () => {
+    expect(
+      configFromEnv({
+        GATEHOUSE_PORT: '',
+        GATEHOUSE_ISSUER: '   ',
+        GATEHOUSE_ACCESS_TOKEN_TTL: '',
+      }),
+    ).toEqual(createServerConfig());
+  });
+
+  it('reads the database URL forms', () => {
+    expect(configFromEnv({ GATEHOUSE_DATABASE_URL: 'sqlite::memory:' }).database).toEqual({
+      kind: 'sqlite',
+      path: ':memory:',
+    });
+    const postgres = configFromEnv({ GATEHOUSE_DATABASE_URL: 'postgresql://u@db:5432/g' });
+    expect(postgres.database).toEqual({ kind: 'postgres', url: 'postgresql://u@db:5432/g' });
+    expect(postgres.keysSource).toBe('database');
+  });
+
+  it('the result is deeply frozen too', () => {
+    const config = configFromEnv({ GATEHOUSE_ALLOWED_ORIGINS: 'https://app.example.com' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.allowedOrigins)).toBe(true);
+    expect(Object.isFrozen(config.passwordParams)).toBe(true);
+    expect(Object.isFrozen(config.database)).toBe(true);
+  });
+
+  it('produces the same config as createServerConfig with the equivalent options', () => {
+    /** A duration in range, with the text of one of its spellings. */
+    const duration = (min: number, max: number) =>
+      fc.oneof(
+        fc.integer({ min, max }).map((s) => [s, `${s}`] as const),
+        ...(
+          [
+            ['s', 1],
+            ['m', 60],
+            ['h', 3600],
+            ['d', DAY],
+          ] as const
+        )
+          .filter(([, unit]) => Math.max(1, Math.ceil(min / unit)) <= Math.floor(max / unit))
+          .map(([suffix, unit]) =>
+            fc
+              .integer({ min: Math.max(1, Math.ceil(min / unit)), max: Math.floor(max / unit) })
+              .map((n) => [n * unit, `${n}${suffix}`] as const),
+          ),
+      );
+    const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+
+    const cases = fc
+      .record({
+        port: optional(fc.integer({ min: 0, max: 65_535 })),
+        host: optional(fc.constantFrom('0.0.0.0', '::1', 'auth.internal')),
+        database: optional(
+          fc.constantFrom(
+            { kind: 'sqlite', path: ':memory:' } as const,
+            { kind: 'sqlite', path: '/var/lib/gatehouse.db' } as const,
+            { kind: 'postgres', url: 'postgres://gate@db:5432/gatehouse' } as const,
+          ),
+        ),
+        redis: optional(fc.constantFrom('redis://127.0.0.1:6379', 'rediss://cache:6380')),
+        redisPrefix: optional(fc.constantFrom('gh:', 'auth:')),
+        issuer: optional(
+          fc.constantFrom('https://auth.example.com', 'http://localhost:8080', 'https://x.io/a/'),
+        ),
+        audience: optional(fc.constantFrom('api', 'https://api.example.com')),
+        keys: optional(
+          fc.constantFrom(
+            { jwtSecret: 's'.repeat(32) },
+            { jwtSecret: 'é'.repeat(20) },
+            { signingKeysPath: '/etc/gatehouse/keys.json' },
+          ),
+        ),
+        access: optional(duration(30, DAY)),
+        refresh: optional(duration(60, 400 * DAY)),
+        grace: optional(duration(0, 300)),
+        absolute: optional(duration(60, 400 * DAY)),
+        idle: optional(duration(60, 400 * DAY)),
+        touch: optional(duration(0, DAY)),
+        sync: optional(duration(1, 3600)),
+        basicAuth: optional(fc.boolean()),
+        origins: optional(
+          fc.subarray(['https://app.example.com', 'http://localhost:5173', 'https://b.example']),
+        ),
+        memoryKiB: optional(fc.integer({ min: OWASP_MINIMUM.memoryKiB, max: 262_144 })),
+        iterations: optional(fc.integer({ min: OWASP_MINIMUM.iterations, max: 10 })),
+        trustProxy: optional(
+          fc.constantFrom<false | number | readonly string[]>(false, 1, 2, [
+            '10.0.0.1',
+            '192.168.0.0/16',
+          ]),
+        ),
+        logLevel: optional(fc.constantFrom('fatal', 'warn', 'debug', 'silent')),
+        production: fc.boolean(),
+      })
+      .filter(
+        (c) =>
+          (c.refresh?.[0] ?? 14 * DAY) > (c.access?.[0] ?? 3600) &&
+          !(c.production && c.basicAuth === true),
+      );
+
+    fc.assert(
+      fc.property(cases, (c) => {
+        const env: Record<string, string> = { NODE_ENV: c.production ? 'production' : 'test' };
+        const options: Record<string, unknown> = { production: c.production };
+        const both = (name: string, field: string, text: string, value: unknown) => {
+          env[name] = text;
+          options[field] = value;
+        };
+        if (c.port !== undefined) both('GATEHOUSE_PORT', 'port', `${c.port}`, c.port);
+        if (c.host !== undefined) both('GATEHOUSE_HOST', 'host', c.host, c.host);
+        if (c.database !== undefined)
+          both(
+            'GATEHOUSE_DATABASE_URL',
+            'database',
+            c.database.kind === 'sqlite' ? `sqlite:${c.database.path}` : c.database.url,
+            c.database,
+          );
+        if (c.redis !== undefined) {
+          env.GATEHOUSE_REDIS_URL = c.redis;
+          if (c.redisPrefix !== undefined) env.GATEHOUSE_REDIS_PREFIX = c.redisPrefix;
+          options.redis =
+            c.redisPrefix === undefined
+              ? { url: c.redis }
+              : { url: c.redis, prefix: c.redisPrefix };
+        }
+        if (c.issuer !== undefined) both('GATEHOUSE_ISSUER', 'issuer', c.issuer, c.issuer);
+        if (c.audience !== undefined)
+          both('GATEHOUSE_AUDIENCE', 'audience', c.audience, c.audience);
+        if (c.keys !== undefined) {
+          if ('jwtSecret' in c.keys)
+            both('GATEHOUSE_JWT_SECRET', 'jwtSecret', c.keys.jwtSecret, c.keys.jwtSecret);
+          else
+            both(
+              'GATEHOUSE_SIGNING_KEYS',
+              'signingKeysPath',
+              c.keys.signingKeysPath,
+              c.keys.signingKeysPath,
+            );
+        }
+        const durations: ReadonlyArray<[string, string, readonly [number, string] | undefined]> = [
+          ['GATEHOUSE_ACCESS_TOKEN_TTL', 'accessTokenTtlSeconds', c.access],
+          ['GATEHOUSE_REFRESH_TOKEN_TTL', 'refreshTokenTtlSeconds', c.refresh],
+          ['GATEHOUSE_REFRESH_REUSE_GRACE', 'refreshReuseGraceSeconds', c.grace],
+          ['GATEHOUSE_SESSION_ABSOLUTE_TTL', 'sessionAbsoluteTtlSeconds', c.absolute],
+          ['GATEHOUSE_SESSION_IDLE_TTL', 'sessionIdleTtlSeconds', c.idle],
+          ['GATEHOUSE_SESSION_TOUCH_INTERVAL', 'sessionTouchIntervalSeconds', c.touch],
+          ['GATEHOUSE_REVOCATION_SYNC_INTERVAL', 'revocationSyncSeconds', c.sync],
+        ];
+        for (const [name, field, value] of durations)
+          if (value !== undefined) both(name, field, value[1], value[0]);
+        if (c.basicAuth !== undefined)
+          both('GATEHOUSE_BASIC_AUTH', 'basicAuth', `${c.basicAuth}`, c.basicAuth);
+        if (c.origins !== undefined)
+          both('GATEHOUSE_ALLOWED_ORIGINS', 'allowedOrigins', c.origins.join(', '), c.origins);
+        if (c.memoryKiB !== undefined || c.iterations !== undefined) {
+          const passwordParams: Record<string, number> = {};
+          if (c.memoryKiB !== undefined) {
+            env.GATEHOUSE_ARGON2_MEMORY_KIB = `${c.memoryKiB}`;
+            passwordParams.memoryKiB = c.memoryKiB;
+          }
+          if (c.iterations !== undefined) {
+            env.GATEHOUSE_ARGON2_ITERATIONS = `${c.iterations}`;
+            passwordParams.iterations = c.iterations;
+          }
+          options.passwordParams = passwordParams;
+        }
+        if (c.trustProxy !== undefined)
+          both(
+            'GATEHOUSE_TRUST_PROXY',
+            'trustProxy',
+            Array.isArray(c.trustProxy) ? c.trustProxy.join(', ') : `${c.trustProxy}`,
+            c.trustProxy,
+          );
+        if (c.logLevel !== undefined)
+          both('GATEHOUSE_LOG_LEVEL', 'logLevel', c.logLevel, c.logLevel);
+
+        const fromEnv = configFromEnv(env);
+        expect(fromEnv).toEqual(createServerConfig(options as ServerOptions));
+        expect(Object.isFrozen(fromEnv.allowedOrigins)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
