@@ -153,7 +153,10 @@ describe.each(BACKENDS)('throttling on %s', (_name, backend) => {
     const statuses = responses.map((r) => r.statusCode);
     // 4 hash at once and 2 wait: everything else of the burst is refused without work, and
     // gives its throttle slots back (a busy server counts against nobody).
-    expect(count(statuses, 201)).toBeLessThanOrEqual(6);
+    // (A few more than 6 may be created: requests that reach the queue after the first hashes
+    // finished find room. Without the bound, all 121 the sign-up budget allows would be.)
+    expect(count(statuses, 201)).toBeGreaterThanOrEqual(1);
+    expect(count(statuses, 201)).toBeLessThanOrEqual(20);
     expect(count(statuses, 503)).toBeGreaterThan(100);
     const busy = responses.find((r) => r.statusCode === 503);
     expect(busy?.headers['retry-after']).toBe('1');
