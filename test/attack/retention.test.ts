@@ -4,30 +4,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../support/server.js';
-import {
-  IN_CI,
-  postgresReachable,
-  REDIS_URL,
-  redisReachable,
-  serviceGate,
-} from '../support/services.js';
+import { serverBackends } from '../support/services.js';
 
-const services = serviceGate(
-  'PostgreSQL and Redis',
-  (await postgresReachable()) && (await redisReachable()),
-);
-if (IN_CI && !services) throw new Error('PostgreSQL and Redis must be reachable under CI=true');
-
-const BACKENDS = [
-  ['SQLite', {}],
-  ...(services ? [['PostgreSQL + Redis', { postgres: true, redisUrl: REDIS_URL }] as const] : []),
-] as const;
+const BACKENDS = await serverBackends();
 
 const EMAIL = 'many@example.com';
 const PASSWORD = 'many sessions password';
 const DAY = 86_400_000;
 
-describe.each(BACKENDS)('bounded storage on %s', (_name, backend) => {
+describe.each(BACKENDS)('bounded storage on %s', (name, backend) => {
   let server: TestServer;
   afterEach(async () => {
     await server?.close();
@@ -103,7 +88,7 @@ describe.each(BACKENDS)('bounded storage on %s', (_name, backend) => {
     expect((await me(ended.access_token)).statusCode).toBe(401);
     expect((await me(kept.access_token)).statusCode).toBe(200);
 
-    const sqlite = backend === BACKENDS[0][1];
+    const sqlite = name === 'SQLite';
     const count = (table: string) =>
       (server.sqlite.raw.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
     if (sqlite) {

@@ -6,24 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../support/server.js';
-import {
-  IN_CI,
-  postgresReachable,
-  REDIS_URL,
-  redisReachable,
-  serviceGate,
-} from '../support/services.js';
+import { serverBackends } from '../support/services.js';
 
-const services = serviceGate(
-  'PostgreSQL and Redis',
-  (await postgresReachable()) && (await redisReachable()),
-);
-if (IN_CI && !services) throw new Error('PostgreSQL and Redis must be reachable under CI=true');
-
-const BACKENDS = [
-  ['SQLite', {}],
-  ...(services ? [['PostgreSQL + Redis', { postgres: true, redisUrl: REDIS_URL }] as const] : []),
-] as const;
+const BACKENDS = await serverBackends();
 
 const EMAIL = 'victim@example.com';
 const PASSWORD = 'the right password';

@@ -85,3 +85,24 @@ export async function deleteRedisPrefix(prefix: string, url = REDIS_URL): Promis
     redis.disconnect();
   }
 }
+
+/**
+ * The backends a server-level suite runs on: SQLite always; PostgreSQL + Redis when both are
+ * reachable (under CI=true they must be: the suite fails otherwise). Each entry is a name and the
+ * createTestServer options that select it.
+ */
+export async function serverBackends(): Promise<
+  ReadonlyArray<readonly [string, { postgres?: boolean; redisUrl?: string }]>
+> {
+  const reachable = serviceGate(
+    'PostgreSQL and Redis',
+    (await postgresReachable()) && (await redisReachable()),
+  );
+  if (IN_CI && !reachable) throw new Error('PostgreSQL and Redis must be reachable under CI=true');
+  return [
+    ['SQLite', {}],
+    ...(reachable
+      ? [['PostgreSQL + Redis', { postgres: true, redisUrl: REDIS_URL }] as const]
+      : []),
+  ];
+}
