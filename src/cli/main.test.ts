@@ -147,6 +147,42 @@ describe('gatehouse help', () => {
     expect(await main(['help', 'token', 'verify'], detail)).toBe(0);
     expect(detail.out).toContain('--secret-file');
   });
+
+  it('--version prints the package version', async () => {
+    const io = capture();
+    expect(await main(['--version'], io)).toBe(0);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(io.out).toBe(`${pkg.version}\n`);
+  });
+
+  it('<command> --help prints that command and runs nothing, for every command', async () => {
+    for (const command of [
+      ['serve'],
+      ['migrate'],
+      ['keys', 'generate'],
+      ['keys', 'rotate'],
+      ['keys', 'retire'],
+      ['token', 'decode'],
+      ['token', 'verify'],
+    ]) {
+      const io = capture();
+      expect(await main([...command, '--help'], io), command.join(' ')).toBe(0);
+      expect(io.out, command.join(' ')).toContain(`gatehouse ${command.join(' ')}`);
+      expect(io.err).toBe('');
+    }
+  });
+
+  it('a group alone lists its subcommands (exit 2); with --help the same on stdout (exit 0)', async () => {
+    const bare = capture();
+    expect(await main(['keys'], bare)).toBe(2);
+    expect(bare.err).toContain('generate, rotate, retire');
+    const help = capture();
+    expect(await main(['token', '--help'], help)).toBe(0);
+    expect(help.out).toContain('decode, verify');
+    const unknown = capture();
+    expect(await main(['nothing'], unknown)).toBe(2);
+    expect(unknown.err).toContain("unknown command 'nothing'");
+  });
 });
 
 describe('gatehouse migrate', () => {

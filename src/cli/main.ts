@@ -1,4 +1,5 @@
 /** The `gatehouse` command line: dispatches to one module per command. */
+import { readFileSync } from 'node:fs';
 import * as keysGenerate from './commands/keys-generate.js';
 import * as keysRetire from './commands/keys-retire.js';
 import * as keysRotate from './commands/keys-rotate.js';
@@ -30,9 +31,29 @@ ${Object.values(COMMANDS)
   .map((c) => `  ${c.usage.split('\n')[0]}`)
   .join('\n')}
   gatehouse help [COMMAND]
+  gatehouse --version
 
-Run 'gatehouse help keys generate' (or another command) for details.
+Run 'gatehouse help keys generate' (or 'gatehouse keys generate --help') for details.
 `;
+
+/** The package version (package.json sits two levels up from src/cli and from dist/cli). */
+export function version(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** The subcommands of a group (`keys`, `token`), as a usage text; null for no such group. */
+function groupUsage(group: string): string | null {
+  const members = Object.entries(COMMANDS).filter(([name]) => name.startsWith(`${group} `));
+  if (members.length === 0) return null;
+  return `gatehouse ${group}: ${members.map(([name]) => name.slice(group.length + 1)).join(', ')}
+
+Usage:
+${members.map(([, c]) => `  ${c.usage.split('\n')[0]}`).join('\n')}
+`;
+}
+
+const HELP = new Set(['--help', '-h']);
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code.
@@ -41,19 +62,38 @@ Run 'gatehouse help keys generate' (or another command) for details.
  * process.exitCode = await main(process.argv.slice(2));
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<ExitCode> {
-  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
-    const command = COMMANDS[argv.slice(1, 3).join(' ')] ?? COMMANDS[argv[1] ?? ''];
-    io.stdout(command?.usage ?? usage);
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
+  if (argv.length === 0 || argv[0] === 'help' || HELP.has(argv[0] ?? '')) {
+    const topic = argv.slice(1);
+    const command = COMMANDS[topic.slice(0, 2).join(' ')] ?? COMMANDS[topic[0] ?? ''];
+    io.stdout(command?.usage ?? groupUsage(topic[0] ?? '') ?? usage);
     return 0;
   }
   const name = argv[0] === 'serve' || argv[0] === 'migrate' ? argv[0] : argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
   if (command === undefined) {
+    const group = groupUsage(argv[0] ?? '');
+    if (group !== null && (argv.length === 1 || HELP.has(argv[1] ?? ''))) {
+      // `gatehouse keys` alone lists what it can do; asked for help, that is the answer.
+      if (argv.length === 1) io.stderr(group);
+      else io.stdout(group);
+      return argv.length === 1 ? 2 : 0;
+    }
     io.stderr(`error: unknown command '${argv.slice(0, 2).join(' ')}'\n\n${usage}`);
     return 2;
   }
+  const rest = argv.slice(name.split(' ').length);
+  // `--help` anywhere before a `--` asks for this command's usage, whatever else was given.
+  const beforeDashes = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (beforeDashes.some((a) => HELP.has(a))) {
+    io.stdout(command.usage);
+    return 0;
+  }
   try {
-    return await command.run(argv.slice(name.split(' ').length), io);
+    return await command.run(rest, io);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (

@@ -58,6 +58,7 @@ const serializers = {
 
 /** On every answer, errors included. */
 const SECURITY_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Fastify's JSON parser in its callback form (what getDefaultJsonParser returns at run time). */
 type JsonTextParser = (
@@ -132,7 +133,7 @@ export async function createHttpApp(
     request.failureCode = failureReasonOf(error);
     reply
       .status(http.status)
-      .headers({ ...http.headers, ...SECURITY_HEADERS })
+      .headers({ ...http.headers, ...SECURITY_HEADERS, 'x-request-id': request.id })
       .send({ error: http.error, error_description: http.description });
     if (logEnabled)
       request.log.info({ req: request, res: reply, code: request.failureCode }, 'request');
@@ -159,7 +160,14 @@ export async function createHttpApp(
       connectionsCheckingInterval: Math.min(1000, config.headersTimeoutSeconds * 250),
     },
     // Request ids only correlate log lines: a per-process random prefix and a counter will do.
-    genReqId: () => `${requestIdPrefix}-${(++requestCount).toString(36)}`,
+    // An X-Request-Id from the caller (a proxy's) is kept when it is a plain token, so log lines
+    // correlate across hops; anything else could forge log content and is replaced.
+    requestIdHeader: false,
+    genReqId: (raw) => {
+      const given = raw.headers['x-request-id'];
+      if (typeof given === 'string' && REQUEST_ID.test(given)) return given;
+      return `${requestIdPrefix}-${(++requestCount).toString(36)}`;
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -250,8 +258,9 @@ export async function createHttpApp(
     done();
   });
 
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
+    reply.header('x-request-id', request.id);
     done(null, payload);
   });
 

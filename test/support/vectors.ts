@@ -1,17 +1,18 @@
-/** Loads the public test vectors from ../shared/vectors (test support only, never shipped). */
+/**
+ * Loads the public test vectors (test support only, never shipped): vendored under
+ * test/fixtures/vectors with their licences, so `npm test` needs nothing beside the checkout.
+ */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The shared vectors folder: beside the checkout (`../shared`) or named by GATEHOUSE_VECTORS. */
+/** The vectors folder: GATEHOUSE_VECTORS when set, else the vendored copy in test/fixtures. */
 export function vectorsDir(): string {
-  const candidates = [
-    process.env.GATEHOUSE_VECTORS,
-    resolve(here, '../../../shared/vectors'),
-    resolve(here, '../../shared/vectors'),
-  ].filter((p): p is string => typeof p === 'string');
+  const candidates = [process.env.GATEHOUSE_VECTORS, resolve(here, '../fixtures/vectors')].filter(
+    (p): p is string => typeof p === 'string',
+  );
   for (const dir of candidates) if (existsSync(join(dir, 'wycheproof'))) return dir;
   throw new Error(`test vectors not found; looked in: ${candidates.join(', ')}`);
 }

@@ -1,5 +1,5 @@
 /**
- * Every Wycheproof vector in ../shared/vectors/wycheproof, run through our primitives and our
+ * Every Wycheproof vector in test/fixtures/vectors/wycheproof, run through our primitives and our
  * compact-JWS verifier. Valid vectors verify, invalid ones are rejected, `acceptable` ones are
  * rejected. Where our key policy refuses a key that Wycheproof labels valid, or where the
  * upstream label is wrong (listed in the vectors README), the test names the tcId and asserts
