@@ -10,8 +10,10 @@ export {
   type AccessGrant,
   type AccessTokenProfile,
   type AccessVerifierOptions,
+  accessClaimsOf,
   accessTokenClaims,
   accessVerifierOptions,
+  type GatehouseClaims,
 } from './profile.js';
 export { createRevocationList, type RevocationList } from './revocation-list.js';
 export {

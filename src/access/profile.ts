@@ -16,6 +16,29 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
  */
 export const ACCESS_TOKEN_CLAIMS = Object.freeze(['sub', 'sid', 'client_id', 'iat', 'jti']);
 
+/**
+ * The claims of a verified Gatehouse access token, as the middleware hands them to a handler.
+ * `scope` is present only when the token was issued with scopes; any other claim an issuer adds is
+ * `unknown` until the caller narrows it. The object is frozen (the verifier caches it).
+ *
+ * @example
+ * const owner = (claims: GatehouseClaims) => claims.sub;
+ */
+export interface GatehouseClaims {
+  readonly iss: string;
+  readonly sub: string;
+  /** A string from Gatehouse; RFC 9068 section 2.2 allows an array, and the verifier accepts one. */
+  readonly aud: string | readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly jti: string;
+  readonly client_id: string;
+  readonly sid: string;
+  /** Space-separated scope tokens (RFC 9068 section 2.2.3). */
+  readonly scope?: string;
+  readonly [claim: string]: unknown;
+}
+
 export interface AccessTokenProfile {
   readonly issuer: string;
   /** The `aud` of the tokens: the APIs that accept them. */
@@ -96,4 +119,35 @@ export function accessVerifierOptions(options: AccessVerifierOptions): JwtVerify
     ...(options.ignoreExpiration === true ? { ignoreExpiration: true } : {}),
     cacheSize: options.cacheSize ?? 10_000,
   };
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * The payload of a verified access token as `GatehouseClaims`, or null when a profile claim has
+ * the wrong type. The verifier already checks `iss`, `sub`, `jti`, `aud`, `exp` and `iat` by type
+ * and the presence of `sid` and `client_id`; this adds the types it does not check (`sid`,
+ * `client_id`, `scope`), so that the type the middleware exposes is never a guess.
+ *
+ * @example
+ * const claims = accessClaimsOf(verifier.verify(token).payload);
+ * if (claims === null) refuse();
+ */
+export function accessClaimsOf(payload: JwtPayload): GatehouseClaims | null {
+  const { iss, sub, aud, exp, iat, jti, client_id, sid, scope } = payload;
+  const audOk = isString(aud) || (Array.isArray(aud) && aud.every(isString));
+  if (
+    !isString(iss) ||
+    !isString(sub) ||
+    !audOk ||
+    typeof exp !== 'number' ||
+    typeof iat !== 'number' ||
+    !isString(jti) ||
+    !isString(client_id) ||
+    !isString(sid) ||
+    (scope !== undefined && !isString(scope))
+  ) {
+    return null;
+  }
+  return payload as GatehouseClaims;
 }

@@ -1,4 +1,5 @@
 /** gatehouse/middleware: check Gatehouse access tokens in any Node API. */
+export type { GatehouseClaims } from '../access/index.js';
 export {
   createTokenGuard,
   type GuardResult,

@@ -9,7 +9,12 @@
  * and the required scopes. Failures are RFC 6750 answers: 401 with `WWW-Authenticate`, or 403
  * `insufficient_scope`.
  */
-import { accessVerifierOptions, parseAuthorization } from '../access/index.js';
+import {
+  accessClaimsOf,
+  accessVerifierOptions,
+  type GatehouseClaims,
+  parseAuthorization,
+} from '../access/index.js';
 import { AuthError, type Clock, systemClock } from '../core/index.js';
 import {
   createJwtVerifier,
@@ -39,7 +44,7 @@ export interface TokenGuardOptions {
 }
 
 export type GuardResult =
-  | { readonly ok: true; readonly claims: JwtPayload }
+  | { readonly ok: true; readonly claims: GatehouseClaims }
   | {
       readonly ok: false;
       readonly status: 401 | 403 | 503;
@@ -179,9 +184,9 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
       } catch {
         return fail(503, 'temporarily_unavailable', 'The issuer keys cannot be fetched.', false);
       }
-      let claims: JwtPayload;
+      let payload: JwtPayload;
       try {
-        claims = verify(token);
+        payload = verify(token);
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
         if (
@@ -192,13 +197,18 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
         }
         try {
           await refresh();
-          claims = verify(token);
+          payload = verify(token);
         } catch {
           return fail(401, 'invalid_token', 'The access token is invalid or expired.', true);
         }
       }
+      // The verifier checks that sid and client_id are present, not their type; handlers get
+      // GatehouseClaims, so a payload that does not fit it is refused rather than mistyped.
+      const claims = accessClaimsOf(payload);
+      if (claims === null)
+        return fail(401, 'invalid_token', 'The access token is invalid or expired.', true);
       if (requiredScopes.length > 0) {
-        const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
+        const granted = new Set(claims.scope === undefined ? [] : claims.scope.split(' '));
         const missing = requiredScopes.filter((s) => !granted.has(s));
         if (missing.length > 0) {
           const result = fail(
