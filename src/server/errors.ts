@@ -1,14 +1,17 @@
 /**
  * The one path from an error to HTTP: every AuthError code (mapped on purpose, one by one: the
- * compiler and a test see to it), Fastify's own bad-input errors, and the token endpoint's RFC
- * 6749 section 5.2 dialect. Outside, authentication failures look alike; the precise code goes
+ * compiler and a test see to it), Fastify's own bad-input errors (a schema violation named by its
+ * field and rule), and the token endpoint's RFC 6749 section 5.2 dialect. Every `error` is a code
+ * of the catalogue in server/http-errors.ts. Outside, authentication failures look alike; the precise code goes
  * to the log.
  */
 import { AuthError, type ErrorCode } from '../core/index.js';
+import type { HttpErrorCode } from './http-errors.js';
 
 export interface HttpError {
   readonly status: number;
-  readonly error: string;
+  /** A code of the HTTP catalogue (server/http-errors.ts). */
+  readonly error: HttpErrorCode;
   readonly description: string;
 }
 
@@ -101,7 +104,8 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
   ERR_SESSION_CSRF: {
     status: 403,
     error: 'csrf_rejected',
-    description: 'Cross-site request refused: the Origin or Sec-Fetch-Site check failed.',
+    description:
+      'Cross-site request refused: the Origin or Sec-Fetch-Site check failed. To allow a web app on another origin, add it to GATEHOUSE_ALLOWED_ORIGINS.',
   },
   ERR_REFRESH_INVALID: GRANT_INVALID,
   ERR_REFRESH_REUSED: GRANT_INVALID,
@@ -125,10 +129,155 @@ export function httpErrorFor(code: ErrorCode): HttpError {
   return MAP[code];
 }
 
+/** One schema violation as Fastify reports it (Ajv's error object: `error.validation[i]`). */
+export interface ValidationIssue {
+  /** JSON Pointer to the offending value inside the part: `/email`, or `` for the part itself. */
+  readonly instancePath: string;
+  /** The schema keyword that failed: `required`, `type`, `maxLength`, `additionalProperties`... */
+  readonly keyword: string;
+  /** The keyword's parameters: `missingProperty`, `type`, `limit`, `additionalProperty`... */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly message?: string | undefined;
+}
+
+/** What Fastify's FST_ERR_VALIDATION carries: which part of the request, and the violations. */
+export interface FastifyValidation {
+  /** `body`, `params`, `querystring` or `headers` (`error.validationContext`). */
+  readonly context: string | undefined;
+  readonly issues: readonly ValidationIssue[];
+}
+
+function isValidationIssue(value: unknown): value is ValidationIssue {
+  const issue = value as Partial<ValidationIssue> | null;
+  return (
+    typeof issue === 'object' &&
+    issue !== null &&
+    typeof issue.instancePath === 'string' &&
+    typeof issue.keyword === 'string' &&
+    typeof issue.params === 'object' &&
+    issue.params !== null
+  );
+}
+
+/** How a part of the request and the things in it are called in a description. */
+const PARTS: Readonly<Record<string, readonly [part: string, item: string]>> = {
+  body: ['body', 'field'],
+  params: ['path', 'parameter'],
+  querystring: ['query', 'parameter'],
+  headers: ['request', 'header'],
+};
+
+// Names of schema properties, as our schemas spell them. A name the caller made up is named back
+// only when it looks like one: a credential pasted as a key (our tokens are 66 characters, their
+// secrets 43, with '.' and '-') must not come back in an answer.
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+
+/** `/a/0/b` -> `a[0].b` (JSON Pointer, RFC 6901, unescaped); `` for the part itself. */
+function fieldPath(pointer: string): string {
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (/^\d+$/.test(segment)) path += `[${segment}]`;
+    else {
+      const name = PLAIN_NAME.test(segment) ? segment : '(unnamed)';
+      path += path === '' ? name : `.${name}`;
+    }
+  }
+  return path;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+/** Allowed values from the schema (never the caller's): strings as they are, others as JSON. */
+const listOf = (values: readonly unknown[]) =>
+  values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+
+/** The rule an issue breaks, as the end of a sentence ("must be a string"); never the value. */
+function ruleOf(issue: ValidationIssue, all: readonly ValidationIssue[]): string {
+  const { keyword, params } = issue;
+  const limit = params.limit;
+  switch (keyword) {
+    case 'type': {
+      const types = Array.isArray(params.type) ? params.type : String(params.type).split(',');
+      return `must be ${types.map((t) => TYPE_NAMES[String(t)] ?? String(t)).join(' or ')}`;
+    }
+    case 'maxLength':
+      return `must be at most ${limit} characters long`;
+    case 'minLength':
+      return limit === 1 ? 'must not be empty' : `must be at least ${limit} characters long`;
+    case 'maximum':
+      return `must be at most ${limit}`;
+    case 'minimum':
+      return `must be at least ${limit}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${limit}`;
+    case 'exclusiveMinimum':
+      return `must be greater than ${limit}`;
+    case 'enum':
+      return `must be one of ${listOf(Array.isArray(params.allowedValues) ? params.allowedValues : [])}`;
+    case 'const':
+      return `must be ${listOf([params.allowedValue])}`;
+    case 'format':
+      return `must be a valid ${String(params.format)}`;
+    case 'pattern':
+      return 'does not have the expected form';
+    case 'anyOf':
+    case 'oneOf': {
+      // A union of literals (Type.Union of Type.Literal): Ajv reports each branch before the union.
+      const allowed = all
+        .filter((other) => other.instancePath === issue.instancePath && other.keyword === 'const')
+        .map((other) => other.params.allowedValue);
+      return allowed.length > 0 ? `must be one of ${listOf(allowed)}` : 'has an invalid value';
+    }
+    default:
+      // Ajv's own wording of the other keywords names limits from the schema, never the data.
+      return issue.message ?? 'is invalid';
+  }
+}
+
+/**
+ * A description of a schema violation that names the field and the rule, never the value:
+ * "The body field email is required.", "The body field password must be a string.", "The body
+ * has an unknown field foo.". With `allErrors: false` (server/http.ts) Ajv stops at the first
+ * violation; in a union it reports each branch first and the union last, so the last is the one.
+ *
+ * @example
+ * describeValidation({ context: 'body', issues: [{ instancePath: '', keyword: 'required', params: { missingProperty: 'email' } }] })
+ * // 'The body field email is required.'
+ */
+export function describeValidation(validation: FastifyValidation | undefined): string {
+  const issue = validation?.issues.at(-1);
+  if (validation === undefined || issue === undefined)
+    return 'The request does not match the schema.';
+  const [part, item] = PARTS[validation.context ?? ''] ?? ['request', 'field'];
+  const path = fieldPath(issue.instancePath);
+  const subject = path === '' ? `The ${part}` : `The ${part} ${item} ${path}`;
+  if (issue.keyword === 'required') {
+    const missing = String(issue.params.missingProperty ?? '');
+    const name = PLAIN_NAME.test(missing) ? missing : '(unnamed)';
+    return `The ${part} ${item} ${path === '' ? name : `${path}.${name}`} is required.`;
+  }
+  if (issue.keyword === 'additionalProperties') {
+    const extra = String(issue.params.additionalProperty ?? '');
+    const name = PLAIN_NAME.test(extra) ? ` ${extra}` : '';
+    return `${subject} has an unknown ${item}${name}.`;
+  }
+  return `${subject} ${ruleOf(issue, validation.issues)}.`;
+}
+
 /** Fastify's own error codes for bad input, with our status and body; null for anything else. */
 export function httpErrorForFastify(
   code: string | undefined,
   statusCode: number | undefined,
+  validation?: FastifyValidation,
 ): HttpError | null {
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -163,7 +312,7 @@ export function httpErrorForFastify(
       return {
         status: 400,
         error: 'invalid_request',
-        description: 'The request does not match the schema.',
+        description: describeValidation(validation),
       };
     default:
       if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
@@ -230,10 +379,19 @@ export function toHttpError(
     const mapped = MAP[auth.code];
     http = mapped.description === FROM_MESSAGE ? { ...mapped, description: auth.message } : mapped;
   } else {
-    const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+    const { code, statusCode, validation, validationContext } = (error ?? {}) as {
+      code?: unknown;
+      statusCode?: unknown;
+      validation?: unknown;
+      validationContext?: unknown;
+    };
     http = httpErrorForFastify(
       typeof code === 'string' ? code : undefined,
       typeof statusCode === 'number' ? statusCode : undefined,
+      {
+        context: typeof validationContext === 'string' ? validationContext : undefined,
+        issues: Array.isArray(validation) ? validation.filter(isValidationIssue) : [],
+      },
     );
   }
   if (http === null) return null;

@@ -1,8 +1,17 @@
 /** Request and response schemas: one source for validation, TypeScript types and OpenAPI. */
 import { Type } from '@fastify/type-provider-typebox';
+import { HTTP_ERROR_CODES } from './http-errors.js';
 
 export const ErrorBody = Type.Object(
-  { error: Type.String(), error_description: Type.String() },
+  {
+    error: Type.Enum([...HTTP_ERROR_CODES], {
+      type: 'string',
+      description: 'A code of docs/http-errors.md: stable, for programs.',
+    }),
+    error_description: Type.String({
+      description: 'What was wrong and what to change, for people: never a value that was sent.',
+    }),
+  },
   { $id: 'ErrorBody', description: 'Every error: an RFC 6749 style code and a human description.' },
 );
 

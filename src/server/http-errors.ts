@@ -1,0 +1,101 @@
+/**
+ * The catalogue of the `error` codes the HTTP API answers with: the status each comes with and
+ * what the caller should do about it. One source for the OpenAPI `ErrorBody` enum
+ * (server/schemas.ts) and for docs/http-errors.md (scripts/errors-doc.ts); a test checks that
+ * every code the server sends is here (server/http-errors.test.ts). The precise AuthError code
+ * behind an answer goes to the request's log line, not here (docs/errors.md).
+ */
+
+/** One HTTP error code: its statuses and a sentence for the caller. */
+export interface HttpErrorEntry {
+  /** Every status this code is answered with, the usual one first. */
+  readonly statuses: readonly number[];
+  /** What it means and what to change; docs/http-errors.md shows it. */
+  readonly description: string;
+}
+
+/**
+ * Every `error` value of an API answer, in the order docs/http-errors.md lists them. A released
+ * code never changes meaning; statuses may be added, descriptions may be reworded.
+ */
+export const HTTP_ERROR_CATALOGUE = {
+  invalid_request: {
+    statuses: [400, 408, 413, 414, 415, 431],
+    description:
+      'The request is malformed, and error_description says how: a field that is missing, of the wrong type, too long or unknown (named, with the rule it breaks; never its value), a body that is not JSON or larger than 16 KiB (413), a content type other than application/json (form data too at /v1/token and /v1/revoke: 415), an Authorization or Cookie header sent twice, text that is not UTF-8 or holds a NUL, a malformed %-escape or too long a segment in the path (414), headers too large (431), or a request too slow to arrive (408). Fix the request: sent again unchanged it fails the same way.',
+  },
+  invalid_client: {
+    statuses: [401],
+    description:
+      'Client authentication at /v1/token failed (RFC 6749 section 5.2): send client_id in the body, or Authorization: Basic with the client id and an empty secret; a client secret, another scheme, or a body client_id other than the Basic one is refused.',
+  },
+  invalid_grant: {
+    statuses: [400],
+    description:
+      'At /v1/token: the username and password do not match an account, or the refresh token is unknown, expired, already used, issued to another client, or sent with an access token of another session. A refused refresh token stays refused: sign in again.',
+  },
+  unsupported_grant_type: {
+    statuses: [400],
+    description: 'At /v1/token: grant_type is neither password nor refresh_token.',
+  },
+  invalid_token: {
+    statuses: [401],
+    description:
+      'The access token, session cookie or Basic credential is missing, malformed, expired or revoked (its session ended: logout, password change, refresh-token reuse). Refresh the access token, or sign in again, then retry.',
+  },
+  invalid_credentials: {
+    statuses: [401],
+    description:
+      'At /v1/session: the email and password do not match an account (the same answer whichever is wrong); at /v1/password: current_password is wrong. Repeated failures are throttled (rate_limited).',
+  },
+  invalid_password: {
+    statuses: [400],
+    description:
+      'The password (at /v1/signup) or new_password (at /v1/password) breaks the policy: 8 to 256 characters, counted after NFKC normalisation; nothing else is required.',
+  },
+  email_taken: {
+    statuses: [400],
+    description: 'At /v1/signup: an account with this email already exists. Sign in instead.',
+  },
+  csrf_rejected: {
+    statuses: [403],
+    description:
+      'A cookie request from a browser came from an origin that is not allowed (Origin header), or, without Origin, was not same-origin (Sec-Fetch-Site). The issuer origin (GATEHOUSE_ISSUER) is allowed; to allow a web app on another origin, add it to GATEHOUSE_ALLOWED_ORIGINS (comma-separated, e.g. https://app.example.com).',
+  },
+  not_found: {
+    statuses: [404],
+    description:
+      'No such endpoint or asset, or (DELETE /v1/sessions/{id}) no session with that id belongs to the user.',
+  },
+  method_not_allowed: {
+    statuses: [405],
+    description:
+      'The endpoint exists but does not take this method; the Allow header lists the ones it takes.',
+  },
+  rate_limited: {
+    statuses: [429],
+    description:
+      'Too many password attempts for this account or from this address, or too many sign-ups: this attempt was refused unchecked. Wait the Retry-After seconds before trying again.',
+  },
+  temporarily_unavailable: {
+    statuses: [503],
+    description:
+      'Storage (the database or Redis) is unreachable, or every password worker is busy (then with Retry-After): retry shortly. GET /readyz names the backend that is down.',
+  },
+  server_error: {
+    statuses: [500],
+    description:
+      'An unexpected fault of the server, not of the request; it is logged under the X-Request-Id of the answer, which is what to report.',
+  },
+} as const satisfies Readonly<Record<string, HttpErrorEntry>>;
+
+/** An `error` value of the HTTP API. */
+export type HttpErrorCode = keyof typeof HTTP_ERROR_CATALOGUE;
+
+/**
+ * Every HTTP error code, in catalogue order.
+ *
+ * @example
+ * HTTP_ERROR_CODES.includes('invalid_token') // true
+ */
+export const HTTP_ERROR_CODES = Object.keys(HTTP_ERROR_CATALOGUE) as readonly HttpErrorCode[];
