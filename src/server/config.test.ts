@@ -51,6 +51,7 @@ describe('createServerConfig: defaults', () => {
       keyPropagationDelaySeconds: 60,
       basicAuth: false,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      corsOrigins: [],
       passwordParams: { ...OWASP_MINIMUM },
       argon2QueueSize: 64,
       trustProxy: false,
@@ -97,6 +98,25 @@ describe('createServerConfig: defaults', () => {
     });
     expect(config.allowedOrigins).toEqual([
       'https://auth.example.com',
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+  });
+
+  it('CORS origins are normalised, listed once, and allowed for cookie requests too', () => {
+    const config = createServerConfig({
+      issuer: 'https://auth.example.com',
+      allowedOrigins: ['https://admin.example.com'],
+      corsOrigins: [
+        'HTTPS://App.Example.com:443/',
+        'https://app.example.com',
+        'http://localhost:5173',
+      ],
+    });
+    expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(config.allowedOrigins).toEqual([
+      'https://auth.example.com',
+      'https://admin.example.com',
       'https://app.example.com',
       'http://localhost:5173',
     ]);
@@ -311,6 +331,9 @@ describe('createServerConfig: validation', () => {
     ],
     ['a redis URL of another scheme', { redis: { url: 'http://127.0.0.1:6379' } }, 'redis'],
     ['an origin that is not a URL', { allowedOrigins: ['not an origin'] }, 'allowedOrigins'],
+    // Its origin serialises as "null", the Origin of every sandboxed iframe.
+    ['an opaque origin', { allowedOrigins: ['file:///srv/app.html'] }, 'allowedOrigins'],
+    ['a CORS origin with a path', { corsOrigins: ['https://app.example.com/app'] }, 'corsOrigins'],
     [
       'argon2 memory under the OWASP minimum',
       { passwordParams: { memoryKiB: 19_455 } },
@@ -538,6 +561,9 @@ describe('configFromEnv', () => {
         origins: optional(
           fc.subarray(['https://app.example.com', 'http://localhost:5173', 'https://b.example']),
         ),
+        corsOrigins: optional(
+          fc.subarray(['https://app.example.com', 'https://spa.example:8443', 'http://[::1]:5173']),
+        ),
         memoryKiB: optional(fc.integer({ min: OWASP_MINIMUM.memoryKiB, max: 262_144 })),
         iterations: optional(fc.integer({ min: OWASP_MINIMUM.iterations, max: 10 })),
         trustProxy: optional(
@@ -609,6 +635,8 @@ describe('configFromEnv', () => {
           both('GATEHOUSE_BASIC_AUTH', 'basicAuth', `${c.basicAuth}`, c.basicAuth);
         if (c.origins !== undefined)
           both('GATEHOUSE_ALLOWED_ORIGINS', 'allowedOrigins', c.origins.join(', '), c.origins);
+        if (c.corsOrigins !== undefined)
+          both('GATEHOUSE_CORS_ORIGINS', 'corsOrigins', c.corsOrigins.join(','), c.corsOrigins);
         if (c.memoryKiB !== undefined || c.iterations !== undefined) {
           const passwordParams: Record<string, number> = {};
           if (c.memoryKiB !== undefined) {

@@ -44,7 +44,10 @@ export interface ServerConfig {
    */
   readonly keyPropagationDelaySeconds: number;
   readonly basicAuth: boolean;
+  /** Origins whose cookie-authenticated requests pass the CSRF check: ours, the CORS ones, and those given. */
   readonly allowedOrigins: readonly string[];
+  /** Browser origins answered with CORS headers (server/cors.ts); empty: no CORS at all. */
+  readonly corsOrigins: readonly string[];
   readonly passwordParams: PasswordHashParams;
   /** Password hashes that may wait for a worker; beyond that, 503 at once (see passwords/queue.ts). */
   readonly argon2QueueSize: number;
@@ -87,6 +90,8 @@ export interface ServerOptions {
   readonly basicAuth?: boolean;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
+  /** Exact origins (`https://app.example.com`) that may call the API from a browser; also allowed for cookies. */
+  readonly corsOrigins?: readonly string[];
   readonly passwordParams?: Partial<Pick<PasswordHashParams, 'memoryKiB' | 'iterations'>>;
   readonly argon2QueueSize?: number;
   /** `true` is refused: it trusts every hop of X-Forwarded-For. */
@@ -127,6 +132,7 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   keyPropagationDelaySeconds: 'GATEHOUSE_KEY_PROPAGATION_DELAY',
   basicAuth: 'GATEHOUSE_BASIC_AUTH',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
+  corsOrigins: 'GATEHOUSE_CORS_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
   'passwordParams.memoryKiB': 'GATEHOUSE_ARGON2_MEMORY_KIB',
   'passwordParams.iterations': 'GATEHOUSE_ARGON2_ITERATIONS',
@@ -186,6 +192,24 @@ function checkHttpUrl(text: string): boolean {
     );
   } catch {
     return false;
+  }
+}
+
+/**
+ * A CORS origin in the form browsers send it (`https://app.example.com`, `http://localhost:5173`),
+ * or null. The header is compared exactly, so the entry is normalised (case, default port, one
+ * trailing slash); a path, query, fragment, credentials, `*` or `null` is refused: they would
+ * never match, or would match more than meant.
+ */
+function parseCorsOrigin(text: string): string | null {
+  if (/[*?#]/.test(text)) return null;
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    if (url.username !== '' || url.password !== '' || url.pathname !== '/') return null;
+    return url.origin;
+  } catch {
+    return null;
   }
 }
 
@@ -312,10 +336,29 @@ function validate(
   if (!issuerGiven) allowedOrigins.push(`http://127.0.0.1:${port}`);
   for (const origin of options.allowedOrigins ?? []) {
     try {
-      allowedOrigins.push(new URL(origin).origin);
+      const { origin: parsed } = new URL(origin);
+      // file:, data: and the like have an opaque origin, serialised "null": so does every sandboxed
+      // iframe, which must not pass the CSRF check.
+      if (parsed === 'null')
+        problems.push(`${name('allowedOrigins')}: "${origin}" is not an origin`);
+      else allowedOrigins.push(parsed);
     } catch {
       problems.push(`${name('allowedOrigins')}: "${origin}" is not an origin`);
     }
+  }
+  const corsOrigins: string[] = [];
+  for (const origin of options.corsOrigins ?? []) {
+    const parsed = parseCorsOrigin(origin);
+    if (parsed === null) {
+      problems.push(
+        `${name('corsOrigins')}: "${origin}" is not an origin (scheme://host[:port], http or https, ` +
+          'no path, query, wildcard or null)',
+      );
+      continue;
+    }
+    if (!corsOrigins.includes(parsed)) corsOrigins.push(parsed);
+    // A browser app allowed to read our answers sends its cookie requests from that origin too.
+    if (!allowedOrigins.includes(parsed)) allowedOrigins.push(parsed);
   }
 
   const passwordParams: PasswordHashParams = {
@@ -385,6 +428,7 @@ function validate(
     keyPropagationDelaySeconds,
     basicAuth,
     allowedOrigins,
+    corsOrigins,
     passwordParams,
     argon2QueueSize,
     trustProxy,
@@ -505,6 +549,15 @@ export function configFromEnv(env: Env): ServerConfig {
     set(
       'allowedOrigins',
       origins
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    );
+  const corsOrigins = read('GATEHOUSE_CORS_ORIGINS');
+  if (corsOrigins !== undefined)
+    set(
+      'corsOrigins',
+      corsOrigins
         .split(',')
         .map((o) => o.trim())
         .filter(Boolean),

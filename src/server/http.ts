@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
@@ -19,6 +20,7 @@ import Fastify, {
 } from 'fastify';
 import type { RandomSource } from '../core/index.js';
 import { AuthError, createRandomId } from '../core/index.js';
+import { createCorsOptions } from './cors.js';
 import { failureReasonOf, routeNotFound, SERVER_ERROR, toHttpError } from './errors.js';
 import { checkSingleHeaders, checkText, decodeBody, parseFormBody } from './input.js';
 import { fastifyTrustProxyOf } from './proxy.js';
@@ -202,6 +204,13 @@ export async function createHttpApp(
       });
     },
   );
+
+  // CORS first (GATEHOUSE_CORS_ORIGINS; none by default): a preflight is answered before any other
+  // hook, and the refusals of the hooks below still carry the headers a browser app needs to read
+  // them. Before the onRoute index below too: the plugin's catch-all OPTIONS route answers
+  // preflights only, and must not make OPTIONS a method of every path (405 vs 404).
+  if (config.corsOrigins.length > 0)
+    await app.register(cors, createCorsOptions(config.corsOrigins));
 
   // Before any other work: a credential header sent twice (a proxy may read the other one), and
   // path parameters that are not well-formed text (a NUL would reach the database).
