@@ -582,3 +582,113 @@ export function configFromEnv(env: Env): ServerConfig {
   if (problems.length > 0) throw configError(problems);
   return deepFreeze(config);
 }
+
+/**
+ * Every environment variable the configuration reads, sorted: the names of ENV_NAMES, and
+ * GATEHOUSE_REDIS_PREFIX (read beside GATEHOUSE_REDIS_URL, with no option of its own).
+ */
+export const ENV_VARIABLES: readonly string[] = Object.freeze(
+  [
+    ...new Set([
+      ...Object.values(ENV_NAMES).filter((name) => /^GATEHOUSE_[A-Z0-9_]*[A-Z0-9]$/.test(name)),
+      'GATEHOUSE_REDIS_PREFIX',
+    ]),
+  ].sort(),
+);
+
+/** Read by the test suite (README, Tests and services), not by the server: not a typo. */
+const TEST_VARIABLES = [
+  'GATEHOUSE_TEST_POSTGRES_URL',
+  'GATEHOUSE_TEST_REDIS_URL',
+  'GATEHOUSE_VECTORS',
+];
+
+/** Optimal string alignment distance: Levenshtein plus the swap of two neighbours (PROT, PORT). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/**
+ * The known variable a misspelt one was probably meant to be, or null: the same name in other
+ * case, else the closest within a quarter of its length in edits (PROT, ALLOWED_ORIGIN), else
+ * the only one holding every word of it (ORIGINS -> ALLOWED_ORIGINS, ACCESS_TTL).
+ */
+function closestVariable(name: string): string | null {
+  const upper = name.toUpperCase();
+  if (ENV_VARIABLES.includes(upper)) return upper;
+  const rest = upper.slice('GATEHOUSE_'.length);
+  let best: string | null = null;
+  let bestDistance = Math.max(1, Math.floor(rest.length / 4)) + 1;
+  for (const known of ENV_VARIABLES) {
+    const distance = editDistance(rest, known.slice('GATEHOUSE_'.length));
+    if (distance < bestDistance) [best, bestDistance] = [known, distance];
+  }
+  if (best !== null) return best;
+  const words = rest.split('_').filter(Boolean);
+  const holders = ENV_VARIABLES.filter((known) => {
+    const knownWords = known.slice('GATEHOUSE_'.length).split('_');
+    return words.length > 0 && words.every((word) => knownWords.includes(word));
+  });
+  return holders.length === 1 ? (holders[0] as string) : null;
+}
+
+const isLocalHostname = (hostname: string) =>
+  hostname === 'localhost' ||
+  hostname.endsWith('.localhost') ||
+  hostname === '[::1]' ||
+  /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+
+/**
+ * What looks wrong in a configuration that is valid, one line each, for `gatehouse serve` to
+ * print at start; nothing stops the start: a GATEHOUSE_* variable the server does not read (with
+ * the name it was probably meant to be), NODE_ENV=production with an issuer on localhost, and a
+ * server listening for other machines under a plain-HTTP issuer that is not localhost (browsers
+ * keep the Secure session cookie only over HTTPS or on localhost).
+ *
+ * @example
+ * for (const warning of configWarnings(process.env, config)) console.warn(warning);
+ */
+export function configWarnings(env: Env, config: ServerConfig): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.toUpperCase().startsWith('GATEHOUSE_')) continue;
+    if (ENV_VARIABLES.includes(name) || TEST_VARIABLES.includes(name)) continue;
+    const guess = closestVariable(name);
+    warnings.push(
+      `${name} is not a Gatehouse variable and is ignored` +
+        (guess === null ? ' (README, Configuration, lists them)' : `: did you mean ${guess}?`),
+    );
+  }
+  const issuer = new URL(config.issuer);
+  const issuerSet = env.GATEHOUSE_ISSUER !== undefined && env.GATEHOUSE_ISSUER.trim() !== '';
+  const issuerText = `${config.issuer} (${issuerSet ? 'GATEHOUSE_ISSUER' : 'the default: GATEHOUSE_ISSUER is unset'})`;
+  const localIssuer = isLocalHostname(issuer.hostname);
+  if (config.production && issuer.protocol === 'http:' && localIssuer)
+    warnings.push(
+      `NODE_ENV=production with the issuer ${issuerText}: tokens and metadata name an address ` +
+        'of this machine; set GATEHOUSE_ISSUER to the public https:// URL of the server',
+    );
+  const loopbackHost =
+    config.host === 'localhost' || config.host === '::1' || /^127\./.test(config.host);
+  if (!loopbackHost && issuer.protocol === 'http:' && !localIssuer)
+    warnings.push(
+      `GATEHOUSE_HOST=${config.host} serves other machines under the plain-HTTP issuer ` +
+        `${issuerText}: browsers keep the Secure session cookie only over HTTPS or on localhost, ` +
+        'so cookie sign-in will fail; serve HTTPS (a proxy in front) and set GATEHOUSE_ISSUER to ' +
+        'its https:// URL',
+    );
+  return warnings;
+}

@@ -1,7 +1,9 @@
 /** gatehouse/server: the auth server as a library (build an instance, or start it listening). */
 export {
   configFromEnv,
+  configWarnings,
   createServerConfig,
+  ENV_VARIABLES,
   type Env,
   parseDurationSeconds,
   type ServerConfig,

@@ -23,15 +23,19 @@ export interface RunningServer {
 }
 
 /**
- * Opens storage, loads the keys and listens.
+ * Opens storage, loads the keys and listens. When it cannot, what it opened is closed again.
  *
- * @throws AuthError ERR_CONFIG_INVALID or ERR_STORE_UNAVAILABLE when it cannot start
+ * @throws AuthError ERR_CONFIG_INVALID or ERR_STORE_UNAVAILABLE when it cannot start; node's
+ *   listen error (`code` EADDRINUSE, EACCES, EADDRNOTAVAIL, ENOTFOUND) when it cannot listen
+ * @example
+ * const server = await startServer(configFromEnv(process.env));
  */
 export async function startServer(
   config: ServerConfig,
   options: { logger?: boolean } = {},
 ): Promise<RunningServer> {
   const storage = await openStorage(config.database, config.redis);
+  let built: GatehouseApp | null = null;
   try {
     const { ring, created } = await loadServerKeys(config, storage.stores.keys, systemClock);
     const { app } = await createServer({
@@ -42,6 +46,7 @@ export async function startServer(
       redis: storage.redis,
       logger: options.logger ?? true,
     });
+    built = app;
     if (created)
       app.log.info(
         { keys: config.keysSource === 'file' ? config.signingKeysPath : config.keysSource },
@@ -58,6 +63,9 @@ export async function startServer(
       },
     };
   } catch (error) {
+    // A port in use must not leave the revocation feed and the jobs of a server that never
+    // listened holding the process open.
+    await built?.close().catch(() => undefined);
     await storage.close();
     throw error;
   }
