@@ -78,7 +78,7 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
   ERR_AUTH_RATE_LIMITED: {
     status: 429,
     error: 'rate_limited',
-    description: 'Too many failed attempts; retry later.',
+    description: 'Too many attempts; retry after the time in Retry-After.',
   },
   ERR_AUTH_EMAIL_TAKEN: {
     status: 400,

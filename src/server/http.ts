@@ -95,6 +95,10 @@ function answerClientError(error: Error & { code?: string }, socket: Socket) {
         `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
         `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
     );
+    // end() flushes, then closes; destroying at once could drop the answer (a reset instead).
+    // A peer that never reads is cut after a second.
+    setTimeout(() => socket.destroy(), 1000).unref();
+    return;
   }
   socket.destroy();
 }
@@ -151,7 +155,9 @@ export async function createHttpApp(
     // A slow client (slowloris) holds a connection for a bounded time: its headers, then its whole
     // request, must arrive in time (else 408 and closed); a socket silent that long is closed too
     // (the response side: a client that stops reading); an idle keep-alive connection sooner.
-    connectionTimeout: config.requestTimeoutSeconds * 1000,
+    // A little longer than the request limit: node's own check answers a stalled request 408
+    // first; the socket limit only closes what never answers at all.
+    connectionTimeout: (config.requestTimeoutSeconds + 5) * 1000,
     requestTimeout: config.requestTimeoutSeconds * 1000,
     keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
     http: {
@@ -268,7 +274,9 @@ export async function createHttpApp(
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {
-    reply.headers(SECURITY_HEADERS);
+    // no-store unless a route chose its caching on purpose (the JWKS: max-age=15).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
     reply.header('x-request-id', request.id);
     done(null, payload);
   });

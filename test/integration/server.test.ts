@@ -45,9 +45,11 @@ describe('discovery', () => {
       revocation_endpoint: 'https://auth.test/v1/revoke',
       grant_types_supported: ['password', 'refresh_token'],
     });
-    const jwks = (
-      await server.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
-    ).json() as { keys: Record<string, string>[] };
+    const jwksResponse = await server.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+    // Cached briefly on purpose (key rotation counts on it); every other answer is no-store.
+    expect(jwksResponse.headers['cache-control']).toBe('public, max-age=15');
+    expect(jwksResponse.headers['x-content-type-options']).toBe('nosniff');
+    const jwks = jwksResponse.json() as { keys: Record<string, string>[] };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
