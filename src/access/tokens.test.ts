@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/support/random.js';
 import { createFixedClock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
-import type { RandomSource } from '../core/random.js';
 import {
   createKeyRing,
   decodeJwtUnverified,
@@ -17,25 +17,6 @@ const T0 = 1_700_000_000_000; // a whole second, so iat = T0 / 1000
 const IAT = T0 / 1000;
 const TTL = 900;
 const DAY_MS = 86_400_000;
-
-/** A deterministic RandomSource (xorshift32): jti values differ, runs repeat. */
-function seededRandom(seed = 0x9e3779b9): RandomSource {
-  let state = seed >>> 0 || 1;
-  return {
-    bytes(length) {
-      const out = new Uint8Array(length);
-      for (let i = 0; i < length; i++) {
-        state ^= state << 13;
-        state >>>= 0;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        state >>>= 0;
-        out[i] = state & 0xff;
-      }
-      return out;
-    },
-  };
-}
 
 const PROFILE: AccessTokenProfile = {
   issuer: 'https://auth.example',

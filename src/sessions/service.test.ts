@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/support/random.js';
 import { createFixedClock } from '../core/clock.js';
 import type { RandomSource } from '../core/random.js';
 import type { SessionPolicy } from './policy.js';
@@ -17,25 +18,6 @@ const POLICY: SessionPolicy = {
 };
 
 const META = { userAgent: 'Mozilla/5.0 (test)', ip: '203.0.113.7' };
-
-/** A deterministic RandomSource (xorshift32). */
-function seededRandom(seed = 0x2545f491): RandomSource {
-  let state = seed >>> 0 || 1;
-  return {
-    bytes(length) {
-      const out = new Uint8Array(length);
-      for (let i = 0; i < length; i++) {
-        state ^= state << 13;
-        state >>>= 0;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        state >>>= 0;
-        out[i] = state & 0xff;
-      }
-      return out;
-    },
-  };
-}
 
 /** Random bytes that are all `value`, each call: ids that start with a chosen character. */
 function constantRandom(value: number): RandomSource {
@@ -116,7 +98,7 @@ function setup(options: { policy?: SessionPolicy; random?: RandomSource } = {}) 
     store: memory.store,
     policy: options.policy ?? POLICY,
     clock,
-    random: options.random ?? seededRandom(),
+    random: options.random ?? seededRandom(0x2545f491),
     onRevoked: (ids, atMs) => revocations.push({ ids: [...ids], atMs }),
   });
   return { clock, service, revocations, ...memory };
@@ -424,7 +406,7 @@ describe('revoke', () => {
       store: memory.store,
       policy: POLICY,
       clock: createFixedClock(T0),
-      random: seededRandom(),
+      random: seededRandom(0x2545f491),
     });
     const { session } = await service.start('user-1', 'token', META);
     expect(await service.revoke(session.id, 'logout')).toBe(true);
