@@ -1,3 +1,7 @@
 /** gatehouse accounts: sign-up, password login with throttling, password change, and their store. */
-export { type AccountService, createAccountService } from './service.js';
+export {
+  type AccountService,
+  type AccountServiceOptions,
+  createAccountService,
+} from './service.js';
 export type { AccountStore, UserRecord } from './store.js';

@@ -56,7 +56,12 @@ export interface AccountService {
    * @throws AuthError ERR_AUTH_PASSWORD_POLICY, ERR_AUTH_EMAIL_TAKEN, ERR_REQUEST_INVALID (email),
    *   ERR_AUTH_RATE_LIMITED (per address and overall), ERR_AUTH_BUSY
    */
-  signup(email: string, password: string, ip: string | null): Promise<PublicUser>;
+  signup(
+    email: string,
+    password: string,
+    ip: string | null,
+    userAgent?: string | null,
+  ): Promise<PublicUser>;
   /**
    * Checks a password. Throttle slots are reserved before any hashing.
    * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED (details.retryAfterSeconds), ERR_AUTH_BUSY
@@ -71,6 +76,7 @@ export interface AccountService {
     currentPassword: string,
     newPassword: string,
     ip: string | null,
+    userAgent?: string | null,
   ): Promise<void>;
   findUser(id: string): Promise<PublicUser | null>;
 }
@@ -107,8 +113,12 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   const userCache = new Map<string, { user: PublicUser; untilMs: number }>();
 
   const passwordQueue = options.passwordQueue ?? createWorkQueue();
-  const record = (type: SecurityEvent['type'], ip: string | null, userId: string | null = null) =>
-    events.recordEvent({ type, userId, sessionId: null, ip, atMs: clock.nowMs() });
+  const record = (
+    type: SecurityEvent['type'],
+    ip: string | null,
+    userId: string | null = null,
+    userAgent: string | null = null,
+  ) => events.recordEvent({ type, userId, sessionId: null, ip, userAgent, atMs: clock.nowMs() });
 
   /**
    * Runs password work for an attempt that holds throttle slots. When the queue is full nothing
@@ -145,7 +155,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
   };
 
   return {
-    async signup(email, password, ip) {
+    async signup(email, password, ip, userAgent = null) {
       // One rule for every address (accounts/email.ts): normalised, then refused or kept.
       const normalisedEmail = parseEmail(email);
       const normalisedPassword = normalisePassword(password);
@@ -169,6 +179,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       };
       if (!(await store.createUser(user)))
         throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'an account with this email exists');
+      await record('signup', ip, user.id, userAgent);
       return publicUser(user);
     },
 
@@ -212,7 +223,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       return publicUser(user);
     },
 
-    async changePassword(userId, currentPassword, newPassword, ip) {
+    async changePassword(userId, currentPassword, newPassword, ip, userAgent = null) {
       const user = await store.findUserById(userId);
       if (user === null) throw invalidCredentials();
       const next = normalisePassword(newPassword);
@@ -232,7 +243,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
         await passwordQueue.run(() => hashPassword(next, passwordParams)),
         clock.nowMs(),
       );
-      await record('password_changed', ip, userId);
+      await record('password_changed', ip, userId, userAgent);
     },
 
     async findUser(id) {

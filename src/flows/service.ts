@@ -4,8 +4,8 @@
  * HTTP to these calls. Knows nothing of HTTP.
  */
 import { type AccessTokens, parseAuthorization } from '../access/index.js';
-import type { AccountService } from '../accounts/index.js';
-import { AuthError } from '../core/index.js';
+import type { AccountService, AccountServiceOptions } from '../accounts/index.js';
+import { AuthError, type Clock } from '../core/index.js';
 import type { RefreshService, TokenPair } from '../refresh/index.js';
 import type { SessionMeta, SessionRecord, SessionService } from '../sessions/index.js';
 
@@ -22,7 +22,12 @@ export interface AuthFlowsOptions {
   readonly sessions: SessionService;
   readonly refresh: RefreshService;
   readonly access: AccessTokens;
+  /** Where logins and logouts are recorded (the accounts' security-event store). */
+  readonly events: AccountServiceOptions['events'];
+  readonly clock: Clock;
 }
+
+const NO_META: SessionMeta = { ip: null, userAgent: null };
 
 export interface AuthFlows {
   /**
@@ -60,8 +65,8 @@ export interface AuthFlows {
   ): Promise<TokenPair>;
   /** RFC 7009: revokes the session of a refresh token or access token; unknown tokens are ignored. */
   revokeToken(token: string): Promise<void>;
-  /** Ends this session, or with `global` every session of the user. */
-  logout(principal: Principal, scope: 'session' | 'global'): Promise<void>;
+  /** Ends this session, or with `global` every session of the user; records a `logout` event. */
+  logout(principal: Principal, scope: 'session' | 'global', meta?: SessionMeta): Promise<void>;
   /**
    * Ends one of the principal's sessions by id.
    * @throws AuthError ERR_SESSION_NOT_FOUND when no active session of the user has that id
@@ -76,6 +81,7 @@ export interface AuthFlows {
     currentPassword: string,
     newPassword: string,
     ip: string | null,
+    userAgent?: string | null,
   ): Promise<void>;
 }
 
@@ -83,22 +89,38 @@ export interface AuthFlows {
  * Creates the flows over the services.
  *
  * @example
- * const flows = createAuthFlows({ accounts, sessions, refresh, access });
+ * const flows = createAuthFlows({ accounts, sessions, refresh, access, events, clock });
  * const pair = await flows.passwordLogin(email, password, 'gatehouse', { ip, userAgent });
  */
 export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
-  const { accounts, sessions, refresh, access } = options;
+  const { accounts, sessions, refresh, access, events, clock } = options;
+  const record = (
+    type: 'login' | 'logout',
+    userId: string,
+    sessionId: string | null,
+    meta: SessionMeta,
+  ) =>
+    events.recordEvent({
+      type,
+      userId,
+      sessionId,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      atMs: clock.nowMs(),
+    });
 
   return {
     async passwordLogin(username, password, clientId, meta) {
       const user = await accounts.authenticate(username, password, meta.ip);
       const { session } = await sessions.start(user.id, 'token', meta, clientId);
+      await record('login', user.id, session.id, meta);
       return refresh.issue(session, clientId);
     },
 
     async cookieLogin(email, password, meta) {
       const user = await accounts.authenticate(email, password, meta.ip);
       const { session, cookieValue } = await sessions.start(user.id, 'cookie', meta);
+      await record('login', user.id, session.id, meta);
       return { session, cookieValue: cookieValue as string };
     },
 
@@ -128,9 +150,11 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       if (sessionId !== null) await sessions.revoke(sessionId, 'revoked_by_client');
     },
 
-    async logout(principal, scope) {
+    async logout(principal, scope, meta = NO_META) {
       if (scope === 'global') await sessions.revokeAllForUser(principal.userId, 'logout_global');
       else if (principal.sessionId !== null) await sessions.revoke(principal.sessionId, 'logout');
+      else return; // HTTP Basic: no session, nothing ended.
+      await record('logout', principal.userId, principal.sessionId, meta);
     },
 
     async endSession(principal, sessionId) {
@@ -139,8 +163,8 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       await sessions.revoke(sessionId, 'revoked_by_user');
     },
 
-    async changePassword(principal, currentPassword, newPassword, ip) {
-      await accounts.changePassword(principal.userId, currentPassword, newPassword, ip);
+    async changePassword(principal, currentPassword, newPassword, ip, userAgent = null) {
+      await accounts.changePassword(principal.userId, currentPassword, newPassword, ip, userAgent);
       await sessions.revokeAllForUser(
         principal.userId,
         'password_changed',

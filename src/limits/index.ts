@@ -17,4 +17,11 @@ export {
   SIGNUP_ADDRESS_POLICY,
   SIGNUP_GLOBAL_POLICY,
 } from './policy.js';
-export type { LimitStore, SecurityEvent, SecurityEventStore } from './store.js';
+export {
+  type LimitStore,
+  SECURITY_EVENT_TYPES,
+  type SecurityEvent,
+  type SecurityEventQuery,
+  type SecurityEventStore,
+  type SecurityEventType,
+} from './store.js';

@@ -26,8 +26,12 @@ export interface LimitStore {
   pruneLimits(nowMs: number): Promise<number>;
 }
 
+/** One entry of the audit trail. Holds no secret: ids, an address, a User-Agent, a time. */
 export interface SecurityEvent {
   readonly type:
+    | 'signup'
+    | 'login'
+    | 'logout'
     | 'refresh_reuse'
     | 'login_failed'
     | 'login_rate_limited'
@@ -37,11 +41,42 @@ export interface SecurityEvent {
   readonly userId: string | null;
   readonly sessionId: string | null;
   readonly ip: string | null;
+  readonly userAgent: string | null;
   readonly atMs: number;
+}
+
+export type SecurityEventType = SecurityEvent['type'];
+
+/** The event types, for validating a filter given by a person (the CLI). */
+export const SECURITY_EVENT_TYPES: readonly SecurityEventType[] = [
+  'signup',
+  'login',
+  'logout',
+  'refresh_reuse',
+  'login_failed',
+  'login_rate_limited',
+  'password_changed',
+  'password_change_failed',
+  'signup_rate_limited',
+];
+
+/** What `listEvents` reads: every given filter must hold; times are inclusive bounds. */
+export interface SecurityEventQuery {
+  readonly userId?: string;
+  readonly type?: SecurityEventType;
+  readonly sinceMs?: number;
+  readonly untilMs?: number;
+  readonly limit: number;
 }
 
 export interface SecurityEventStore {
   recordEvent(event: SecurityEvent): Promise<void>;
+  /**
+   * The events matching `query`, newest first, at most `query.limit`.
+   *
+   * @example await events.listEvents({ userId, type: 'login', limit: 20 });
+   */
+  listEvents(query: SecurityEventQuery): Promise<SecurityEvent[]>;
   /** Deletes events recorded before `beforeMs`; returns how many. */
   pruneEvents(beforeMs: number): Promise<number>;
 }

@@ -109,12 +109,20 @@ export function createServices(deps: ServicesDeps): ServerContext {
         userId: session.userId,
         sessionId: session.id,
         ip: null,
+        userAgent: null,
         atMs: clock.nowMs(),
       }),
     clock,
     random,
   });
-  const flows = createAuthFlows({ accounts, sessions, refresh, access });
+  const flows = createAuthFlows({
+    accounts,
+    sessions,
+    refresh,
+    access,
+    events: stores.events,
+    clock,
+  });
   return {
     config,
     stores,

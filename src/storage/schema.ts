@@ -57,6 +57,8 @@ export interface SecurityEventsTable {
   session_id: string | null;
   ip: string | null;
   created_at: number;
+  /** The request's User-Agent (0004); null for older rows and events without a request. */
+  user_agent: string | null;
 }
 
 export interface SigningKeysTable {

@@ -191,6 +191,7 @@ describe('security events stay bounded while throttled (SQLite)', () => {
       expect(before).toEqual([
         { type: 'login_failed', n: 6 },
         { type: 'login_rate_limited', n: 1 },
+        { type: 'signup', n: 1 },
       ]);
       for (let i = 0; i < 10; i++) {
         const statuses = await Promise.all(Array.from({ length: 100 }, attempt));

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { systemRandom } from '../../src/core/random.js';
 import { createOpaqueToken } from '../../src/core/tokens.js';
+import type { SecurityEvent } from '../../src/limits/store.js';
 import type { RefreshRecord } from '../../src/refresh/store.js';
 import type { SessionRecord } from '../../src/sessions/store.js';
 import { migrations } from '../../src/storage/migrations/index.js';
@@ -231,6 +232,7 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
       userId: 'u',
       sessionId: 's',
       ip: null,
+      userAgent: null,
       atMs: T,
     });
     await backend.stores.events.recordEvent({
@@ -238,6 +240,7 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
       userId: null,
       sessionId: null,
       ip: '1.2.3.4',
+      userAgent: 'curl/8',
       atMs: T,
     });
     const rows = await backend.db
@@ -248,6 +251,63 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
     expect(rows.map((r) => r.type)).toEqual(['login_failed', 'refresh_reuse']);
     await expect(backend.stores.ping()).resolves.toBeUndefined();
   });
+
+  it.runIf(enabled)(
+    'security events: listEvents filters, newest first, up to the limit',
+    async () => {
+      const { events } = backend.stores;
+      // A user id of this run only: the PostgreSQL database may hold other runs' rows.
+      const userId = `ev-${createOpaqueToken(systemRandom).id}`;
+      const at = (type: SecurityEvent['type'], atMs: number, sessionId: string | null = null) =>
+        events.recordEvent({ type, userId, sessionId, ip: '10.0.0.1', userAgent: 'ua/1', atMs });
+      await at('signup', T + 1);
+      await at('login', T + 2, 's1');
+      await at('login_failed', T + 3);
+      await at('login', T + 4, 's2');
+      await at('logout', T + 5, 's2');
+      await events.recordEvent({
+        type: 'login',
+        userId: `${userId}-other`,
+        sessionId: null,
+        ip: null,
+        userAgent: null,
+        atMs: T + 3,
+      });
+
+      const all = await events.listEvents({ userId, limit: 100 });
+      expect(all.map((e) => e.atMs)).toEqual([T + 5, T + 4, T + 3, T + 2, T + 1]);
+      expect(all[0]).toEqual({
+        type: 'logout',
+        userId,
+        sessionId: 's2',
+        ip: '10.0.0.1',
+        userAgent: 'ua/1',
+        atMs: T + 5,
+      });
+      expect(
+        (await events.listEvents({ userId, type: 'login', limit: 100 })).map((e) => e.sessionId),
+      ).toEqual(['s2', 's1']);
+      // Both bounds are inclusive.
+      expect(
+        (await events.listEvents({ userId, sinceMs: T + 2, untilMs: T + 4, limit: 100 })).map(
+          (e) => e.type,
+        ),
+      ).toEqual(['login', 'login_failed', 'login']);
+      expect((await events.listEvents({ userId, limit: 2 })).map((e) => e.atMs)).toEqual([
+        T + 5,
+        T + 4,
+      ]);
+      expect(await events.listEvents({ userId, type: 'refresh_reuse', limit: 10 })).toEqual([]);
+      expect(await events.listEvents({ userId, sinceMs: T + 6, limit: 10 })).toEqual([]);
+      const anyone = await events.listEvents({
+        type: 'login',
+        sinceMs: T + 3,
+        untilMs: T + 3,
+        limit: 10,
+      });
+      expect(anyone.map((e) => e.userId)).toContain(`${userId}-other`);
+    },
+  );
 
   it.runIf(enabled)(
     'retention (runs last: it prunes what earlier tests left too): ended sessions (with their refresh tokens), expired refresh tokens, old events and replay ciphertexts go; the rest stays',
@@ -279,6 +339,7 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
         userId: null,
         sessionId: null,
         ip: null,
+        userAgent: null,
         atMs: T,
       });
       await events.recordEvent({
@@ -286,6 +347,7 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
         userId: null,
         sessionId: null,
         ip: null,
+        userAgent: null,
         atMs: T + 100,
       });
 

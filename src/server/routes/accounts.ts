@@ -22,6 +22,7 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           request.body.email,
           request.body.password,
           request.ip,
+          request.headers['user-agent'] ?? null,
         );
         return reply.status(201).send(user);
       },
@@ -66,6 +67,7 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           request.body.current_password,
           request.body.new_password,
           request.ip,
+          request.headers['user-agent'] ?? null,
         );
         return reply.status(204).send(null);
       },

@@ -66,7 +66,10 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        await ctx.flows.logout(principal, 'session');
+        await ctx.flows.logout(principal, 'session', {
+          userAgent: request.headers['user-agent'] ?? null,
+          ip: request.ip,
+        });
         clearSessionCookie(reply);
         return reply.status(204).send(null);
       },
@@ -87,7 +90,10 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const principal = await authenticate(ctx, request);
-        await ctx.flows.logout(principal, request.body.scope === 'global' ? 'global' : 'session');
+        await ctx.flows.logout(principal, request.body.scope === 'global' ? 'global' : 'session', {
+          userAgent: request.headers['user-agent'] ?? null,
+          ip: request.ip,
+        });
         if (principal.via === 'cookie') clearSessionCookie(reply);
         return reply.status(204).send(null);
       },

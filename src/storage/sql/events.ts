@@ -1,10 +1,10 @@
 /**
- * Security events in SQL: append-only rows (failed logins, refresh-token reuse, password
- * changes) for the audit trail.
+ * Security events in SQL: append-only rows (sign-ups, logins, logouts, failed logins, refresh-token
+ * reuse, password changes) for the audit trail.
  */
 import type { Kysely } from 'kysely';
 import { createRandomId, systemRandom } from '../../core/index.js';
-import type { SecurityEventStore } from '../../limits/index.js';
+import type { SecurityEvent, SecurityEventStore } from '../../limits/index.js';
 import type { Database } from '../schema.js';
 
 /**
@@ -23,9 +23,33 @@ export function createSqlSecurityEventStore(db: Kysely<Database>): SecurityEvent
           user_id: event.userId,
           session_id: event.sessionId,
           ip: event.ip,
+          user_agent: event.userAgent,
           created_at: event.atMs,
         })
         .execute();
+    },
+    async listEvents(query) {
+      let select = db.selectFrom('security_events').selectAll();
+      if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
+      if (query.type !== undefined) select = select.where('type', '=', query.type);
+      if (query.sinceMs !== undefined) select = select.where('created_at', '>=', query.sinceMs);
+      if (query.untilMs !== undefined) select = select.where('created_at', '<=', query.untilMs);
+      const rows = await select
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(Math.max(0, Math.floor(query.limit)))
+        .execute();
+      return rows.map(
+        (row): SecurityEvent => ({
+          type: row.type as SecurityEvent['type'],
+          userId: row.user_id,
+          sessionId: row.session_id,
+          ip: row.ip,
+          userAgent: row.user_agent,
+          // PostgreSQL returns bigint as a string.
+          atMs: Number(row.created_at),
+        }),
+      );
     },
     async pruneEvents(beforeMs) {
       const result = await db
