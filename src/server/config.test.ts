@@ -59,6 +59,7 @@ describe('createServerConfig: defaults', () => {
       requestTimeoutSeconds: 30,
       keepAliveTimeoutSeconds: 5,
       shutdownTimeoutSeconds: 10,
+      metricsToken: null,
       logLevel: 'info',
       production: false,
     });

@@ -61,6 +61,8 @@ export interface ServerConfig {
   readonly keepAliveTimeoutSeconds: number;
   /** On close, requests in flight get this long to finish; then every connection is closed. */
   readonly shutdownTimeoutSeconds: number;
+  /** The Bearer token GET /metrics requires; null: no /metrics at all (404). */
+  readonly metricsToken: string | null;
   readonly logLevel: string;
   readonly production: boolean;
 }
@@ -100,6 +102,8 @@ export interface ServerOptions {
   readonly requestTimeoutSeconds?: number;
   readonly keepAliveTimeoutSeconds?: number;
   readonly shutdownTimeoutSeconds?: number;
+  /** At least 32 bytes; turns GET /metrics on. */
+  readonly metricsToken?: string | null;
   readonly logLevel?: string;
   readonly production?: boolean;
 }
@@ -142,6 +146,7 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   requestTimeoutSeconds: 'GATEHOUSE_REQUEST_TIMEOUT',
   keepAliveTimeoutSeconds: 'GATEHOUSE_KEEP_ALIVE_TIMEOUT',
   shutdownTimeoutSeconds: 'GATEHOUSE_SHUTDOWN_TIMEOUT',
+  metricsToken: 'GATEHOUSE_METRICS_TOKEN',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   production: 'NODE_ENV',
 };
@@ -401,6 +406,15 @@ function validate(
     trustProxy = [...trust];
   }
 
+  // A scrape token is a long-lived secret sent on every scrape: as long as the HS256 minimum.
+  const metricsToken = options.metricsToken ?? null;
+  if (metricsToken !== null) {
+    if (new TextEncoder().encode(metricsToken).length < 32)
+      problems.push(`${name('metricsToken')} must be at least 32 bytes`);
+    else if (!/^[\x21-\x7e]+$/.test(metricsToken))
+      problems.push(`${name('metricsToken')} must be visible ASCII characters, no spaces`);
+  }
+
   const logLevel = options.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${name('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -436,6 +450,7 @@ function validate(
     requestTimeoutSeconds,
     keepAliveTimeoutSeconds,
     shutdownTimeoutSeconds,
+    metricsToken,
     logLevel,
     production,
   };
@@ -575,6 +590,7 @@ export function configFromEnv(env: Env): ServerConfig {
   set('argon2QueueSize', parsed('GATEHOUSE_ARGON2_QUEUE', integer, 'an integer from 0 to 100000'));
   const trustText = read('GATEHOUSE_TRUST_PROXY');
   if (trustText !== undefined) set('trustProxy', parseTrustProxy(trustText));
+  set('metricsToken', read('GATEHOUSE_METRICS_TOKEN'));
   set('logLevel', read('GATEHOUSE_LOG_LEVEL'));
   set('production', read('NODE_ENV') === 'production');
 

@@ -23,6 +23,7 @@ import { AuthError, createRandomId } from '../core/index.js';
 import { createCorsOptions } from './cors.js';
 import { failureReasonOf, routeNotFound, SERVER_ERROR, toHttpError } from './errors.js';
 import { checkSingleHeaders, checkText, decodeBody, parseFormBody } from './input.js';
+import { createHttpMetrics, createMetricsTokenCheck, type HttpMetrics } from './metrics.js';
 import { fastifyTrustProxyOf } from './proxy.js';
 import { createRouteMethods } from './route-methods.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -127,6 +128,12 @@ export async function createHttpApp(
     options.logger !== undefined &&
     ['info', 'debug', 'trace'].includes(config.logLevel);
   let requestCount = 0;
+  // Prometheus metrics only when a scrape token is configured: otherwise no registry, no /metrics
+  // route (404), and nothing added to a request's path.
+  const metrics: HttpMetrics | null =
+    config.metricsToken === null
+      ? null
+      : createHttpMetrics({ revocationListSize: () => context.revocations.size });
   const logger = (
     options.logger === false || options.logger === undefined
       ? false
@@ -143,7 +150,18 @@ export async function createHttpApp(
       .send({ error: http.error, error_description: http.description });
     if (logEnabled)
       request.log.info({ req: request, res: reply, code: request.failureCode }, 'request');
+    metrics?.observe(undefined, request.method, http.status, 0, request.failureCode, undefined);
   };
+  /** Counts one answer under its route pattern, never the URL: ids and probes are unbounded. */
+  const observe = (route: string | undefined, request: FastifyRequest, reply: FastifyReply) =>
+    metrics?.observe(
+      route,
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+      request.failureCode,
+      (request.body as { grant_type?: unknown } | undefined)?.grant_type,
+    );
   const app = Fastify({
     logger,
     frameworkErrors: onFrameworkError,
@@ -211,6 +229,20 @@ export async function createHttpApp(
     },
   );
 
+  // Each route counts its own answers with its pattern in hand: request.routeOptions would build
+  // an object on every request just to read it. Before CORS, so its OPTIONS route counts too.
+  if (metrics !== null) {
+    app.addHook('onRoute', (route) => {
+      const pattern = route.url;
+      const count = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        observe(pattern, request, reply);
+        done();
+      };
+      const given = route.onResponse ?? [];
+      route.onResponse = [...(Array.isArray(given) ? given : [given]), count];
+    });
+  }
+
   // CORS first (GATEHOUSE_CORS_ORIGINS; none by default): a preflight is answered before any other
   // hook, and the refusals of the hooks below still carry the headers a browser app needs to read
   // them. Before the onRoute index below too: the plugin's catch-all OPTIONS route answers
@@ -270,6 +302,8 @@ export async function createHttpApp(
         'request',
       );
     }
+    // Matched requests are counted by their route's own hook (the onRoute hook above).
+    if (request.is404) observe(undefined, request, reply);
     done();
   });
 
@@ -341,6 +375,17 @@ export async function createHttpApp(
   await app.register(tokenRoutes(context));
   await app.register(sessionRoutes(context));
   await app.register(webRoutes());
+  if (metrics !== null && config.metricsToken !== null) {
+    const tokenMatches = createMetricsTokenCheck(config.metricsToken);
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (!tokenMatches(request.headers.authorization))
+        throw new AuthError('ERR_AUTH_UNAUTHENTICATED', 'metrics token missing or wrong', {
+          reason: 'metrics token',
+          presented: request.headers.authorization !== undefined,
+        });
+      return reply.type(metrics.contentType).send(await metrics.render());
+    });
+  }
   return app;
 }
 
