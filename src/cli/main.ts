@@ -1,6 +1,8 @@
 /** The `gatehouse` command line: dispatches to one module per command. */
 import { readFileSync } from 'node:fs';
+import * as eventsList from './commands/events-list.js';
 import * as keysGenerate from './commands/keys-generate.js';
+import * as keysList from './commands/keys-list.js';
 import * as keysRetire from './commands/keys-retire.js';
 import * as keysRotate from './commands/keys-rotate.js';
 import * as migrate from './commands/migrate.js';
@@ -20,8 +22,10 @@ const COMMANDS: Record<string, Command> = {
   'keys generate': keysGenerate,
   'keys rotate': keysRotate,
   'keys retire': keysRetire,
+  'keys list': keysList,
   'token decode': tokenDecode,
   'token verify': tokenVerify,
+  'events list': eventsList,
 };
 
 export const usage = `Gatehouse: authentication server and toolkit.

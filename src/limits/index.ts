@@ -17,11 +17,10 @@ export {
   SIGNUP_ADDRESS_POLICY,
   SIGNUP_GLOBAL_POLICY,
 } from './policy.js';
-export {
-  type LimitStore,
-  SECURITY_EVENT_TYPES,
-  type SecurityEvent,
-  type SecurityEventQuery,
-  type SecurityEventStore,
-  type SecurityEventType,
+export type {
+  LimitStore,
+  SecurityEvent,
+  SecurityEventQuery,
+  SecurityEventStore,
+  SecurityEventType,
 } from './store.js';

@@ -47,19 +47,6 @@ export interface SecurityEvent {
 
 export type SecurityEventType = SecurityEvent['type'];
 
-/** The event types, for validating a filter given by a person (the CLI). */
-export const SECURITY_EVENT_TYPES: readonly SecurityEventType[] = [
-  'signup',
-  'login',
-  'logout',
-  'refresh_reuse',
-  'login_failed',
-  'login_rate_limited',
-  'password_changed',
-  'password_change_failed',
-  'signup_rate_limited',
-];
-
 /** What `listEvents` reads: every given filter must hold; times are inclusive bounds. */
 export interface SecurityEventQuery {
   readonly userId?: string;

@@ -1,11 +1,13 @@
-/** `gatehouse token decode TOKEN`: shows header and payload. Verifies nothing, and says so. */
+/** `gatehouse token decode TOKEN|-`: shows header and payload. Verifies nothing, and says so. */
 import { parseArgs } from 'node:util';
 import { isAuthError } from '../../core/index.js';
 import { decodeJwtUnverified } from '../../jwt/index.js';
 import { type CliIo, type ExitCode, UsageError } from '../io.js';
+import { readTokenArgument } from '../token-input.js';
 
-export const usage = `gatehouse token decode TOKEN
-  Prints the header and payload of a JWT with dates made readable.
+export const usage = `gatehouse token decode (TOKEN | -)
+  Prints the header and payload of a JWT with dates made readable. '-' reads the token from
+  standard input (kept out of shell history): gatehouse token decode - < token.txt
   NOTHING IS VERIFIED: anyone can write a token that decodes.
 `;
 
@@ -32,9 +34,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
     strict: true,
     allowPositionals: true,
   });
-  if (positionals.length !== 1) throw new UsageError('give exactly one TOKEN');
+  if (positionals.length !== 1) throw new UsageError("give exactly one TOKEN, or '-'");
+  const token = await readTokenArgument(positionals[0] as string, io);
   try {
-    const { header, payload } = decodeJwtUnverified((positionals[0] as string).trim(), 1 << 20);
+    const { header, payload } = decodeJwtUnverified(token, 1 << 20);
     io.stdout('NOT VERIFIED: this shows what the token claims, not whether it is genuine.\n');
     io.stdout(`header:  ${JSON.stringify(header, null, 2)}\n`);
     io.stdout(`payload: ${JSON.stringify(readableDates(payload), null, 2)}\n`);
