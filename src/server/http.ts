@@ -255,7 +255,12 @@ export async function createHttpApp(
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       checkSingleHeaders(request.raw.rawHeaders);
-      checkText(request.params, { utf8: true, where: 'path parameter' });
+      // Most routes have no path parameters: skip the walk (this hook runs on every request).
+      const params = request.params as Record<string, unknown>;
+      for (const _ in params) {
+        checkText(params, { utf8: true, where: 'path parameter' });
+        break;
+      }
       done();
     } catch (error) {
       done(error as Error);

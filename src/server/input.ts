@@ -23,12 +23,20 @@ const SINGLE_HEADERS: ReadonlyMap<string, string> = new Map([
  * findRepeatedHeader(['Authorization', 'Bearer a', 'authorization', 'Bearer b']) // 'Authorization'
  */
 export function findRepeatedHeader(rawHeaders: readonly string[]): string | null {
-  const seen = new Set<string>();
+  // Runs on every request: no allocation, and only names of the right length are lower-cased.
+  let authorization = false;
+  let cookie = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]?.toLowerCase() ?? '';
-    if (!SINGLE_HEADERS.has(name)) continue;
-    if (seen.has(name)) return SINGLE_HEADERS.get(name) ?? name;
-    seen.add(name);
+    const raw = rawHeaders[i] ?? '';
+    if (raw.length !== 13 && raw.length !== 6) continue;
+    const name = raw.toLowerCase();
+    if (name === 'authorization') {
+      if (authorization) return SINGLE_HEADERS.get(name) ?? name;
+      authorization = true;
+    } else if (name === 'cookie') {
+      if (cookie) return SINGLE_HEADERS.get(name) ?? name;
+      cookie = true;
+    }
   }
   return null;
 }
