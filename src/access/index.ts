@@ -17,7 +17,15 @@ export {
 } from './profile.js';
 export { createRevocationList, type RevocationList } from './revocation-list.js';
 export {
+  createRevocationLog,
+  hashSessionId,
+  type RevocationFeedEntry,
+  type RevocationFeedPage,
+  type RevocationLog,
+} from './revocation-log.js';
+export {
   createRevocationRegistry,
+  FEED_PAGE_LIMIT,
   type RevocationPublisher,
   type RevocationRegistry,
   type RevocationRegistryOptions,

@@ -3,6 +3,7 @@ import { createFixedClock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import type { RandomSource } from '../core/random.js';
 import { createKeyRing, generateJwtKey, type KeyRing } from '../jwt/index.js';
+import { hashSessionId } from './revocation-log.js';
 import { createRevocationRegistry, type RevocationSource } from './revocations.js';
 import { createAccessTokens } from './tokens.js';
 
@@ -247,6 +248,69 @@ describe('sweep', () => {
  * refuses tokens older than the new lifetime (maxTokenAge) whatever their exp: between them,
  * every token of the session issued before the revocation is refused at every moment.
  */
+describe('feed', () => {
+  const sidHash = (id: string) => hashSessionId(id);
+
+  it('serves every way a revocation arrives: made here, pushed, loaded and synced from storage', async () => {
+    const { clock, registry, source } = setup([{ id: 'loaded', revokedAtMs: T0 - 1_000 }]);
+    await registry.load();
+    const first = registry.feed(undefined);
+    expect(first.snapshot).toBe(true);
+    expect(first.entries).toEqual([{ sidHash: sidHash('loaded'), untilMs: T0 - 1_000 + GUARD_MS }]);
+
+    registry.revoked(['here'], T0);
+    registry.receive('pushed', T0 + 9_000);
+    source.rows.push({ id: 'synced', revokedAtMs: T0 + 500 });
+    clock.setMs(T0 + 2_000);
+    await registry.sync();
+    const next = registry.feed(first.cursor);
+    expect(next.snapshot).toBe(false);
+    expect(next.entries).toEqual([
+      { sidHash: sidHash('here'), untilMs: T0 + GUARD_MS },
+      { sidHash: sidHash('pushed'), untilMs: T0 + 9_000 },
+      { sidHash: sidHash('synced'), untilMs: T0 + 500 + GUARD_MS },
+    ]);
+    // Read back again by the storage poll: the same end, nothing new for followers.
+    clock.setMs(T0 + 4_000);
+    await registry.sync();
+    expect(registry.feed(next.cursor).entries).toEqual([]);
+  });
+
+  it("another registry's cursor (another instance, or this one restarted) gets the snapshot", () => {
+    const a = setup();
+    const b = setup();
+    a.registry.revoked(['s1'], T0);
+    b.registry.revoked(['s2'], T0);
+    const cursorOfA = a.registry.feed(undefined).cursor;
+    expect(a.registry.feed(cursorOfA).snapshot).toBe(false);
+    const atB = b.registry.feed(cursorOfA);
+    expect(atB.snapshot).toBe(true);
+    expect(atB.entries).toEqual([{ sidHash: sidHash('s2'), untilMs: T0 + GUARD_MS }]);
+  });
+
+  it('leaves out entries that ended; sweep compacts the log with the list', () => {
+    const { clock, registry } = setup();
+    registry.revoked(['s1'], T0);
+    registry.receive('short', T0 + 1_000);
+    clock.setMs(T0 + 1_000);
+    expect(registry.feed(undefined).entries.map((e) => e.sidHash)).toEqual([sidHash('s1')]);
+    expect(registry.sweep()).toBe(1);
+    clock.setMs(T0 + GUARD_MS);
+    expect(registry.feed(undefined).entries).toEqual([]);
+  });
+
+  it('pages at the given limit', () => {
+    const { registry } = setup();
+    registry.revoked(['a', 'b', 'c'], T0);
+    const page = registry.feed(undefined, 2);
+    expect(page.entries).toHaveLength(2);
+    expect(page.more).toBe(true);
+    const rest = registry.feed(page.cursor, 2);
+    expect(rest.entries).toEqual([{ sidHash: sidHash('c'), untilMs: T0 + GUARD_MS }]);
+    expect(rest.more).toBe(false);
+  });
+});
+
 describe('restart with another lifetime', () => {
   const R = T0; // the revocation, on a whole second
   const OLD_TTL_S = 3600;

@@ -4,10 +4,12 @@
  * storage poll that bounds how long another instance lags, and `receive`, the push feed), fed by
  * this instance's own revocations (`revoked`, which also tells the feed), and swept of entries
  * that no longer guard any token. Checking it (`isRevoked`) costs no storage read
- * (../shared/DESIGN-NOTES.md).
+ * (../shared/DESIGN-NOTES.md). Every entry also goes to an ordered log (revocation-log.ts) that
+ * resource servers follow with a cursor (`feed`, GET /v1/revocations).
  */
-import type { Clock } from '../core/index.js';
+import { type Clock, createRandomId, type RandomSource, systemRandom } from '../core/index.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
+import { createRevocationLog, type RevocationFeedPage } from './revocation-log.js';
 
 /** Where revocations made by any instance can be read back (the session store). */
 export interface RevocationSource {
@@ -28,6 +30,8 @@ export interface RevocationRegistryOptions {
    */
   readonly accessTokenTtlMs: number;
   readonly clock: Clock;
+  /** Draws the boot id of the feed's cursors (default: the system's generator). */
+  readonly random?: RandomSource;
 }
 
 export interface RevocationRegistry {
@@ -43,10 +47,20 @@ export interface RevocationRegistry {
   load(): Promise<number>;
   /** Reads revocations made since the last load or sync. Returns how many entries it read. */
   sync(): Promise<number>;
+  /**
+   * The revocation feed for resource servers (GET /v1/revocations): live revocations learnt
+   * after `cursor` (every one of them, flagged `snapshot`, when the cursor is absent or not this
+   * instance start's), at most `limit` (default 5000) per page. Revocations made here, pushed by
+   * other instances and read back from storage all appear, as soon as this registry has them.
+   */
+  feed(cursor: string | undefined, limit?: number): RevocationFeedPage;
   /** Drops entries that no longer guard any token; returns how many remain. */
   sweep(): number;
   readonly size: number;
 }
+
+/** Entries per feed page: ~75 bytes each in JSON, so a page stays under half a megabyte. */
+export const FEED_PAGE_LIMIT = 5000;
 
 // Instances stamp revocations with their own clocks: read back a margin to cover skew.
 const SKEW_MARGIN_MS = 60_000;
@@ -66,13 +80,19 @@ export function createRevocationRegistry(options: RevocationRegistryOptions): Re
   const { source, clock } = options;
   const guardMs = options.accessTokenTtlMs + IAT_ROUNDING_MS;
   const list: RevocationList = createRevocationList();
+  // The feed's ordered log beside the list: the list answers isRevoked, the log what is new.
+  const log = createRevocationLog(createRandomId(options.random ?? systemRandom));
+  const mark = (sessionId: string, untilMs: number) => {
+    list.revoke(sessionId, untilMs);
+    log.append(sessionId, untilMs);
+  };
   let publish: RevocationPublisher | null = null;
   let syncedUntilMs = clock.nowMs();
 
   const readSince = async (sinceMs: number) => {
     const now = clock.nowMs();
     const rows = await source.listRevokedSince(sinceMs);
-    for (const { id, revokedAtMs } of rows) list.revoke(id, revokedAtMs + guardMs);
+    for (const { id, revokedAtMs } of rows) mark(id, revokedAtMs + guardMs);
     syncedUntilMs = now;
     return rows.length;
   };
@@ -81,17 +101,22 @@ export function createRevocationRegistry(options: RevocationRegistryOptions): Re
     isRevoked: (sessionId) => list.isRevoked(sessionId, clock.nowMs()),
     revoked(sessionIds, atMs) {
       for (const id of sessionIds) {
-        list.revoke(id, atMs + guardMs);
+        mark(id, atMs + guardMs);
         publish?.(id, atMs + guardMs);
       }
     },
-    receive: (sessionId, untilMs) => list.revoke(sessionId, untilMs),
+    receive: mark,
     publishTo(publisher) {
       publish = publisher;
     },
     load: () => readSince(clock.nowMs() - guardMs),
     sync: () => readSince(Math.min(syncedUntilMs, clock.nowMs()) - SKEW_MARGIN_MS),
-    sweep: () => list.sweep(clock.nowMs()),
+    feed: (cursor, limit = FEED_PAGE_LIMIT) => log.read(cursor, clock.nowMs(), limit),
+    sweep() {
+      const now = clock.nowMs();
+      log.compact(now);
+      return list.sweep(now);
+    },
     get size() {
       return list.size;
     },

@@ -55,6 +55,7 @@ export function createServices(deps: ServicesDeps): ServerContext {
     source: stores.sessions,
     accessTokenTtlMs: config.accessTokenTtlSeconds * 1000,
     clock,
+    random,
   });
   const sessions = createSessionService({
     store: stores.sessions,
