@@ -63,6 +63,8 @@ export const ERROR_CATALOGUE = {
     'The refresh token was issued to another client (RFC 6749 section 6); nothing was changed, and the token still works for its own client.',
   ERR_CLIENT_INVALID:
     'Client authentication at the token endpoint failed (RFC 6749 section 5.2, invalid_client): a malformed Basic header, a client secret (only public clients exist), a body client_id other than the Basic one, or an Authorization scheme other than Basic and Bearer.',
+  ERR_INTROSPECTION_CLIENT_INVALID:
+    'A caller of the introspection endpoint (RFC 7662 section 2.1) did not authenticate: no credentials, malformed Basic, Basic and a body secret at once, a client id other than `resource-server`, or a secret other than GATEHOUSE_INTROSPECTION_SECRET (invalid_client).',
 } as const;
 
 /** A stable machine-readable error code. */

@@ -50,7 +50,7 @@ describe('configWarnings', () => {
     ['GATEHOUSE_ISUER', 'GATEHOUSE_ISSUER'],
     ['GATEHOUSE_ALLOWED_ORIGIN', 'GATEHOUSE_ALLOWED_ORIGINS'],
     ['GATEHOUSE_DATABSE_URL', 'GATEHOUSE_DATABASE_URL'],
-    ['GATEHOUSE_SECRET', 'GATEHOUSE_JWT_SECRET'],
+    ['GATEHOUSE_PROXY', 'GATEHOUSE_TRUST_PROXY'],
     ['GATEHOUSE_ACCESS_TTL', 'GATEHOUSE_ACCESS_TOKEN_TTL'],
     ['gatehouse_port', 'GATEHOUSE_PORT'],
     ['Gatehouse_Log_Level', 'GATEHOUSE_LOG_LEVEL'],
@@ -60,14 +60,16 @@ describe('configWarnings', () => {
     ]);
   });
 
-  it('warns of an unknown variable with no close name without guessing (TTL: one of several), one line each, sorted', () => {
+  it('warns of an unknown variable with no close name without guessing (TTL, SECRET: one of several), one line each, sorted', () => {
     const warnings = warningsFor({
       GATEHOUSE_TTL: 'x',
       GATEHOUSE_FROBNICATE: 'x',
       GATEHOUSE_URL: 'x',
+      GATEHOUSE_SECRET: 'x',
     });
     expect(warnings).toEqual([
       'GATEHOUSE_FROBNICATE is not a Gatehouse variable and is ignored (README, Configuration, lists them)',
+      'GATEHOUSE_SECRET is not a Gatehouse variable and is ignored (README, Configuration, lists them)',
       'GATEHOUSE_TTL is not a Gatehouse variable and is ignored (README, Configuration, lists them)',
       'GATEHOUSE_URL is not a Gatehouse variable and is ignored (README, Configuration, lists them)',
     ]);

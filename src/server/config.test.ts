@@ -60,6 +60,7 @@ describe('createServerConfig: defaults', () => {
       keepAliveTimeoutSeconds: 5,
       shutdownTimeoutSeconds: 10,
       metricsToken: null,
+      introspectionSecret: null,
       logLevel: 'info',
       production: false,
     });

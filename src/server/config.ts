@@ -63,6 +63,11 @@ export interface ServerConfig {
   readonly shutdownTimeoutSeconds: number;
   /** The Bearer token GET /metrics requires; null: no /metrics at all (404). */
   readonly metricsToken: string | null;
+  /**
+   * The secret resource servers authenticate with at POST /v1/introspect (client id
+   * `resource-server`); null: no introspection endpoint (404).
+   */
+  readonly introspectionSecret: string | null;
   readonly logLevel: string;
   readonly production: boolean;
 }
@@ -104,6 +109,8 @@ export interface ServerOptions {
   readonly shutdownTimeoutSeconds?: number;
   /** At least 32 bytes; turns GET /metrics on. */
   readonly metricsToken?: string | null;
+  /** At least 32 bytes; turns POST /v1/introspect (RFC 7662) on. */
+  readonly introspectionSecret?: string | null;
   readonly logLevel?: string;
   readonly production?: boolean;
 }
@@ -147,6 +154,7 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   keepAliveTimeoutSeconds: 'GATEHOUSE_KEEP_ALIVE_TIMEOUT',
   shutdownTimeoutSeconds: 'GATEHOUSE_SHUTDOWN_TIMEOUT',
   metricsToken: 'GATEHOUSE_METRICS_TOKEN',
+  introspectionSecret: 'GATEHOUSE_INTROSPECTION_SECRET',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   production: 'NODE_ENV',
 };
@@ -415,6 +423,15 @@ function validate(
       problems.push(`${name('metricsToken')} must be visible ASCII characters, no spaces`);
   }
 
+  // Sent by every resource server that introspects: a long-lived secret, like the scrape token.
+  const introspectionSecret = options.introspectionSecret ?? null;
+  if (introspectionSecret !== null) {
+    if (new TextEncoder().encode(introspectionSecret).length < 32)
+      problems.push(`${name('introspectionSecret')} must be at least 32 bytes`);
+    else if (!/^[\x21-\x7e]+$/.test(introspectionSecret))
+      problems.push(`${name('introspectionSecret')} must be visible ASCII characters, no spaces`);
+  }
+
   const logLevel = options.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${name('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -451,6 +468,7 @@ function validate(
     keepAliveTimeoutSeconds,
     shutdownTimeoutSeconds,
     metricsToken,
+    introspectionSecret,
     logLevel,
     production,
   };
@@ -591,6 +609,7 @@ export function configFromEnv(env: Env): ServerConfig {
   const trustText = read('GATEHOUSE_TRUST_PROXY');
   if (trustText !== undefined) set('trustProxy', parseTrustProxy(trustText));
   set('metricsToken', read('GATEHOUSE_METRICS_TOKEN'));
+  set('introspectionSecret', read('GATEHOUSE_INTROSPECTION_SECRET'));
   set('logLevel', read('GATEHOUSE_LOG_LEVEL'));
   set('production', read('NODE_ENV') === 'production');
 

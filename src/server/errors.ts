@@ -122,6 +122,12 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     description:
       'Client authentication failed: send client_id alone, or Basic with it and an empty secret.',
   },
+  ERR_INTROSPECTION_CLIENT_INVALID: {
+    status: 401,
+    error: 'invalid_client',
+    description:
+      'Introspection callers authenticate as resource-server with GATEHOUSE_INTROSPECTION_SECRET: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post).',
+  },
 };
 
 /** The HTTP form of an AuthError code (before the token endpoint's dialect). */
@@ -397,7 +403,7 @@ export function toHttpError(
   if (http === null) return null;
   if (options.tokenEndpoint) http = asTokenEndpointError(http, auth?.code ?? null);
   const headers: Record<string, string> = {};
-  if (auth?.code === 'ERR_CLIENT_INVALID') {
+  if (auth?.code === 'ERR_CLIENT_INVALID' || auth?.code === 'ERR_INTROSPECTION_CLIENT_INVALID') {
     // RFC 6749 section 5.2: invalid_client answers 401 with a challenge of the client's scheme.
     headers['www-authenticate'] = 'Basic realm="gatehouse"';
   } else if (http.status === 401) {

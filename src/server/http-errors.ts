@@ -27,7 +27,7 @@ export const HTTP_ERROR_CATALOGUE = {
   invalid_client: {
     statuses: [401],
     description:
-      'Client authentication at /v1/token failed (RFC 6749 section 5.2): send client_id in the body, or Authorization: Basic with the client id and an empty secret; a client secret, another scheme, or a body client_id other than the Basic one is refused.',
+      'Client authentication at /v1/token failed (RFC 6749 section 5.2): send client_id in the body, or Authorization: Basic with the client id and an empty secret; a client secret, another scheme, or a body client_id other than the Basic one is refused. At /v1/introspect: the caller is not resource-server with GATEHOUSE_INTROSPECTION_SECRET (HTTP Basic, or client_id and client_secret in the body, not both).',
   },
   invalid_grant: {
     statuses: [400],

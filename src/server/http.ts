@@ -28,6 +28,8 @@ import { fastifyTrustProxyOf } from './proxy.js';
 import { createRouteMethods } from './route-methods.js';
 import { accountRoutes } from './routes/accounts.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { introspectionRoutes } from './routes/introspection.js';
+import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tokenRoutes } from './routes/token.js';
 import { webRoutes } from './routes/web.js';
@@ -370,6 +372,7 @@ export async function createHttpApp(
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           cookie: { type: 'apiKey', in: 'cookie', name: '__Host-gatehouse_session' },
+          introspectionBasic: { type: 'http', scheme: 'basic' },
         },
       },
     },
@@ -379,6 +382,10 @@ export async function createHttpApp(
   await app.register(accountRoutes(context));
   await app.register(tokenRoutes(context));
   await app.register(sessionRoutes(context));
+  await app.register(revocationRoutes(context));
+  // RFC 7662 introspection only with a caller secret: otherwise no route at all (404).
+  if (config.introspectionSecret !== null)
+    await app.register(introspectionRoutes(context, config.introspectionSecret));
   await app.register(webRoutes());
   if (metrics !== null && config.metricsToken !== null) {
     const tokenMatches = createMetricsTokenCheck(config.metricsToken);

@@ -25,6 +25,7 @@ const FAILURE_REASONS: Readonly<Record<string, string>> = {
   ERR_REFRESH_SESSION_MISMATCH: 'refresh_session_mismatch',
   ERR_REFRESH_CLIENT_MISMATCH: 'refresh_client_mismatch',
   ERR_CLIENT_INVALID: 'client_invalid',
+  ERR_INTROSPECTION_CLIENT_INVALID: 'introspection_client_invalid',
   ERR_JWT_MALFORMED: 'jwt_malformed',
   ERR_JWT_TOO_LARGE: 'jwt_too_large',
   ERR_JWS_ALG_NOT_ALLOWED: 'jws_alg_not_allowed',

@@ -98,3 +98,80 @@ export const errorResponses = {
   429: ErrorBody,
   503: ErrorBody,
 };
+
+/** GET /v1/revocations: the cursor the previous answer gave, if any. */
+export const RevocationFeedQuery = Type.Object(
+  {
+    cursor: Type.Optional(
+      Type.String({
+        maxLength: 128,
+        description:
+          'The cursor of the previous answer, as given (opaque). Absent, or from another instance or start: the full snapshot.',
+      }),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+export const RevocationFeed = Type.Object(
+  {
+    cursor: Type.String({ description: 'Send it back as ?cursor= to read only what is new.' }),
+    snapshot: Type.Boolean({
+      description:
+        'True when the cursor was absent, of another instance or of an earlier start: the entries (with the pages that follow while more) are every live revocation, not only the new ones.',
+    }),
+    more: Type.Boolean({ description: 'More entries wait: read again at once with cursor.' }),
+    poll_interval: Type.Integer({ description: 'Suggested seconds between two reads.' }),
+    entries: Type.Array(
+      Type.Object({
+        sid_hash: Type.String({
+          description: 'base64url(SHA-256(sid)) of a revoked session, 43 characters.',
+        }),
+        until: Type.Integer({
+          description:
+            'Epoch seconds until which access tokens with that sid must be refused (by then they have expired).',
+        }),
+      }),
+    ),
+  },
+  { $id: 'RevocationFeed' },
+);
+
+/** RFC 7662 section 2.1 (client_id and client_secret: client_secret_post). */
+export const IntrospectionRequest = Type.Object(
+  {
+    token: Type.Optional(Type.String({ maxLength: 4096 })),
+    token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
+    client_id: Type.Optional(Type.String({ maxLength: 128 })),
+    client_secret: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: true },
+);
+
+/** RFC 7662 section 2.2: an inactive token is `{ "active": false }` and nothing else. */
+export const IntrospectionResponse = Type.Object(
+  {
+    active: Type.Boolean(),
+    scope: Type.Optional(Type.String()),
+    client_id: Type.Optional(Type.String()),
+    sub: Type.Optional(Type.String()),
+    sid: Type.Optional(Type.String()),
+    jti: Type.Optional(Type.String()),
+    iss: Type.Optional(Type.String()),
+    aud: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+    exp: Type.Optional(Type.Number()),
+    iat: Type.Optional(Type.Number()),
+    token_type: Type.Optional(
+      Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')], {
+        description: 'Access tokens only: DPoP when the token is bound to a key (cnf).',
+      }),
+    ),
+    cnf: Type.Optional(
+      Type.Object(
+        { jkt: Type.Optional(Type.String()) },
+        { additionalProperties: true, description: 'The confirmation claim, as in the token.' },
+      ),
+    ),
+  },
+  { $id: 'IntrospectionResponse' },
+);

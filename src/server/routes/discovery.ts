@@ -19,6 +19,18 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
         revocation_endpoint_auth_methods_supported: ['none'],
         response_types_supported: [],
+        // RFC 8414 section 2 allows more parameters (clients ignore the ones they do not know);
+        // unregistered, ours carry the product's prefix so that no future registration collides.
+        gatehouse_revocation_feed_uri: `${issuer}/v1/revocations`,
+        ...(ctx.config.introspectionSecret === null
+          ? {}
+          : {
+              introspection_endpoint: `${issuer}/v1/introspect`,
+              introspection_endpoint_auth_methods_supported: [
+                'client_secret_basic',
+                'client_secret_post',
+              ],
+            }),
       }),
     );
 
