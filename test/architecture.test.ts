@@ -276,12 +276,14 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   limits: ['core'],
   // The access-token profile, the Authorization header and the revocation registry.
   access: ['core', 'jwt'],
+  // DPoP proofs (RFC 9449): their check, single use and server nonces.
+  dpop: ['core', 'jwt'],
   sessions: ['core'],
   refresh: ['core', 'sessions'],
   accounts: ['core', 'passwords', 'limits'],
   // What a user does (login, refresh, revoke, logout, password change) over the services.
   flows: ['core', 'access', 'accounts', 'sessions', 'refresh'],
-  storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'access'],
+  storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'access', 'dpop'],
   server: [
     'core',
     'jwt',
@@ -293,8 +295,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'accounts',
     'flows',
     'storage',
+    'dpop',
   ],
-  middleware: ['core', 'jwt', 'access'],
+  middleware: ['core', 'jwt', 'access', 'dpop'],
   client: ['core'],
   // Only the client SDK's public entry, as the server serves it (WEB_CLIENT_ENTRY).
   web: ['client'],
@@ -305,6 +308,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 const DOMAIN = [
   'core',
   'jwt',
+  'dpop',
   'passwords',
   'limits',
   'access',

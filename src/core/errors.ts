@@ -65,6 +65,14 @@ export const ERROR_CATALOGUE = {
     'Client authentication at the token endpoint failed (RFC 6749 section 5.2, invalid_client): a malformed Basic header, a client secret (only public clients exist), a body client_id other than the Basic one, or an Authorization scheme other than Basic and Bearer.',
   ERR_INTROSPECTION_CLIENT_INVALID:
     'A caller of the introspection endpoint (RFC 7662 section 2.1) did not authenticate: no credentials, malformed Basic, Basic and a body secret at once, a client id other than `resource-server`, or a secret other than GATEHOUSE_INTROSPECTION_SECRET (invalid_client).',
+  ERR_DPOP_PROOF_INVALID:
+    'The DPoP proof (RFC 9449 section 4.3) is missing where required, sent twice, malformed, of the wrong `typ`, signed with an algorithm not allowed or a `jwk` that is private or unfit, badly signed, for another method or URL (`htm`, `htu`), outside its `iat` window, without a usable `jti`, with a wrong or unexpected `ath`, or already used; `details.reason` says which (invalid_dpop_proof).',
+  ERR_DPOP_NONCE_REQUIRED:
+    'The DPoP proof lacks the server nonce, carries an expired one, or has an `iat` too far from the server clock: retry with the nonce of the `DPoP-Nonce` answer header (RFC 9449 section 8, use_dpop_nonce).',
+  ERR_DPOP_KEY_MISMATCH:
+    'The token (an access token with `cnf.jkt`, or the refresh token of a DPoP-bound session) is bound to another key than the one of the DPoP proof, or was sent without a proof; nothing was changed.',
+  ERR_DPOP_REPLAY_CACHE_FULL:
+    'The in-memory DPoP replay cache holds its maximum of live entries: the proof is refused rather than forget a live one (503, retry shortly; use Redis for a larger shared cache).',
 } as const;
 
 /** A stable machine-readable error code. */

@@ -8,6 +8,7 @@ export {
   JWS_ALGORITHMS,
   type JwsAlgorithm,
 } from './algorithms.js';
+export { checkJwsSignature } from './check-signature.js';
 export { type ClaimsConfig, type JwtPayload, normaliseTyp } from './claims.js';
 export { decodeJwtUnverified, type UnverifiedJwt } from './decode.js';
 export { importJwk, importJwks } from './jwk-import.js';

@@ -128,6 +128,28 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     description:
       'Introspection callers authenticate as resource-server with GATEHOUSE_INTROSPECTION_SECRET: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post).',
   },
+  // RFC 9449 sections 7.1 and 5: 401 at a resource, 400 at the token endpoint (its dialect).
+  ERR_DPOP_PROOF_INVALID: {
+    status: 401,
+    error: 'invalid_dpop_proof',
+    description: 'The DPoP proof is invalid: make a new one for this request.',
+  },
+  ERR_DPOP_NONCE_REQUIRED: {
+    status: 401,
+    error: 'use_dpop_nonce',
+    description: 'Retry with a DPoP proof carrying the nonce of the DPoP-Nonce header.',
+  },
+  // A token bound to another key looks like any invalid token (at /v1/token: invalid_grant).
+  ERR_DPOP_KEY_MISMATCH: {
+    status: 401,
+    error: 'invalid_token',
+    description: 'The access credential is missing, invalid, expired or revoked.',
+  },
+  ERR_DPOP_REPLAY_CACHE_FULL: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'The server is busy; retry shortly.',
+  },
 };
 
 /** The HTTP form of an AuthError code (before the token endpoint's dialect). */

@@ -43,6 +43,16 @@ export const HTTP_ERROR_CATALOGUE = {
     description:
       'The access token, session cookie or Basic credential is missing, malformed, expired or revoked (its session ended: logout, password change, refresh-token reuse). Refresh the access token, or sign in again, then retry.',
   },
+  invalid_dpop_proof: {
+    statuses: [400, 401],
+    description:
+      'The DPoP proof (RFC 9449) is missing where required (GATEHOUSE_DPOP=required), sent twice, malformed, not of typ dpop+jwt, signed with an algorithm not in dpop_signing_alg_values_supported or with a private or unfit jwk, for another method or URL (htm, htu: the public URL under GATEHOUSE_ISSUER, without query), too old or too far in the future (iat), with a wrong ath (the hash of the access token sent with it), or already used. 400 at /v1/token, 401 elsewhere (with WWW-Authenticate: DPoP). Make a new proof for every request.',
+  },
+  use_dpop_nonce: {
+    statuses: [400, 401],
+    description:
+      'The DPoP proof must carry the server nonce: always at /v1/token, and elsewhere when its iat is too far from the server clock or its nonce expired. Retry once with a new proof whose nonce claim is the DPoP-Nonce header of this answer (RFC 9449 section 8).',
+  },
   invalid_credentials: {
     statuses: [401],
     description:
