@@ -9,8 +9,10 @@
  *   retried once with the new nonce, never more. A server that answers `token_type: "Bearer"`
  *   (DPoP off) gets Bearer requests, without proofs.
  * - Tokens go only to the auth server's origin and to the origins in `apiOrigins`; `fetch` to any
- *   other URL is sent as given, without Authorization and without a proof. (A redirect to another
- *   origin loses Authorization too: the Fetch standard drops it on cross-origin redirects.)
+ *   other URL is sent as given, without Authorization and without a proof. A redirect to another
+ *   origin loses Authorization too (the Fetch standard drops it on cross-origin redirects); the
+ *   proof may follow, but it carries no token and is bound to the first URL and to the token.
+ *   fetch answers are not followed by hand: a browser hides the Location of a manual redirect.
  * - Expiry is `expires_in` counted on the client's clock from the moment the tokens arrived, so a
  *   device clock hours off changes nothing. The refresh happens `refreshMarginSeconds` (60) before
  *   that, but never earlier than half-way through the token's life: a 30 s token is refreshed
