@@ -284,7 +284,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const tokens = parseStoredTokens(data.tokens);
     const before = cached;
     cached = tokens;
-    void Promise.resolve(store.set(tokens)).catch(() => undefined);
+    // Best effort: this page already holds them in `cached`; a store that fails keeps the old.
+    void Promise.resolve()
+      .then(() => store.set(tokens))
+      .catch(() => undefined);
     emit(tokens === null ? 'signed_out' : before ? 'refreshed' : 'signed_in');
   });
 
