@@ -31,13 +31,15 @@ export interface SessionMeta {
 export interface SessionService {
   /**
    * Starts a session; cookie sessions also get their `<id>.<secret>` cookie value. A token
-   * session records `clientId`, the client its refresh tokens are bound to.
+   * session records `clientId`, the client its refresh tokens are bound to, and `dpopJkt`, the
+   * DPoP key they are bound to (when the login came with a proof).
    */
   start(
     userId: string,
     kind: SessionKind,
     meta: SessionMeta,
     clientId?: string,
+    dpopJkt?: string | null,
   ): Promise<{ session: SessionRecord; cookieValue: string | null }>;
   /** The active cookie session for a cookie value, or null. Renews the idle timeout. */
   authenticateCookie(cookieValue: string): Promise<SessionRecord | null>;
@@ -57,7 +59,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
 
   return {
     policy,
-    async start(userId, kind, meta, clientId) {
+    async start(userId, kind, meta, clientId, dpopJkt) {
       const now = clock.nowMs();
       const credential = createOpaqueToken(random);
       // The first character of the id names the kind, so a store split by kind (cookie sessions
@@ -76,7 +78,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         ip: meta.ip,
         revokedAtMs: null,
         // Cookie sessions have no OAuth client: the field stays absent.
-        ...(kind === 'token' ? { clientId: clientId ?? null } : {}),
+        ...(kind === 'token' ? { clientId: clientId ?? null, dpopJkt: dpopJkt ?? null } : {}),
       };
       await store.createSession(session);
       const active = await store.listUserSessions(userId, now);

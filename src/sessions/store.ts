@@ -20,6 +20,12 @@ export interface SessionRecord {
    * migration 0003 (bound to no client).
    */
   readonly clientId?: string | null;
+  /**
+   * RFC 7638 thumbprint of the DPoP key a token session is bound to (RFC 9449 section 5: the
+   * refresh tokens of a public client are bound to its key): a refresh must come with a proof of
+   * that key. Absent or null: not bound (logged in without DPoP, cookie sessions, older rows).
+   */
+  readonly dpopJkt?: string | null;
 }
 
 export interface SessionStore {

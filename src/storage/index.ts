@@ -5,5 +5,6 @@
  */
 export { type DatabaseConfig, type OpenStorage, openStorage } from './open.js';
 export type { RedisHandle } from './redis/client.js';
+export { sharedReplayCache } from './redis/dpop-replay.js';
 export { type RevocationFeed, startRevocationFeed } from './redis/revocation-feed.js';
 export type { Stores } from './stores.js';

@@ -28,6 +28,8 @@ export interface SessionsTable {
   revoke_reason: string | null;
   /** The OAuth client a token session was granted to (0003); null for cookie sessions and older rows. */
   client_id: string | null;
+  /** RFC 7638 thumbprint of the DPoP key a token session is bound to (0005); null: not bound. */
+  dpop_jkt: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -71,6 +73,13 @@ export interface SigningKeysTable {
   activate_at: number | null;
 }
 
+/** Secrets every instance on the database shares (0005), by name: `dpop_nonce` (base64url). */
+export interface ServerSecretsTable {
+  name: string;
+  secret: string;
+  created_at: number;
+}
+
 export interface Database {
   signing_keys: SigningKeysTable;
   users: UsersTable;
@@ -78,4 +87,5 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   rate_limits: RateLimitsTable;
   security_events: SecurityEventsTable;
+  server_secrets: ServerSecretsTable;
 }

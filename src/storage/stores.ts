@@ -3,6 +3,7 @@
  * for sessions, revocations and limits).
  */
 import type { AccountStore } from '../accounts/index.js';
+import type { NonceSecretStore } from '../dpop/index.js';
 import type { SigningKeyStore } from '../jwt/index.js';
 import type { LimitStore, SecurityEventStore } from '../limits/index.js';
 import type { RefreshStore } from '../refresh/index.js';
@@ -16,6 +17,8 @@ export interface Stores {
   readonly events: SecurityEventStore;
   /** Shared signing keys (SQL backends). */
   readonly keys: SigningKeyStore;
+  /** The DPoP nonce secret every instance on the database shares (SQL backends). */
+  readonly secrets: NonceSecretStore;
   /** Resolves when every backend answers a trivial query. */
   ping(): Promise<void>;
   /** Each backend by name ('database', 'redis'), up or not. */

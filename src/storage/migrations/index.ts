@@ -9,12 +9,14 @@ import * as initial from './0001-initial.js';
 import * as signingKeys from './0002-signing-keys.js';
 import * as keyActivationSessionClient from './0003-key-activation-session-client.js';
 import * as securityEventUserAgent from './0004-security-event-user-agent.js';
+import * as dpop from './0005-dpop.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_signing_keys': signingKeys,
   '0003_key_activation_session_client': keyActivationSessionClient,
   '0004_security_event_user_agent': securityEventUserAgent,
+  '0005_dpop': dpop,
 };
 
 export const migrationProvider: MigrationProvider = {

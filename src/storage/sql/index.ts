@@ -13,6 +13,7 @@ import type { SqlDialectName } from './dialect.js';
 import { createSqlSecurityEventStore } from './events.js';
 import { createSqlLimitStore } from './limits.js';
 import { createSqlRefreshStore } from './refresh.js';
+import { createSqlNonceSecretStore } from './server-secrets.js';
 import { createSqlSessionStore } from './sessions.js';
 import { createSqlSigningKeyStore } from './signing-keys.js';
 
@@ -31,6 +32,7 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
 
   return {
     keys: wrapUnavailable(createSqlSigningKeyStore(db)),
+    secrets: wrapUnavailable(createSqlNonceSecretStore(db)),
     accounts: wrapUnavailable(createSqlAccountStore(db)),
     sessions: wrapUnavailable(createSqlSessionStore(db)),
     refresh: wrapUnavailable(createSqlRefreshStore(db, dialect)),

@@ -18,6 +18,7 @@ const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({
   ip: row.ip,
   revokedAtMs: row.revoked_at === null ? null : Number(row.revoked_at),
   clientId: row.client_id,
+  dpopJkt: row.dpop_jkt,
 });
 
 /**
@@ -43,6 +44,7 @@ export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
           revoked_at: s.revokedAtMs,
           revoke_reason: null,
           client_id: s.clientId ?? null,
+          dpop_jkt: s.dpopJkt ?? null,
         })
         .execute();
     },
