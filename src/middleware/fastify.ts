@@ -1,9 +1,10 @@
 /**
  * Fastify (5) adapter: a preHandler, `app.get('/orders', { preHandler: requireAccessToken(guard) }, handler)`.
- * On success the claims are at `request.gatehouse`; on failure the handler does not run.
+ * On success the claims are at `request.gatehouse`; on failure the handler does not run and the
+ * refusal's reason is at `request.gatehouseRefusal`, for an onResponse hook that logs it.
  */
 import type { GatehouseClaims } from '../access/index.js';
-import type { GuardResult, TokenGuard } from './token-guard.js';
+import type { GuardRefusalReason, GuardResult, TokenGuard } from './token-guard.js';
 
 // Types only, nothing imported at run time: every FastifyRequest of a program that imports this
 // adapter gets the property. Optional, because a route without the preHandler has none; a handler
@@ -12,12 +13,22 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified access token's claims, set by gatehouse/middleware/fastify's preHandler. */
     gatehouse?: GatehouseClaims;
+    /** Why that preHandler refused the request (set only then), for the request's log. */
+    gatehouseRefusal?: GuardRefusalReason;
   }
 }
 
 interface FastifyLikeRequest {
-  headers: { authorization?: string | undefined };
+  headers: { authorization?: string | undefined; dpop?: string | string[] | undefined };
+  method: string;
+  /** http or https (X-Forwarded-Proto behind a trusted proxy). */
+  protocol: string;
+  /** The Host, with its port (X-Forwarded-Host behind a trusted proxy). */
+  host: string;
+  /** The path and query as the client sent them. */
+  url: string;
   gatehouse?: GatehouseClaims;
+  gatehouseRefusal?: GuardRefusalReason;
 }
 interface FastifyLikeReply {
   code(status: number): FastifyLikeReply;
@@ -35,11 +46,18 @@ interface FastifyLikeReply {
  */
 export function requireAccessToken(guard: TokenGuard) {
   return async (request: FastifyLikeRequest, reply: FastifyLikeReply): Promise<void> => {
-    const result: GuardResult = await guard.check(request.headers.authorization);
+    const dpop = request.headers.dpop;
+    const result: GuardResult = await guard.check({
+      authorization: request.headers.authorization,
+      dpop: Array.isArray(dpop) ? dpop.join(', ') : dpop,
+      method: request.method,
+      url: `${request.protocol}://${request.host}${request.url}`,
+    });
     if (result.ok) {
       request.gatehouse = result.claims;
       return;
     }
+    request.gatehouseRefusal = result.reason;
     await reply
       .code(result.status)
       .headers({ ...result.headers })

@@ -2,6 +2,8 @@
 export type { GatehouseClaims } from '../access/index.js';
 export {
   createTokenGuard,
+  type GuardRefusalReason,
+  type GuardRequest,
   type GuardResult,
   type TokenGuard,
   type TokenGuardOptions,

@@ -6,8 +6,13 @@
  * a token with an unknown `kid` triggers one refetch, at most once per `refetchIntervalMs` (so a
  * flood of made-up kids cannot turn into a flood of fetches), which is how a key rotation at the
  * issuer reaches every API. Checked: signature, `iss`, `aud`, `typ: at+jwt`, `exp`/`nbf`/`iat`,
- * and the required scopes. Failures are RFC 6750 answers: 401 with `WWW-Authenticate`, or 403
- * `insufficient_scope`.
+ * the session against the issuer's revocation feed (`followRevocations`), and the required
+ * scopes. Failures are RFC 6750 answers: 401 with `WWW-Authenticate`, 403 `insufficient_scope`,
+ * or 503 when the issuer cannot be reached; each carries a machine-readable `reason` for the
+ * API's log (never the token).
+ *
+ * Fetches to the issuer (metadata, JWKS, feed) time out after `fetchTimeoutMs` and back off after
+ * a failure (issuer-fetch.ts): one fetch at a time, none during the backoff.
  */
 import {
   accessClaimsOf,
@@ -23,6 +28,8 @@ import {
   type JwtPayload,
   publicKeyOf,
 } from '../jwt/index.js';
+import { createRetryGate, fetchText, IssuerUnavailableError } from './issuer-fetch.js';
+import { createRevocationFollower, type RevocationFollower } from './revocation-follower.js';
 
 export interface TokenGuardOptions {
   /** The issuer (Gatehouse's GATEHOUSE_ISSUER), e.g. https://auth.example.com */
@@ -41,34 +48,102 @@ export interface TokenGuardOptions {
   readonly clock?: Clock;
   /** Realm in WWW-Authenticate (default "api"). */
   readonly realm?: string;
+  /** Each fetch to the issuer (metadata, JWKS, feed page) fails after this (default 3000 ms). */
+  readonly fetchTimeoutMs?: number;
+  /**
+   * After a failed fetch, none until this has passed (default 1000 ms), doubling after each
+   * further failure up to `maxBackoffMs` (default 10 000 ms); checks that need the issuer in the
+   * meantime answer 503 at once.
+   */
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /**
+   * Follow the issuer's revocation feed (GET /v1/revocations): tokens of a session ended at the
+   * issuer are refused within `revocationPollIntervalMs` plus one read (README, Protecting your
+   * own API). Default false: such tokens work until their `exp`.
+   */
+  readonly followRevocations?: boolean;
+  /** The feed URL; by default `gatehouse_revocation_feed_uri` of the issuer's metadata. */
+  readonly revocationFeedUri?: string;
+  /** How often the feed is read (default 2000 ms). */
+  readonly revocationPollIntervalMs?: number;
+  /** The last complete read may be this old before the feed counts as stale (default 10 000 ms). */
+  readonly revocationStaleAfterMs?: number;
+  /**
+   * What a check does while the feed is stale: `refuse` (default) answers 503
+   * `revocations_stale` until the feed answers again; `accept` keeps answering from the last read.
+   */
+  readonly whenRevocationsStale?: 'refuse' | 'accept';
 }
+
+/**
+ * Why a request was refused, for the API's log; stable values (more may be added).
+ * `no_token`, `malformed_header` and `wrong_scheme` concern the Authorization header;
+ * `invalid_token` (bad signature, claims, audience, type...), `expired`, `unknown_key`,
+ * `revoked` (listed by the revocation feed) and `dpop_required` (a key-bound token sent as
+ * Bearer) the token; `insufficient_scope` its scopes; `issuer_unavailable` (keys) and
+ * `revocations_stale` (feed) the issuer.
+ */
+export type GuardRefusalReason =
+  | 'no_token'
+  | 'malformed_header'
+  | 'wrong_scheme'
+  | 'invalid_token'
+  | 'expired'
+  | 'unknown_key'
+  | 'revoked'
+  | 'dpop_required'
+  | 'insufficient_scope'
+  | 'issuer_unavailable'
+  | 'revocations_stale';
 
 export type GuardResult =
   | { readonly ok: true; readonly claims: GatehouseClaims }
   | {
       readonly ok: false;
       readonly status: 401 | 403 | 503;
+      /** For the API's log; never shown to the caller beyond the body's `error`. */
+      readonly reason: GuardRefusalReason;
       readonly headers: Readonly<Record<string, string>>;
       readonly body: { readonly error: string; readonly error_description: string };
     };
 
-export interface TokenGuard {
-  /** Checks the value of an Authorization header (or undefined when there is none). */
-  check(authorization: string | undefined): Promise<GuardResult>;
+/** What a check reads of a request; adapters fill it from their framework's request. */
+export interface GuardRequest {
+  /** The Authorization header, if any. */
+  readonly authorization: string | undefined;
+  /** The DPoP header (RFC 9449), for the proof check. */
+  readonly dpop?: string | undefined;
+  /** The request method, e.g. GET. */
+  readonly method?: string;
+  /** The full URL the client called (scheme, host, path and query), as the DPoP `htu` names it. */
+  readonly url?: string;
 }
 
-/**
- * Creates a guard. Options are validated now; the JWKS is fetched on first use.
- *
- * @throws AuthError ERR_CONFIG_INVALID for bad options
- * @example
- * const guard = createTokenGuard({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' });
- * const result = await guard.check(request.headers.authorization);
- */
-export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
+export interface TokenGuard {
+  /** Checks a request, or the value of its Authorization header (undefined when none). */
+  check(request: GuardRequest | string | undefined): Promise<GuardResult>;
+  /**
+   * Stops following the revocation feed (its timer). Checks go on; with `followRevocations`
+   * they meet the stale policy once the last read is `revocationStaleAfterMs` old.
+   */
+  close(): void;
+}
+
+type Refusal = Extract<GuardResult, { ok: false }>;
+
+/** The metadata members the guard reads (RFC 8414, and Gatehouse's feed extension). */
+interface IssuerMetadata {
+  readonly jwksUri: string;
+  readonly feedUri: string | undefined;
+}
+
+const isHttpUrl = (value: unknown) => typeof value === 'string' && /^https?:\/\/./.test(value);
+
+/** Validates the options once, listing every problem. */
+function checkOptions(options: TokenGuardOptions): void {
   const problems: string[] = [];
-  if (typeof options.issuer !== 'string' || !/^https?:\/\//.test(options.issuer))
-    problems.push('issuer must be an http(s) URL');
+  if (!isHttpUrl(options.issuer)) problems.push('issuer must be an http(s) URL');
   if (typeof options.audience !== 'string' || options.audience === '')
     problems.push('audience must be a non-empty string');
   if (
@@ -77,19 +152,66 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
   ) {
     problems.push('requiredScopes must be scope tokens');
   }
+  for (const name of ['jwksUri', 'revocationFeedUri'] as const)
+    if (options[name] !== undefined && !isHttpUrl(options[name]))
+      problems.push(`${name} must be an http(s) URL`);
+  const positive = (name: keyof TokenGuardOptions, max: number) => {
+    const value = options[name];
+    if (
+      value !== undefined &&
+      (!Number.isInteger(value) || Number(value) < 1 || Number(value) > max)
+    )
+      problems.push(`${name} must be an integer from 1 to ${max} (ms)`);
+  };
+  positive('fetchTimeoutMs', 60_000);
+  positive('initialBackoffMs', 600_000);
+  positive('maxBackoffMs', 600_000);
+  positive('revocationPollIntervalMs', 600_000);
+  positive('revocationStaleAfterMs', 3_600_000);
+  if ((options.initialBackoffMs ?? 1000) > (options.maxBackoffMs ?? 10_000))
+    problems.push('initialBackoffMs must not exceed maxBackoffMs');
+  if ((options.revocationStaleAfterMs ?? 10_000) <= (options.revocationPollIntervalMs ?? 2000))
+    problems.push('revocationStaleAfterMs must be longer than revocationPollIntervalMs');
+  if (
+    options.whenRevocationsStale !== undefined &&
+    options.whenRevocationsStale !== 'refuse' &&
+    options.whenRevocationsStale !== 'accept'
+  )
+    problems.push('whenRevocationsStale must be refuse or accept');
   if (problems.length > 0)
     throw new AuthError(
       'ERR_CONFIG_INVALID',
       `invalid token guard options: ${problems.join('; ')}`,
       { problems },
     );
+}
 
+/**
+ * Creates a guard. Options are validated now; the JWKS is fetched on first use, and with
+ * `followRevocations` the first check also waits for the feed's snapshot.
+ *
+ * @throws AuthError ERR_CONFIG_INVALID for bad options
+ * @example
+ * const guard = createTokenGuard({ issuer: 'https://auth.example.com', audience: 'https://api.example.com', followRevocations: true });
+ * const result = await guard.check({ authorization: req.headers.authorization, method: req.method, url });
+ * if (!result.ok) log.info({ reason: result.reason }, 'refused');
+ */
+export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
+  checkOptions(options);
   const issuer = options.issuer.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const clock = options.clock ?? systemClock;
   const refetchIntervalMs = options.refetchIntervalMs ?? 30_000;
   const realm = options.realm ?? 'api';
   const requiredScopes = options.requiredScopes ?? [];
+  const toleranceSeconds = options.clockToleranceSeconds ?? 5;
+  const fetchTimeoutMs = options.fetchTimeoutMs ?? 3000;
+  const backoff = {
+    clock,
+    initialBackoffMs: options.initialBackoffMs ?? 1000,
+    maxBackoffMs: options.maxBackoffMs ?? 10_000,
+  };
+  const get = (url: string) => fetchText(fetchImpl, url, fetchTimeoutMs);
 
   // The verifier is built now, over a ring filled on first use, so that bad options (a negative
   // tolerance, say) fail here with ERR_CONFIG_INVALID instead of every request failing later.
@@ -100,132 +222,214 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
       issuer,
       audience: options.audience,
       clock,
-      clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+      clockToleranceSeconds: toleranceSeconds,
     }),
   );
-  let loaded = false;
-  let lastFetchMs = Number.NEGATIVE_INFINITY;
-  let inflight: Promise<void> | null = null;
 
-  const jwksUri = async (): Promise<string> => {
-    if (options.jwksUri !== undefined) return options.jwksUri;
-    const response = await fetchImpl(`${issuer}/.well-known/oauth-authorization-server`, {
-      headers: { accept: 'application/json' },
-    });
-    if (!response.ok) throw new Error(`metadata answered ${response.status}`);
-    const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
-    // RFC 8414 section 3.3: the metadata must name the issuer we asked.
-    if (metadata.issuer !== issuer || typeof metadata.jwks_uri !== 'string')
-      throw new Error('metadata does not match the issuer');
-    return metadata.jwks_uri;
-  };
-
-  /** Fetches the key set (one fetch at a time) and swaps it in. */
-  const refresh = () => {
-    inflight ??= (async () => {
-      try {
-        lastFetchMs = clock.nowMs();
-        const response = await fetchImpl(await jwksUri(), {
-          headers: { accept: 'application/json' },
-        });
-        if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
-        const keys = importJwks(await response.text()).map((key) =>
-          key.kind === 'private' ? publicKeyOf(key) : key,
-        );
-        // Same ring object: the verifier sees the change, and its cache drops stale entries.
-        for (const key of ring.list())
-          if (!keys.some((k) => k.kid === key.kid)) ring.remove(key.kid);
-        for (const key of keys) if (ring.get(key.kid) === undefined) ring.add(key);
-        loaded = true;
-      } finally {
-        inflight = null;
-      }
+  let metadata: Promise<IssuerMetadata> | null = null;
+  /** The issuer's metadata, fetched once (again after a failure). */
+  const issuerMetadata = () => {
+    metadata ??= (async () => {
+      const body = JSON.parse(
+        await get(`${issuer}/.well-known/oauth-authorization-server`),
+      ) as Record<string, unknown>;
+      // RFC 8414 section 3.3: the metadata must name the issuer we asked.
+      if (body.issuer !== issuer || !isHttpUrl(body.jwks_uri))
+        throw new Error('metadata does not match the issuer');
+      const feed = body.gatehouse_revocation_feed_uri;
+      return {
+        jwksUri: body.jwks_uri as string,
+        feedUri: isHttpUrl(feed) ? (feed as string) : undefined,
+      };
     })();
-    return inflight;
+    metadata.catch(() => {
+      metadata = null;
+    });
+    return metadata;
   };
+
+  let loaded = false;
+  let lastKeyFetchMs = Number.NEGATIVE_INFINITY;
+  /** Fetches the key set and swaps it in (one fetch at a time, with the backoff). */
+  const keys = createRetryGate(async () => {
+    lastKeyFetchMs = clock.nowMs();
+    const uri = options.jwksUri ?? (await issuerMetadata()).jwksUri;
+    const fetched = importJwks(await get(uri)).map((key) =>
+      key.kind === 'private' ? publicKeyOf(key) : key,
+    );
+    // Same ring object: the verifier sees the change, and its cache drops stale entries.
+    for (const key of ring.list())
+      if (!fetched.some((k) => k.kid === key.kid)) ring.remove(key.kid);
+    for (const key of fetched) if (ring.get(key.kid) === undefined) ring.add(key);
+    loaded = true;
+  }, backoff);
+
+  const follower: RevocationFollower | null =
+    options.followRevocations === true
+      ? createRevocationFollower({
+          feedUri: async () => {
+            if (options.revocationFeedUri !== undefined) return options.revocationFeedUri;
+            const uri = (await issuerMetadata()).feedUri;
+            if (uri === undefined) throw new Error('the issuer announces no revocation feed');
+            return uri;
+          },
+          fetchText: get,
+          clock,
+          pollIntervalMs: options.revocationPollIntervalMs ?? 2000,
+          staleAfterMs: options.revocationStaleAfterMs ?? 10_000,
+          whenStale: options.whenRevocationsStale ?? 'refuse',
+          toleranceMs: toleranceSeconds * 1000,
+          initialBackoffMs: backoff.initialBackoffMs,
+          maxBackoffMs: backoff.maxBackoffMs,
+        })
+      : null;
 
   const challenge = (error?: string, description?: string) =>
     error === undefined
       ? `Bearer realm="${realm}"`
       : `Bearer realm="${realm}", error="${error}", error_description="${description}"`;
 
-  const fail = (
-    status: 401 | 403 | 503,
+  /** A 401 or 403 with its RFC 6750 challenge; `withError`: error attributes in it (section 3). */
+  const refuse = (
+    status: 401 | 403,
+    reason: GuardRefusalReason,
     error: string,
     description: string,
-    withChallenge: boolean,
-  ): GuardResult => ({
+    withError = true,
+  ): Refusal => ({
     ok: false,
     status,
-    headers:
-      status === 503
-        ? {}
-        : { 'www-authenticate': withChallenge ? challenge(error, description) : challenge() },
+    reason,
+    headers: { 'www-authenticate': withError ? challenge(error, description) : challenge() },
     body: { error, error_description: description },
   });
+  const invalid = (reason: GuardRefusalReason) =>
+    refuse(401, reason, 'invalid_token', 'The access token is invalid, expired or revoked.');
+  const unavailable = (
+    reason: GuardRefusalReason,
+    description: string,
+    retryInMs: number,
+  ): Refusal => ({
+    ok: false,
+    status: 503,
+    reason,
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryInMs / 1000))) },
+    body: { error: 'temporarily_unavailable', error_description: description },
+  });
+  const issuerDown = (error: unknown) =>
+    unavailable(
+      'issuer_unavailable',
+      'The issuer keys cannot be fetched.',
+      error instanceof IssuerUnavailableError ? error.retryAfterMs : keys.retryInMs(),
+    );
 
-  const verify = (token: string): JwtPayload => verifier.verify(token).payload;
+  /** The reason a verification error stands for. */
+  const reasonOf = (error: AuthError): GuardRefusalReason =>
+    error.code === 'ERR_JWT_EXPIRED'
+      ? 'expired'
+      : error.code === 'ERR_JWS_KEY_NOT_FOUND'
+        ? 'unknown_key'
+        : 'invalid_token';
+
+  /** The token's payload, or the refusal (refetching the keys once for an unknown kid). */
+  const verify = async (
+    token: string,
+  ): Promise<{ payload: JwtPayload; refusal?: never } | { refusal: Refusal }> => {
+    try {
+      return { payload: verifier.verify(token).payload };
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      if (
+        error.code !== 'ERR_JWS_KEY_NOT_FOUND' ||
+        clock.nowMs() - lastKeyFetchMs < refetchIntervalMs
+      )
+        return { refusal: invalid(reasonOf(error)) };
+    }
+    try {
+      await keys.run();
+    } catch (error) {
+      // A key rotated in while the issuer is down: the token may be genuine, so 503, not 401.
+      return { refusal: issuerDown(error) };
+    }
+    try {
+      return { payload: verifier.verify(token).payload };
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      return { refusal: invalid(reasonOf(error)) };
+    }
+  };
+
+  /**
+   * Proof of possession (RFC 9449), the place where DPoP is wired in: with the `DPoP` scheme, or
+   * a token bound by `cnf.jkt`, the proof in `request.dpop` must be checked against
+   * `request.method`, `request.url` and the token (`ath`). Until then a bound token is refused:
+   * sent as Bearer it must be (RFC 9449 section 7.1), and no proof is checked here yet.
+   */
+  const checkPossession = (claims: GatehouseClaims, _request: GuardRequest): Refusal | null =>
+    claims.cnf === undefined ? null : invalid('dpop_required');
 
   return {
-    async check(authorization) {
-      const credentials = parseAuthorization(authorization);
+    async check(input) {
+      const request: GuardRequest =
+        typeof input === 'object' && input !== null ? input : { authorization: input };
+      const credentials = parseAuthorization(request.authorization);
       if (credentials.kind === 'none')
-        return fail(401, 'invalid_request', 'No access token.', false);
-      if (credentials.kind === 'malformed' || credentials.scheme !== 'bearer')
-        return fail(
+        return refuse(401, 'no_token', 'invalid_request', 'No access token.', false);
+      if (credentials.kind === 'malformed')
+        return refuse(
           401,
+          'malformed_header',
           'invalid_request',
           'Send the access token as Authorization: Bearer.',
-          true,
         );
-      const token = credentials.value;
-      try {
-        if (!loaded) await refresh();
-      } catch {
-        return fail(503, 'temporarily_unavailable', 'The issuer keys cannot be fetched.', false);
-      }
-      let payload: JwtPayload;
-      try {
-        payload = verify(token);
-      } catch (error) {
-        if (!(error instanceof AuthError)) throw error;
-        if (
-          error.code !== 'ERR_JWS_KEY_NOT_FOUND' ||
-          clock.nowMs() - lastFetchMs < refetchIntervalMs
-        ) {
-          return fail(401, 'invalid_token', 'The access token is invalid or expired.', true);
-        }
+      if (credentials.scheme !== 'bearer')
+        return refuse(
+          401,
+          'wrong_scheme',
+          'invalid_request',
+          'Send the access token as Authorization: Bearer.',
+        );
+      if (!loaded) {
         try {
-          await refresh();
-          payload = verify(token);
-        } catch {
-          return fail(401, 'invalid_token', 'The access token is invalid or expired.', true);
+          await keys.run();
+        } catch (error) {
+          return issuerDown(error);
         }
       }
+      const verified = await verify(credentials.value);
+      if (verified.refusal !== undefined) return verified.refusal;
       // The verifier checks that sid and client_id are present, not their type; handlers get
       // GatehouseClaims, so a payload that does not fit it is refused rather than mistyped.
-      const claims = accessClaimsOf(payload);
-      if (claims === null)
-        return fail(401, 'invalid_token', 'The access token is invalid or expired.', true);
+      const claims = accessClaimsOf(verified.payload);
+      if (claims === null) return invalid('invalid_token');
+      const possession = checkPossession(claims, request);
+      if (possession !== null) return possession;
+      if (follower !== null) {
+        const state = await follower.stateOf(claims.sid);
+        if (state === 'revoked') return invalid('revoked');
+        if (state === 'stale' && options.whenRevocationsStale !== 'accept')
+          return unavailable(
+            'revocations_stale',
+            "The issuer's revocation list cannot be read.",
+            follower.retryInMs(),
+          );
+      }
       if (requiredScopes.length > 0) {
         const granted = new Set(claims.scope === undefined ? [] : claims.scope.split(' '));
-        const missing = requiredScopes.filter((s) => !granted.has(s));
-        if (missing.length > 0) {
-          const result = fail(
-            403,
-            'insufficient_scope',
-            'The access token lacks a required scope.',
-            true,
-          );
+        if (requiredScopes.some((s) => !granted.has(s))) {
+          const description = 'The access token lacks a required scope.';
           return {
-            ...result,
+            ...refuse(403, 'insufficient_scope', 'insufficient_scope', description),
             headers: {
-              'www-authenticate': `${challenge('insufficient_scope', 'The access token lacks a required scope.')}, scope="${requiredScopes.join(' ')}"`,
+              'www-authenticate': `${challenge('insufficient_scope', description)}, scope="${requiredScopes.join(' ')}"`,
             },
-          } as GuardResult;
+          };
         }
       }
       return { ok: true, claims };
+    },
+    close() {
+      follower?.close();
     },
   };
 }

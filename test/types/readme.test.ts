@@ -46,6 +46,44 @@ import { requireAccessToken } from 'gatehouse/middleware/hono';
 ${GUARD}
 new Hono().get('/orders', requireAccessToken(guard), (c) => c.json({ user: c.get('gatehouse').sub }));
 `,
+  // The request form of check(), the feed options, and the refusal reason narrowed on ok.
+  'guard-request.ts': `import { createTokenGuard, type GuardRefusalReason, type GuardRequest } from 'gatehouse/middleware';
+const guard = createTokenGuard({
+  issuer: 'https://auth.example.com',
+  audience: 'https://api.example.com',
+  followRevocations: true,
+  revocationPollIntervalMs: 1000,
+  whenRevocationsStale: 'accept',
+  fetchTimeoutMs: 2000,
+});
+export async function decide(request: GuardRequest): Promise<GuardRefusalReason | string> {
+  const result = await guard.check(request);
+  const byHeader = await guard.check(request.authorization);
+  guard.close();
+  return result.ok ? result.claims.sub : byHeader.ok ? 'mixed' : result.reason;
+}
+`,
+  // Each adapter's refusal reason, read by a logger around it, typed.
+  'refusal-loggers.ts': `import express, { type NextFunction, type Request, type Response } from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import type { GuardRefusalReason } from 'gatehouse/middleware';
+import type { GatehouseLocals } from 'gatehouse/middleware/express';
+import 'gatehouse/middleware/fastify';
+import type { GatehouseVariables } from 'gatehouse/middleware/hono';
+const seen: Array<GuardRefusalReason | undefined> = [];
+express().use((_req: Request, res: Response<unknown, GatehouseLocals>, next: NextFunction) => {
+  res.on('finish', () => seen.push(res.locals.gatehouseRefusal));
+  next();
+});
+Fastify().addHook('onResponse', async (request) => {
+  seen.push(request.gatehouseRefusal);
+});
+new Hono<{ Variables: GatehouseVariables }>().use('*', async (c, next) => {
+  await next();
+  seen.push(c.get('gatehouseRefusal'));
+});
+`,
   // Custom claims are unknown and narrow like any unknown; scope is an optional string.
   'claims-narrowing.ts': `import type { GatehouseClaims } from 'gatehouse/middleware';
 export function tenantOf(claims: GatehouseClaims): string | null {
