@@ -99,6 +99,7 @@ export function createRevocationFollower(options: RevocationFollowerOptions): Re
   let cursor: string | undefined;
   let lastReadMs = Number.NEGATIVE_INFINITY;
   let first: Promise<void> | null = null;
+  let started = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
@@ -153,11 +154,15 @@ export function createRevocationFollower(options: RevocationFollowerOptions): Re
 
   return {
     async stateOf(sid) {
-      if (first === null && !closed) {
-        first = gate.run().catch(() => undefined);
-        void first.then(schedule);
+      if (!started) {
+        if (first === null && !closed) {
+          first = gate.run().catch(() => undefined);
+          void first.then(schedule);
+        }
+        await first;
+        // Once the first read is over, no check awaits anything on the way to an answer.
+        started = true;
       }
-      await first;
       if (isRevoked(sid)) return 'revoked';
       if (!isStale()) return 'current';
       // Refusing until the feed answers again: try now rather than at the next tick, so the
