@@ -19,8 +19,8 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
         revocation_endpoint_auth_methods_supported: ['none'],
         response_types_supported: [],
-        // RFC 8414 section 2 allows more parameters (clients ignore the ones they do not know);
-        // unregistered, ours carry the product's prefix so that no future registration collides.
+        // RFC 8414 section 2 allows more parameters; names are registered with IANA (section
+        // 7.1), so an unregistered one carries the product's prefix: no registration collides.
         gatehouse_revocation_feed_uri: `${issuer}/v1/revocations`,
         ...(ctx.config.introspectionSecret === null
           ? {}
