@@ -13,6 +13,7 @@ export {
   accessClaimsOf,
   accessTokenClaims,
   accessVerifierOptions,
+  boundKeyOf,
   type GatehouseClaims,
 } from './profile.js';
 export { createRevocationList, type RevocationList } from './revocation-list.js';
@@ -33,6 +34,7 @@ export {
 } from './revocations.js';
 export {
   type AccessPrincipal,
+  type AccessScheme,
   type AccessTokens,
   type AccessTokensOptions,
   createAccessTokens,

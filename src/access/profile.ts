@@ -36,6 +36,11 @@ export interface GatehouseClaims {
   readonly sid: string;
   /** Space-separated scope tokens (RFC 9068 section 2.2.3). */
   readonly scope?: string;
+  /**
+   * The confirmation of a DPoP-bound token (RFC 9449 section 6.1): the thumbprint of the key whose
+   * proofs must come with it. Absent on Bearer tokens.
+   */
+  readonly cnf?: { readonly jkt: string };
   readonly [claim: string]: unknown;
 }
 
@@ -54,6 +59,11 @@ export interface AccessGrant {
   /** The session's absolute end (ms): the token's `exp` never passes it. */
   readonly sessionExpiresAtMs: number;
   readonly clientId: string;
+  /**
+   * The RFC 7638 thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 section
+   * 6.1); absent or null: a Bearer token.
+   */
+  readonly dpopJkt?: string | null;
 }
 
 /**
@@ -81,7 +91,27 @@ export function accessTokenClaims(
     jti,
     client_id: grant.clientId,
     sid: grant.sessionId,
+    ...(grant.dpopJkt === undefined || grant.dpopJkt === null
+      ? {}
+      : { cnf: { jkt: grant.dpopJkt } }),
   };
+}
+
+/**
+ * The DPoP key a verified token is bound to: its `cnf.jkt`; null when it has no `cnf` at all (a
+ * Bearer token); undefined when it has a `cnf` we cannot honour (not an object, or no string
+ * `jkt`: RFC 7800 section 3.1 lets a recipient refuse a confirmation method it does not
+ * understand, and we do, whichever scheme it came with).
+ *
+ * @example
+ * const jkt = boundKeyOf(claims); // 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' | null | undefined
+ */
+export function boundKeyOf(payload: JwtPayload): string | null | undefined {
+  const cnf = payload.cnf;
+  if (cnf === undefined) return null;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return undefined;
+  const jkt = (cnf as { jkt?: unknown }).jkt;
+  return typeof jkt === 'string' && jkt.length > 0 ? jkt : undefined;
 }
 
 export interface AccessVerifierOptions {
@@ -145,7 +175,8 @@ export function accessClaimsOf(payload: JwtPayload): GatehouseClaims | null {
     !isString(jti) ||
     !isString(client_id) ||
     !isString(sid) ||
-    (scope !== undefined && !isString(scope))
+    (scope !== undefined && !isString(scope)) ||
+    (payload.cnf !== undefined && !isString(boundKeyOf(payload)))
   ) {
     return null;
   }

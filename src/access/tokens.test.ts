@@ -392,3 +392,69 @@ describe('sessionOf', () => {
     expect(access.sessionOf(token, { allowExpired: true })).toBeNull();
   });
 });
+
+describe('DPoP binding (RFC 9449 sections 6.1 and 7.1)', () => {
+  const JKT = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+
+  it('a grant with a key gives a token with cnf.jkt; without one, no cnf at all', () => {
+    const { access } = setup();
+    const bound = decodeJwtUnverified(access.issue({ ...GRANT, dpopJkt: JKT }).token).payload;
+    expect(bound.cnf).toEqual({ jkt: JKT });
+    expect(decodeJwtUnverified(access.issue(GRANT).token).payload).not.toHaveProperty('cnf');
+    expect(
+      decodeJwtUnverified(access.issue({ ...GRANT, dpopJkt: null }).token).payload,
+    ).not.toHaveProperty('cnf');
+  });
+
+  it('a bound token: refused as Bearer (challenging for DPoP), accepted as DPoP with its key named', () => {
+    const { access } = setup();
+    const { token } = access.issue({ ...GRANT, dpopJkt: JKT });
+    const error = refusal((t) => access.authenticate(t), token);
+    expect(error.details).toEqual({
+      reason: 'dpop-bound token sent as bearer',
+      presented: true,
+      scheme: 'dpop',
+    });
+    expect(access.authenticate(token, 'dpop')).toMatchObject({
+      userId: 'user-1',
+      sessionId: 't-session-1',
+      dpopJkt: JKT,
+    });
+  });
+
+  it('an unbound token: accepted as Bearer (dpopJkt null), refused under the DPoP scheme', () => {
+    const { access } = setup();
+    const { token } = access.issue(GRANT);
+    expect(access.authenticate(token).dpopJkt).toBeNull();
+    const error = refusal((t) => access.authenticate(t, 'dpop'), token);
+    expect(error.details).toEqual({
+      reason: 'token not dpop-bound',
+      presented: true,
+      scheme: 'dpop',
+    });
+  });
+
+  it.each([
+    ['a string', 'jkt'],
+    ['an empty object', {}],
+    ['another confirmation method', { 'x5t#S256': 'abc' }],
+    ['an empty jkt', { jkt: '' }],
+    ['a list', [{ jkt: 'x' }]],
+  ])('a cnf we cannot honour (%s) is refused under either scheme', (_name, cnf) => {
+    const { access, key } = setup();
+    const token = signJwt(claims({ cnf }), key, { typ: 'at+jwt' });
+    for (const scheme of ['bearer', 'dpop'] as const) {
+      const error = refusal((t) => access.authenticate(t, scheme), token);
+      expect(error.details?.reason).toBe('token cnf not understood');
+    }
+  });
+
+  it('a revoked session refuses its bound token too', () => {
+    const { access, revoked } = setup();
+    const { token } = access.issue({ ...GRANT, dpopJkt: JKT });
+    revoked.add('t-session-1');
+    expect(refusal((t) => access.authenticate(t, 'dpop'), token).details?.reason).toBe(
+      'session revoked',
+    );
+  });
+});

@@ -11,6 +11,7 @@ import {
   type AccessTokenProfile,
   accessTokenClaims,
   accessVerifierOptions,
+  boundKeyOf,
 } from './profile.js';
 import type { RevocationRegistry } from './revocations.js';
 
@@ -27,7 +28,12 @@ export interface AccessPrincipal {
   readonly userId: string;
   readonly sessionId: string;
   readonly claims: JwtPayload;
+  /** The DPoP key the token is bound to (`cnf.jkt`): its proof must come along. Null: Bearer. */
+  readonly dpopJkt: string | null;
 }
+
+/** How a token was presented: `Authorization: Bearer` (RFC 6750) or `DPoP` (RFC 9449 section 7.1). */
+export type AccessScheme = 'bearer' | 'dpop';
 
 export interface AccessTokens {
   /**
@@ -36,10 +42,13 @@ export interface AccessTokens {
    */
   issue(grant: AccessGrant): { token: string; expiresIn: number };
   /**
-   * Verifies a presented token and checks that its session is not revoked.
-   * @throws AuthError ERR_AUTH_UNAUTHENTICATED (details.reason: the precise code, for the log)
+   * Verifies a presented token, checks that its session is not revoked, and that the scheme fits
+   * the token: a DPoP-bound token (`cnf.jkt`) only with `dpop`, an unbound one only with `bearer`.
+   * The proof itself is the caller's to check, against `dpopJkt` (dpop/verify.ts).
+   * @throws AuthError ERR_AUTH_UNAUTHENTICATED (details.reason: the precise code, for the log;
+   *   details.scheme 'dpop' when the answer should challenge for DPoP)
    */
-  authenticate(token: string): AccessPrincipal;
+  authenticate(token: string, scheme?: AccessScheme): AccessPrincipal;
   /**
    * The session of a token that verifies (with `allowExpired`, every check but `exp`), or null.
    * Revocation is not checked: the caller decides what a revoked session means.
@@ -48,10 +57,12 @@ export interface AccessTokens {
   readonly profile: AccessTokenProfile;
 }
 
-const unauthenticated = (reason: string) =>
+const unauthenticated = (reason: string, scheme?: AccessScheme) =>
   new AuthError('ERR_AUTH_UNAUTHENTICATED', `unauthenticated: ${reason}`, {
     reason,
     presented: true,
+    // Only DPoP is named: the answer then challenges for DPoP (server/errors.ts).
+    ...(scheme === 'dpop' ? { scheme } : {}),
   });
 
 /**
@@ -93,20 +104,29 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       return { token, expiresIn: (claims.exp as number) - iat };
     },
 
-    authenticate(token) {
+    authenticate(token, scheme = 'bearer') {
       let claims: JwtPayload;
       try {
         claims = verifier.verify(token).payload;
       } catch (error) {
-        if (error instanceof AuthError) throw unauthenticated(error.code);
+        if (error instanceof AuthError) throw unauthenticated(error.code, scheme);
         throw error;
       }
       // The profile requires both; the types do not know it.
       const { sub, sid } = claims as { sub: string; sid: string };
       if (typeof sid !== 'string' || typeof sub !== 'string')
-        throw unauthenticated('token lacks sub or sid');
-      if (revocations.isRevoked(sid)) throw unauthenticated('session revoked');
-      return { userId: sub, sessionId: sid, claims };
+        throw unauthenticated('token lacks sub or sid', scheme);
+      // RFC 9449 section 7.1: a bound token is worthless without its key's proof, so it is
+      // refused as Bearer (a thief's copy); and the DPoP scheme with an unbound token proves
+      // nothing the token does not. One property read on the Bearer path.
+      const dpopJkt = boundKeyOf(claims);
+      if (dpopJkt === undefined) throw unauthenticated('token cnf not understood', scheme);
+      if (scheme === 'bearer' && dpopJkt !== null)
+        throw unauthenticated('dpop-bound token sent as bearer', 'dpop');
+      if (scheme === 'dpop' && dpopJkt === null)
+        throw unauthenticated('token not dpop-bound', 'dpop');
+      if (revocations.isRevoked(sid)) throw unauthenticated('session revoked', scheme);
+      return { userId: sub, sessionId: sid, claims, dpopJkt };
     },
 
     sessionOf(token, sessionOptions) {

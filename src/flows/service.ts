@@ -6,7 +6,7 @@
 import { type AccessTokens, parseAuthorization } from '../access/index.js';
 import type { AccountService, AccountServiceOptions } from '../accounts/index.js';
 import { AuthError, type Clock } from '../core/index.js';
-import type { RefreshService, TokenPair } from '../refresh/index.js';
+import type { RefreshBinding, RefreshService, TokenPair } from '../refresh/index.js';
 import type { SessionMeta, SessionRecord, SessionService } from '../sessions/index.js';
 
 /** Who made a request, as the server authenticated it. */
@@ -14,7 +14,8 @@ export interface Principal {
   readonly userId: string;
   /** The login session; null for HTTP Basic (no session). */
   readonly sessionId: string | null;
-  readonly via: 'bearer' | 'cookie' | 'basic';
+  /** How: an access token as Bearer, or DPoP-bound with its proof; the cookie; Basic. */
+  readonly via: 'bearer' | 'dpop' | 'cookie' | 'basic';
 }
 
 export interface AuthFlowsOptions {
@@ -32,7 +33,9 @@ const NO_META: SessionMeta = { ip: null, userAgent: null };
 export interface AuthFlows {
   /**
    * The password grant: checks the password, starts a token session bound to `clientId` (see
-   * `identifyClient`), issues the first pair.
+   * `identifyClient`) and, when the request came with a verified DPoP proof, to its key
+   * (`dpopJkt`: the refresh tokens then need that key, the access tokens carry `cnf.jkt`), issues
+   * the first pair.
    * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED
    */
   passwordLogin(
@@ -40,6 +43,7 @@ export interface AuthFlows {
     password: string,
     clientId: string,
     meta: SessionMeta,
+    dpopJkt?: string | null,
   ): Promise<TokenPair>;
   /**
    * Checks the password and starts a cookie session.
@@ -55,13 +59,16 @@ export interface AuthFlows {
    * token was issued to. The old access token may come along as `Authorization: Bearer` (only
    * Bearer: client authentication with Basic is `identifyClient`'s, not read here); then its
    * signature and every claim but `exp` must hold, and it must be of the same session.
+   * `binding` is the key of the request's verified DPoP proof (null: none) and who asked: a
+   * DPoP-bound session refreshes only with its key.
    * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH,
-   *   ERR_REFRESH_CLIENT_MISMATCH
+   *   ERR_REFRESH_CLIENT_MISMATCH, ERR_DPOP_KEY_MISMATCH
    */
   refreshGrant(
     refreshToken: string,
     clientId: string,
     authorization: string | undefined,
+    binding?: RefreshBinding,
   ): Promise<TokenPair>;
   /** RFC 7009: revokes the session of a refresh token or access token; unknown tokens are ignored. */
   revokeToken(token: string): Promise<void>;
@@ -110,9 +117,9 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     });
 
   return {
-    async passwordLogin(username, password, clientId, meta) {
+    async passwordLogin(username, password, clientId, meta, dpopJkt = null) {
       const user = await accounts.authenticate(username, password, meta.ip);
-      const { session } = await sessions.start(user.id, 'token', meta, clientId);
+      const { session } = await sessions.start(user.id, 'token', meta, clientId, dpopJkt);
       await record('login', user.id, session.id, meta);
       return refresh.issue(session, clientId);
     },
@@ -124,7 +131,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       return { session, cookieValue: cookieValue as string };
     },
 
-    async refreshGrant(refreshToken, clientId, authorization) {
+    async refreshGrant(refreshToken, clientId, authorization, binding) {
       let expectSessionId: string | undefined;
       const credentials = parseAuthorization(authorization);
       if (credentials.kind === 'malformed')
@@ -141,7 +148,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
           );
         expectSessionId = sid;
       }
-      return refresh.refresh(refreshToken, clientId, expectSessionId);
+      return refresh.refresh(refreshToken, clientId, expectSessionId, binding);
     },
 
     async revokeToken(token) {

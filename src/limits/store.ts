@@ -33,6 +33,7 @@ export interface SecurityEvent {
     | 'login'
     | 'logout'
     | 'refresh_reuse'
+    | 'dpop_key_mismatch'
     | 'login_failed'
     | 'login_rate_limited'
     | 'password_changed'

@@ -1,3 +1,8 @@
 /** gatehouse refresh tokens: rotation with reuse detection and grace replay, and their store. */
-export { createRefreshService, type RefreshService, type TokenPair } from './service.js';
+export {
+  createRefreshService,
+  type RefreshBinding,
+  type RefreshService,
+  type TokenPair,
+} from './service.js';
 export type { RefreshRecord, RefreshStore } from './store.js';

@@ -5,7 +5,7 @@
  */
 import type { Clock, RandomSource } from '../core/index.js';
 import { AuthError, createOpaqueToken, parseOpaqueToken } from '../core/index.js';
-import type { SessionRecord, SessionService } from '../sessions/index.js';
+import type { SessionMeta, SessionRecord, SessionService } from '../sessions/index.js';
 import { hashSecret, secretMatches } from '../sessions/index.js';
 import { openReplay, sealReplay } from './replay.js';
 import { planRotation, type RefreshPolicy } from './rotation.js';
@@ -14,17 +14,30 @@ import type { RefreshRecord, RefreshStore } from './store.js';
 /** The token endpoint's success body (RFC 6749 section 5.1). */
 export interface TokenPair {
   readonly access_token: string;
-  readonly token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to a DPoP key (RFC 9449 section 5). */
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly refresh_token: string;
   readonly refresh_token_expires_in: number;
 }
 
-/** Signs an access token for the session; returns it with its lifetime in seconds. */
+/**
+ * Signs an access token for the session, bound to `dpopJkt` when given (`cnf.jkt`); returns it
+ * with its lifetime in seconds.
+ */
 export type AccessTokenIssuer = (
   session: SessionRecord,
   clientId: string,
+  dpopJkt: string | null,
 ) => { token: string; expiresIn: number };
+
+/** The DPoP side of a refresh request (RFC 9449 section 5). */
+export interface RefreshBinding {
+  /** The thumbprint of the key of the request's verified DPoP proof; null: no proof came. */
+  readonly dpopJkt: string | null;
+  /** Who asked, for the security event of a key mismatch. */
+  readonly meta?: SessionMeta;
+}
 
 export interface RefreshServiceOptions {
   readonly store: RefreshStore;
@@ -33,23 +46,34 @@ export interface RefreshServiceOptions {
   readonly issueAccessToken: AccessTokenIssuer;
   /** Called after a reuse revoked a session (for the security-event log). */
   readonly onReuse?: (session: SessionRecord) => Promise<void>;
+  /** Called when a refresh of a DPoP-bound session came with another key or none (the log). */
+  readonly onKeyMismatch?: (session: SessionRecord, meta: SessionMeta) => Promise<void>;
   readonly clock: Clock;
   readonly random: RandomSource;
 }
 
 export interface RefreshService {
-  /** The first pair of a new token session. */
+  /** The first pair of a new token session; the access token is bound to the session's DPoP key. */
   issue(session: SessionRecord, clientId: string): Promise<TokenPair>;
   /**
    * Rotates a refresh token for `clientId`, the client it was issued to (RFC 6749 section 6).
-   * `expectSessionId`, when given, must be the token's session.
+   * `expectSessionId`, when given, must be the token's session. A DPoP-bound session rotates only
+   * with a proof of its key (`binding.dpopJkt`); the new access token is bound to the proof's key.
    * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH,
-   *   ERR_REFRESH_CLIENT_MISMATCH (changing nothing: no rotation, no reuse, no event)
+   *   ERR_REFRESH_CLIENT_MISMATCH (changing nothing: no rotation, no reuse, no event),
+   *   ERR_DPOP_KEY_MISMATCH (changing nothing but the security event)
    */
-  refresh(presented: unknown, clientId: string, expectSessionId?: string): Promise<TokenPair>;
+  refresh(
+    presented: unknown,
+    clientId: string,
+    expectSessionId?: string,
+    binding?: RefreshBinding,
+  ): Promise<TokenPair>;
   /** The session a refresh token belongs to, if the token is genuine (RFC 7009 revocation). */
   sessionOf(presented: unknown): Promise<string | null>;
 }
+
+const NO_META: SessionMeta = { ip: null, userAgent: null };
 
 const invalid = () =>
   new AuthError('ERR_REFRESH_INVALID', 'the refresh token is invalid or expired');
@@ -80,11 +104,12 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
     record: RefreshRecord,
     token: string,
     now: number,
+    dpopJkt: string | null,
   ): TokenPair => {
-    const access = issueAccessToken(session, clientId);
+    const access = issueAccessToken(session, clientId, dpopJkt);
     return {
       access_token: access.token,
-      token_type: 'Bearer',
+      token_type: dpopJkt === null ? 'Bearer' : 'DPoP',
       expires_in: access.expiresIn,
       refresh_token: token,
       refresh_token_expires_in: Math.max(0, Math.floor((record.expiresAtMs - now) / 1000)),
@@ -105,10 +130,11 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
       const now = clock.nowMs();
       const { record, token } = newRecord(session, now);
       await store.insertRefreshToken(record);
-      return pairFor(session, clientId, record, token, now);
+      return pairFor(session, clientId, record, token, now, session.dpopJkt ?? null);
     },
 
-    async refresh(presented, clientId, expectSessionId) {
+    async refresh(presented, clientId, expectSessionId, binding) {
+      const presentedJkt = binding?.dpopJkt ?? null;
       // Two passes at most: a lost race on the atomic consume means another request rotated it
       // a moment ago, so the second pass finds it consumed and (within the grace) replays.
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -132,6 +158,18 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
             'the refresh token was issued to another client',
           );
         }
+        // RFC 9449 section 5: the refresh tokens of a public client are bound to its DPoP key.
+        // Another key, or no proof, is refused the same way: nothing rotates and no reuse is
+        // declared (a thief holding a copy cannot log the owner out), but it is recorded.
+        const boundJkt = session?.dpopJkt ?? null;
+        if (session !== null && boundJkt !== null && presentedJkt !== boundJkt) {
+          await options.onKeyMismatch?.(session, binding?.meta ?? NO_META);
+          throw new AuthError(
+            'ERR_DPOP_KEY_MISMATCH',
+            'the refresh token is bound to another DPoP key',
+            { reason: presentedJkt === null ? 'proof_missing' : 'key_mismatch' },
+          );
+        }
         const now = clock.nowMs();
         const plan = planRotation(record, session, now, policy);
         switch (plan.action) {
@@ -153,7 +191,14 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
           case 'rotate': {
             const activeSession = session as SessionRecord;
             const successor = newRecord(activeSession, now);
-            const pair = pairFor(activeSession, clientId, successor.record, successor.token, now);
+            const pair = pairFor(
+              activeSession,
+              clientId,
+              successor.record,
+              successor.token,
+              now,
+              presentedJkt,
+            );
             const replay = {
               ciphertext: sealReplay(secret, record.id, JSON.stringify(pair)),
               expiresAtMs: now + policy.reuseGraceMs,

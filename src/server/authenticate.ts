@@ -1,7 +1,8 @@
 /**
- * Who sent this request: a Bearer access token, HTTP Basic (when enabled), or the session cookie.
- * Authorization wins over the cookie. Cookie-authenticated state-changing requests must pass a
- * CSRF check (Origin, else Sec-Fetch-Site).
+ * Who sent this request: a Bearer access token, a DPoP-bound one with its proof (RFC 9449
+ * section 7), HTTP Basic (when enabled), or the session cookie. Authorization wins over the
+ * cookie. Cookie-authenticated state-changing requests must pass a CSRF check (Origin, else
+ * Sec-Fetch-Site).
  */
 import type { FastifyRequest } from 'fastify';
 import { parseAuthorization } from '../access/index.js';
@@ -39,10 +40,11 @@ export function checkLoginOrigin(request: FastifyRequest, allowedOrigins: readon
     throw new AuthError('ERR_SESSION_CSRF', 'origin not allowed');
 }
 
-function unauthenticated(reason: string, presented: boolean): AuthError {
+function unauthenticated(reason: string, presented: boolean, scheme?: 'dpop'): AuthError {
   return new AuthError('ERR_AUTH_UNAUTHENTICATED', `unauthenticated: ${reason}`, {
     reason,
     presented,
+    ...(scheme === undefined ? {} : { scheme }),
   });
 }
 
@@ -61,8 +63,21 @@ export async function authenticate(
     throw unauthenticated('malformed authorization header', true);
   if (credentials.kind === 'credentials') {
     if (credentials.scheme === 'bearer') {
+      if (ctx.dpop?.mode === 'required')
+        throw unauthenticated('bearer refused: dpop required', true, 'dpop');
+      // A DPoP-bound token is refused here whatever the mode: without its proof it is a copy.
       const { userId, sessionId } = ctx.access.authenticate(credentials.value);
       return { userId, sessionId, via: 'bearer' };
+    }
+    if (credentials.scheme === 'dpop' && ctx.dpop !== null) {
+      // The token first (cached, no I/O), then the proof: one signature check, one claim.
+      const { userId, sessionId, dpopJkt } = ctx.access.authenticate(credentials.value, 'dpop');
+      await ctx.dpop.checkResourceProof(
+        { proof: request.headers.dpop, method: request.method, url: request.url },
+        credentials.value,
+        dpopJkt as string,
+      );
+      return { userId, sessionId, via: 'dpop' };
     }
     if (credentials.scheme === 'basic' && ctx.config.basicAuth)
       return authenticateBasic(ctx, credentials.value, request.ip);

@@ -5,6 +5,7 @@ import { OWASP_MINIMUM } from '../passwords/index.js';
 import {
   configFromEnv,
   createServerConfig,
+  ENV_VARIABLES,
   type Env,
   parseDurationSeconds,
   type ServerOptions,
@@ -50,6 +51,7 @@ describe('createServerConfig: defaults', () => {
       maxSessionsPerUser: 100,
       keyPropagationDelaySeconds: 60,
       basicAuth: false,
+      dpop: 'allowed',
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       corsOrigins: [],
       passwordParams: { ...OWASP_MINIMUM },
@@ -476,6 +478,19 @@ describe('configFromEnv', () => {
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('GATEHOUSE_BASIC_AUTH');
+  });
+
+  it('GATEHOUSE_DPOP is off, allowed (the default) or required; anything else is named', () => {
+    expect(configFromEnv({}).dpop).toBe('allowed');
+    for (const mode of ['off', 'allowed', 'required'] as const) {
+      expect(configFromEnv({ GATEHOUSE_DPOP: mode }).dpop).toBe(mode);
+      expect(createServerConfig({ dpop: mode }).dpop).toBe(mode);
+    }
+    for (const bad of ['on', 'Required', 'true']) {
+      const problems = problemsOf(() => configFromEnv({ GATEHOUSE_DPOP: bad }));
+      expect(problems).toEqual(['GATEHOUSE_DPOP must be off, allowed or required']);
+    }
+    expect(ENV_VARIABLES).toContain('GATEHOUSE_DPOP');
   });
 
   it('empty and blank variables count as unset', () => {

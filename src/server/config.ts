@@ -44,6 +44,12 @@ export interface ServerConfig {
    */
   readonly keyPropagationDelaySeconds: number;
   readonly basicAuth: boolean;
+  /**
+   * DPoP (RFC 9449): `allowed` binds tokens to the key of a proof when the client sends one,
+   * `required` refuses token requests without a proof and Bearer tokens, `off` ignores proofs
+   * (bound tokens stay refused as Bearer, and bound sessions cannot refresh).
+   */
+  readonly dpop: DpopMode;
   /** Origins whose cookie-authenticated requests pass the CSRF check: ours, the CORS ones, and those given. */
   readonly allowedOrigins: readonly string[];
   /** Browser origins answered with CORS headers (server/cors.ts); empty: no CORS at all. */
@@ -95,6 +101,8 @@ export interface ServerOptions {
   readonly maxSessionsPerUser?: number;
   readonly keyPropagationDelaySeconds?: number;
   readonly basicAuth?: boolean;
+  /** Default `allowed`. */
+  readonly dpop?: DpopMode;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
   /** Exact origins (`https://app.example.com`) that may call the API from a browser; also allowed for cookies. */
@@ -116,6 +124,10 @@ export interface ServerOptions {
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** GATEHOUSE_DPOP: whether DPoP proofs are ignored, taken when sent, or demanded. */
+export type DpopMode = 'off' | 'allowed' | 'required';
+const DPOP_MODES: readonly string[] = ['off', 'allowed', 'required'];
 
 type Field = keyof ServerOptions | 'passwordParams.memoryKiB' | 'passwordParams.iterations';
 
@@ -142,6 +154,7 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   maxSessionsPerUser: 'GATEHOUSE_MAX_SESSIONS_PER_USER',
   keyPropagationDelaySeconds: 'GATEHOUSE_KEY_PROPAGATION_DELAY',
   basicAuth: 'GATEHOUSE_BASIC_AUTH',
+  dpop: 'GATEHOUSE_DPOP',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
   corsOrigins: 'GATEHOUSE_CORS_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
@@ -343,6 +356,8 @@ function validate(
   const basicAuth = options.basicAuth === true;
   if (basicAuth && production)
     problems.push(`${name('basicAuth')}=true is refused when NODE_ENV=production`);
+  const dpop = options.dpop ?? 'allowed';
+  if (!DPOP_MODES.includes(dpop)) problems.push(`${name('dpop')} must be off, allowed or required`);
 
   const allowedOrigins: string[] = issuerValid ? [new URL(issuer).origin] : [];
   // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
@@ -458,6 +473,7 @@ function validate(
     maxSessionsPerUser,
     keyPropagationDelaySeconds,
     basicAuth,
+    dpop,
     allowedOrigins,
     corsOrigins,
     passwordParams,
@@ -577,6 +593,7 @@ export function configFromEnv(env: Env): ServerConfig {
     );
   }
   set('basicAuth', parsed('GATEHOUSE_BASIC_AUTH', boolean, 'true or false'));
+  set('dpop', read('GATEHOUSE_DPOP'));
   const origins = read('GATEHOUSE_ALLOWED_ORIGINS');
   if (origins !== undefined)
     set(

@@ -18,6 +18,8 @@ export const CORS_REQUEST_HEADERS: readonly string[] = [
 ];
 /** Response headers a browser client needs besides the safelisted ones (the client SDK reads them). */
 export const CORS_EXPOSED_HEADERS: readonly string[] = [
+  // RFC 9449 section 8: the nonce a browser client's next DPoP proof must carry.
+  'dpop-nonce',
   'retry-after',
   'www-authenticate',
   'x-request-id',

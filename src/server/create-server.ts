@@ -7,6 +7,7 @@ import { type Clock, type RandomSource, systemClock, systemRandom } from '../cor
 import type { KeyRing } from '../jwt/index.js';
 import { type RedisHandle, type Stores, startRevocationFeed } from '../storage/index.js';
 import type { ServerConfig } from './config.js';
+import { loadServerDpop } from './dpop.js';
 import { createHttpApp, type GatehouseApp } from './http.js';
 import { type BackgroundJobs, startBackgroundJobs } from './jobs.js';
 import { createServices, type ServerContext } from './services.js';
@@ -43,6 +44,14 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
   const { config, stores, keyRing } = options;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
+  const dpop = await loadServerDpop({
+    mode: config.dpop,
+    issuer: config.issuer,
+    stores,
+    redis: options.redis ?? null,
+    clock,
+    random,
+  });
   const context = createServices({
     config,
     stores,
@@ -50,6 +59,7 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
     dummyHash: options.dummyHash,
     clock,
     random,
+    dpop,
   });
   await context.revocations.load();
   const feed =

@@ -87,4 +87,90 @@ describe('the error path to HTTP', () => {
     expect(toHttpError(new TypeError('boom'), { tokenEndpoint: false })).toBeNull();
     expect(toHttpError(undefined, { tokenEndpoint: false })).toBeNull();
   });
+
+  it('DPoP (RFC 9449): 400 at the token endpoint, 401 elsewhere; a bound refresh is invalid_grant there', () => {
+    const proof = new AuthError('ERR_DPOP_PROOF_INVALID', 'x', { reason: 'htm' });
+    expect(toHttpError(proof, { tokenEndpoint: true })).toMatchObject({
+      status: 400,
+      error: 'invalid_dpop_proof',
+    });
+    expect(toHttpError(proof, { tokenEndpoint: false })).toMatchObject({
+      status: 401,
+      error: 'invalid_dpop_proof',
+    });
+    const nonce = new AuthError('ERR_DPOP_NONCE_REQUIRED', 'x', { reason: 'nonce_missing' });
+    expect(toHttpError(nonce, { tokenEndpoint: true })).toMatchObject({
+      status: 400,
+      error: 'use_dpop_nonce',
+    });
+    const mismatch = new AuthError('ERR_DPOP_KEY_MISMATCH', 'x', { reason: 'key_mismatch' });
+    expect(toHttpError(mismatch, { tokenEndpoint: true })).toMatchObject({
+      status: 400,
+      error: 'invalid_grant',
+    });
+    expect(toHttpError(mismatch, { tokenEndpoint: false })).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    });
+    const full = new AuthError('ERR_DPOP_REPLAY_CACHE_FULL', 'x', { retryAfterSeconds: 3 });
+    expect(toHttpError(full, { tokenEndpoint: false })).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '3' },
+    });
+  });
+
+  it('DPoP challenges: on the scheme the error is about, both schemes offered when DPoP is allowed', () => {
+    const dpop = (mode: 'allowed' | 'required') => ({
+      mode,
+      challenge: 'DPoP algs="ES256 EdDSA"',
+      nonces: { current: () => 'the-nonce' },
+    });
+    const absent = new AuthError('ERR_AUTH_UNAUTHENTICATED', 'x', { presented: false });
+    expect(toHttpError(absent, { tokenEndpoint: false, dpop: dpop('allowed') })?.headers).toEqual({
+      'www-authenticate': 'Bearer realm="gatehouse", DPoP algs="ES256 EdDSA"',
+    });
+    expect(toHttpError(absent, { tokenEndpoint: false, dpop: dpop('required') })?.headers).toEqual({
+      'www-authenticate': 'DPoP algs="ES256 EdDSA"',
+    });
+    const bearer = new AuthError('ERR_AUTH_UNAUTHENTICATED', 'x', { presented: true });
+    expect(
+      toHttpError(bearer, { tokenEndpoint: false, dpop: dpop('allowed') })?.headers[
+        'www-authenticate'
+      ],
+    ).toMatch(
+      /^Bearer realm="gatehouse", error="invalid_token", error_description="[^"]+", DPoP algs="ES256 EdDSA"$/,
+    );
+    const asBearer = new AuthError('ERR_AUTH_UNAUTHENTICATED', 'x', {
+      presented: true,
+      scheme: 'dpop',
+    });
+    expect(
+      toHttpError(asBearer, { tokenEndpoint: false, dpop: dpop('allowed') })?.headers[
+        'www-authenticate'
+      ],
+    ).toMatch(/^DPoP algs="ES256 EdDSA", error="invalid_token", error_description="[^"]+"$/);
+    const proof = new AuthError('ERR_DPOP_PROOF_INVALID', 'x', { reason: 'ath' });
+    expect(
+      toHttpError(proof, { tokenEndpoint: false, dpop: dpop('allowed') })?.headers[
+        'www-authenticate'
+      ],
+    ).toMatch(/^DPoP algs="ES256 EdDSA", error="invalid_dpop_proof", error_description="[^"]+"$/);
+  });
+
+  it('use_dpop_nonce carries the nonce to retry with, at the token endpoint and elsewhere', () => {
+    const dpop = {
+      mode: 'allowed' as const,
+      challenge: 'DPoP algs="ES256"',
+      nonces: { current: () => 'n-1' },
+    };
+    const nonce = new AuthError('ERR_DPOP_NONCE_REQUIRED', 'x', { reason: 'iat_window' });
+    const resource = toHttpError(nonce, { tokenEndpoint: false, dpop });
+    expect(resource?.headers['dpop-nonce']).toBe('n-1');
+    expect(resource?.headers['www-authenticate']).toMatch(
+      /^DPoP algs="ES256", error="use_dpop_nonce"/,
+    );
+    const tokenEndpoint = toHttpError(nonce, { tokenEndpoint: true, dpop });
+    expect(tokenEndpoint).toMatchObject({ status: 400, headers: { 'dpop-nonce': 'n-1' } });
+    expect(tokenEndpoint?.headers).not.toHaveProperty('www-authenticate');
+  });
 });

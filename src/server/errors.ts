@@ -379,6 +379,11 @@ export function routeNotFound(allowedMethods: readonly string[]): HttpErrorRespo
 function asTokenEndpointError(http: HttpError, code: ErrorCode | null): HttpError {
   if (code === 'ERR_AUTH_INVALID_CREDENTIALS')
     return { status: 400, error: 'invalid_grant', description: 'Invalid email or password.' };
+  // RFC 9449 section 5: a refresh token bound to another key is an invalid grant; the proof's
+  // own errors keep their codes, with the token endpoint's 400.
+  if (code === 'ERR_DPOP_KEY_MISMATCH') return GRANT_INVALID;
+  if (code === 'ERR_DPOP_PROOF_INVALID' || code === 'ERR_DPOP_NONCE_REQUIRED')
+    return { ...http, status: 400 };
   if (
     http.status === 400 &&
     http.error !== 'invalid_grant' &&
@@ -390,6 +395,35 @@ function asTokenEndpointError(http: HttpError, code: ErrorCode | null): HttpErro
 
 const quoted = (text: string) => text.replace(/["\\]/g, '');
 
+/** What the error path needs of the server's DPoP (server/dpop.ts ServerDpop is one). */
+export interface DpopAnswers {
+  readonly mode: 'allowed' | 'required';
+  /** `DPoP algs="..."`, the challenge without error parameters (RFC 9449 section 7.1). */
+  readonly challenge: string;
+  readonly nonces: { current(): string };
+}
+
+/** An error about DPoP: the proof itself, or a token presented under the wrong scheme. */
+const isDpopError = (auth: AuthError | null) =>
+  auth !== null && (auth.code.startsWith('ERR_DPOP_') || auth.details?.scheme === 'dpop');
+
+/**
+ * The WWW-Authenticate of a 401 (RFC 6750 section 3, RFC 9449 sections 7.1 and 7.2): error
+ * attributes only when a credential was presented, on the scheme the error is about. With DPoP
+ * allowed, a Bearer challenge also names DPoP and its algorithms; with DPoP required, only DPoP.
+ */
+function challengeOf(auth: AuthError | null, http: HttpError, dpop: DpopAnswers | null): string {
+  const presented = auth?.details?.presented === true || isDpopError(auth);
+  const description = `error_description="${quoted(http.description)}"`;
+  const bearer = presented
+    ? `Bearer realm="gatehouse", error="invalid_token", ${description}`
+    : 'Bearer realm="gatehouse"';
+  if (dpop === null) return bearer;
+  if (isDpopError(auth) || dpop.mode === 'required')
+    return presented ? `${dpop.challenge}, error="${http.error}", ${description}` : dpop.challenge;
+  return `${bearer}, ${dpop.challenge}`;
+}
+
 /**
  * The complete HTTP answer for an error, or null when it is not ours to describe (a bug: the
  * caller logs it and answers 500).
@@ -399,7 +433,7 @@ const quoted = (text: string) => text.replace(/["\\]/g, '');
  */
 export function toHttpError(
   error: unknown,
-  options: { readonly tokenEndpoint: boolean },
+  options: { readonly tokenEndpoint: boolean; readonly dpop?: DpopAnswers | null },
 ): HttpErrorResponse | null {
   const auth = error instanceof AuthError ? error : null;
   let http: HttpError | null;
@@ -429,12 +463,11 @@ export function toHttpError(
     // RFC 6749 section 5.2: invalid_client answers 401 with a challenge of the client's scheme.
     headers['www-authenticate'] = 'Basic realm="gatehouse"';
   } else if (http.status === 401) {
-    // RFC 6750 section 3: error attributes only when a credential was presented.
-    headers['www-authenticate'] =
-      auth?.details?.presented === true
-        ? `Bearer realm="gatehouse", error="invalid_token", error_description="${quoted(http.description)}"`
-        : 'Bearer realm="gatehouse"';
+    headers['www-authenticate'] = challengeOf(auth, http, options.dpop ?? null);
   }
+  // RFC 9449 sections 8 and 9: the nonce to retry with comes with the answer that asks for it.
+  if (auth?.code === 'ERR_DPOP_NONCE_REQUIRED' && options.dpop)
+    headers['dpop-nonce'] = options.dpop.nonces.current();
   // 429, and a 503 that knows when to come back (ERR_AUTH_BUSY).
   if (http.status === 429 || auth?.details?.retryAfterSeconds !== undefined)
     headers['retry-after'] = String(auth?.details?.retryAfterSeconds ?? 1);

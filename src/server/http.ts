@@ -336,7 +336,10 @@ export async function createHttpApp(
   };
 
   app.setErrorHandler((error: unknown, request, reply) => {
-    let http = toHttpError(error, { tokenEndpoint: request.routeOptions.config?.oauth === true });
+    let http = toHttpError(error, {
+      tokenEndpoint: request.routeOptions.config?.oauth === true,
+      dpop: context.dpop,
+    });
     if (http === null || http.status >= 500) {
       const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
       if (error instanceof AuthError && error.code === 'ERR_STORE_UNAVAILABLE') reportOutage(error);

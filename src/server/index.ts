@@ -3,6 +3,7 @@ export {
   configFromEnv,
   configWarnings,
   createServerConfig,
+  type DpopMode,
   ENV_VARIABLES,
   type Env,
   parseDurationSeconds,

@@ -46,6 +46,16 @@ const FAILURE_REASONS: Readonly<Record<string, string>> = {
   'token lacks sub or sid': 'token_claims_missing',
   'session revoked': 'session_revoked',
   'metrics token': 'metrics_token',
+  // DPoP (server/authenticate.ts, access/tokens.ts, dpop/verify.ts, refresh/service.ts).
+  'dpop-bound token sent as bearer': 'dpop_bound_as_bearer',
+  'token not dpop-bound': 'dpop_token_unbound',
+  'bearer refused: dpop required': 'dpop_required',
+  key_mismatch: 'dpop_key_mismatch',
+  proof_missing: 'dpop_proof_missing',
+  replayed: 'dpop_replayed',
+  nonce_missing: 'dpop_nonce_missing',
+  nonce_invalid: 'dpop_nonce_invalid',
+  iat_window: 'dpop_iat_window',
 };
 const OTHER_REASON = 'other';
 

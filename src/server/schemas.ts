@@ -59,7 +59,8 @@ export const TokenRequest = Type.Object(
 
 export const TokenResponse = Type.Object({
   access_token: Type.String(),
-  token_type: Type.Literal('Bearer'),
+  // DPoP when the request came with a DPoP proof: the access token is bound to its key.
+  token_type: Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')]),
   expires_in: Type.Integer(),
   refresh_token: Type.String(),
   refresh_token_expires_in: Type.Integer(),

@@ -18,6 +18,7 @@ import { createRefreshService, type RefreshService } from '../refresh/index.js';
 import { createSessionService, type SessionService } from '../sessions/index.js';
 import type { Stores } from '../storage/index.js';
 import type { ServerConfig } from './config.js';
+import type { ServerDpop } from './dpop.js';
 
 export interface ServicesDeps {
   readonly config: ServerConfig;
@@ -27,6 +28,8 @@ export interface ServicesDeps {
   readonly dummyHash: string;
   readonly clock: Clock;
   readonly random: RandomSource;
+  /** DPoP (server/dpop.ts loadServerDpop); absent or null: GATEHOUSE_DPOP=off. */
+  readonly dpop?: ServerDpop | null;
 }
 
 /** What every route needs, assembled once. */
@@ -41,6 +44,8 @@ export interface ServerContext {
   readonly revocations: RevocationRegistry;
   readonly flows: AuthFlows;
   readonly clock: Clock;
+  /** DPoP proofs and nonces; null when GATEHOUSE_DPOP=off. */
+  readonly dpop: ServerDpop | null;
 }
 
 /**
@@ -97,12 +102,13 @@ export function createServices(deps: ServicesDeps): ServerContext {
       refreshTtlMs: config.refreshTokenTtlSeconds * 1000,
       reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
     },
-    issueAccessToken: (session, clientId) =>
+    issueAccessToken: (session, clientId, dpopJkt) =>
       access.issue({
         userId: session.userId,
         sessionId: session.id,
         sessionExpiresAtMs: session.expiresAtMs,
         clientId,
+        dpopJkt,
       }),
     onReuse: (session) =>
       stores.events.recordEvent({
@@ -111,6 +117,15 @@ export function createServices(deps: ServicesDeps): ServerContext {
         sessionId: session.id,
         ip: null,
         userAgent: null,
+        atMs: clock.nowMs(),
+      }),
+    onKeyMismatch: (session, meta) =>
+      stores.events.recordEvent({
+        type: 'dpop_key_mismatch',
+        userId: session.userId,
+        sessionId: session.id,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
         atMs: clock.nowMs(),
       }),
     clock,
@@ -135,5 +150,6 @@ export function createServices(deps: ServicesDeps): ServerContext {
     revocations,
     flows,
     clock,
+    dpop: deps.dpop ?? null,
   };
 }

@@ -86,7 +86,8 @@ describe('CORS on', () => {
           'access-control-allow-origin': origin,
           'access-control-allow-methods': 'GET, HEAD, POST, DELETE',
           'access-control-allow-headers': 'authorization, content-type, dpop, x-request-id',
-          'access-control-expose-headers': 'retry-after, www-authenticate, x-request-id',
+          'access-control-expose-headers':
+            'dpop-nonce, retry-after, www-authenticate, x-request-id',
           'access-control-max-age': '600',
         });
         expect(answer.headers['content-length']).toBe('0');
@@ -210,7 +211,7 @@ describe('CORS on', () => {
       expect(login.statusCode).toBe(200);
       expect(corsHeadersOf(login.headers)).toEqual({
         'access-control-allow-origin': APP,
-        'access-control-expose-headers': 'retry-after, www-authenticate, x-request-id',
+        'access-control-expose-headers': 'dpop-nonce, retry-after, www-authenticate, x-request-id',
       });
       expect(varyOf(login.headers)).toContain('origin');
     });
@@ -227,7 +228,7 @@ describe('CORS on', () => {
       expect(answer.headers['access-control-allow-origin']).toBe(APP);
       expect(answer.headers['access-control-allow-credentials']).toBe('true');
       expect(answer.headers['access-control-expose-headers']).toBe(
-        'retry-after, www-authenticate, x-request-id',
+        'dpop-nonce, retry-after, www-authenticate, x-request-id',
       );
     });
 

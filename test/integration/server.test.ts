@@ -253,7 +253,10 @@ describe('bearer access tokens', () => {
   it('no credential: 401 with a bare challenge; garbage: 401 invalid_token', async () => {
     const none = await me({});
     expect(none.statusCode).toBe(401);
-    expect(none.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
+    // GATEHOUSE_DPOP=allowed (the default): DPoP is offered beside Bearer (RFC 9449 section 7.2).
+    expect(none.headers['www-authenticate']).toBe(
+      'Bearer realm="gatehouse", DPoP algs="ES256 ES384 ES512 EdDSA PS256 PS384 PS512 RS256 RS384 RS512"',
+    );
     for (const value of [
       'Bearer',
       'Bearer x.y.z',

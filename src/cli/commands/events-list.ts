@@ -21,6 +21,7 @@ const SECURITY_EVENT_TYPES = [
   'password_changed',
   'password_change_failed',
   'refresh_reuse',
+  'dpop_key_mismatch',
 ] as const satisfies readonly SecurityEventType[];
 const everyType: Exclude<SecurityEventType, (typeof SECURITY_EVENT_TYPES)[number]> extends never
   ? true

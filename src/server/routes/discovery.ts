@@ -18,6 +18,10 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         // (RFC 6749 2.3.1), as simple-oauth2 sends by default and oauth4webapi's ClientSecretBasic.
         token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
         revocation_endpoint_auth_methods_supported: ['none'],
+        // RFC 9449 section 5.1; absent when GATEHOUSE_DPOP=off.
+        ...(ctx.dpop === null
+          ? {}
+          : { dpop_signing_alg_values_supported: [...ctx.dpop.verifier.algorithms] }),
         response_types_supported: [],
         // RFC 8414 section 2 allows more parameters; names are registered with IANA (section
         // 7.1), so an unregistered one carries the product's prefix: no registration collides.

@@ -33,6 +33,8 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         reply.header('pragma', 'no-cache');
+        // RFC 9449 section 8: every answer (errors too) hands out the nonce the next proof needs.
+        if (ctx.dpop !== null) reply.header('dpop-nonce', ctx.dpop.nonces.current());
         const body = request.body;
         // RFC 6749 section 2.3: the client authenticates before its grant is looked at.
         const clientId = identifyClient({
@@ -40,22 +42,24 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           clientId: body.client_id,
           clientSecret: (body as Record<string, unknown>).client_secret,
         });
+        // Before the grant: a proof without the nonce costs no password hash and no rotation.
+        const dpopJkt =
+          ctx.dpop === null ? null : await ctx.dpop.tokenRequestKey(request.headers.dpop);
+        const meta = { userAgent: request.headers['user-agent'] ?? null, ip: request.ip };
         switch (body.grant_type) {
           case undefined:
             throw missing('grant_type is');
           case 'password':
             if (body.username === undefined || body.password === undefined)
               throw missing('username and password are');
-            return ctx.flows.passwordLogin(body.username, body.password, clientId, {
-              userAgent: request.headers['user-agent'] ?? null,
-              ip: request.ip,
-            });
+            return ctx.flows.passwordLogin(body.username, body.password, clientId, meta, dpopJkt);
           case 'refresh_token':
             if (body.refresh_token === undefined) throw missing('refresh_token is');
             return ctx.flows.refreshGrant(
               body.refresh_token,
               clientId,
               request.headers.authorization,
+              { dpopJkt, meta },
             );
           default:
             throw new AuthError('ERR_GRANT_UNSUPPORTED', 'Supported: password, refresh_token.');
