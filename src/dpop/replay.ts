@@ -37,8 +37,8 @@ const PRUNE_PER_CLAIM = 2;
  * entry: eviction would let that proof be replayed. Until the first entry expires, further claims
  * are refused at once, without another sweep.
  *
- * Bound: 100000 entries (about 15 MB) hold every proof of 830 requests a second for the default
- * two-minute acceptance window.
+ * Bound: 100000 entries (13 MB measured with 22-character jtis, 25 MB with 128) hold every proof
+ * of 830 requests a second over the two-minute acceptance window.
  *
  * @throws AuthError ERR_CONFIG_INVALID for a bad maxEntries
  * @example
