@@ -18,6 +18,7 @@ import {
   createMemoryReplayCache,
   type DpopNonces,
   type DpopVerifier,
+  normaliseHtu,
   type ReplayCache,
 } from '../dpop/index.js';
 import { type RedisHandle, type Stores, sharedReplayCache } from '../storage/index.js';
@@ -106,10 +107,15 @@ export function createServerDpop(options: ServerDpopOptions): ServerDpop | null 
       // issuer holds the prefix, as it does for every URL in the metadata.
       const query = request.url.indexOf('?');
       const path = query === -1 ? request.url : request.url.slice(0, query);
+      const url = `${issuer}${path}`;
+      // A request target no URL can be made of (absolute-form, say) matches no proof: a refusal
+      // of the request, not the verifier's configuration error (a 500).
+      if (normaliseHtu(url) === null)
+        throw new AuthError('ERR_DPOP_PROOF_INVALID', 'invalid DPoP proof: htu', { reason: 'htu' });
       await verifier.verify({
         proof: request.proof,
         method: request.method,
-        url: `${issuer}${path}`,
+        url,
         accessToken,
         boundJkt,
       });

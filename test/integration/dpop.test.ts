@@ -5,6 +5,7 @@
  * gets nothing anywhere (and is recorded); every proof check over the wire; two instances sharing
  * the replay cache and the nonces; the required and off modes.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwtUnverified } from '../../src/jwt/decode.js';
 import { createDpopTestKey, type DpopTestKey, makeProof } from '../support/dpop.js';
@@ -349,6 +350,40 @@ describe.each(BACKENDS)('DPoP over HTTP on %s', (_name, backend) => {
     expect(asDpop.body.error).toBe('invalid_token');
     const noCredential = await me(target, {});
     expect(noCredential.headers.get('www-authenticate')).toBe(`Bearer realm="gatehouse", ${ALGS}`);
+  });
+
+  it('two DPoP headers, or a request target no URL can be made of: refused, never a 500', async () => {
+    const pair = await dpopLogin(target, 'owner-hostile@example.com', owner);
+    const proofs = [
+      await resourceProof(target, owner, pair.access_token),
+      await resourceProof(target, owner, pair.access_token),
+    ];
+    const { port } = new URL(target.base);
+    const raw = (requestLine: string, dpopLines: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString('latin1');
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.end(
+          `${requestLine}\r\nhost: 127.0.0.1\r\nauthorization: DPoP ${pair.access_token}\r\n` +
+            dpopLines.map((proof) => `dpop: ${proof}\r\n`).join('') +
+            'connection: close\r\n\r\n',
+        );
+      });
+    const twice = await raw('GET /v1/me HTTP/1.1', proofs);
+    expect(twice).toMatch(/^HTTP\/1\.1 401 /);
+    expect(twice).toContain('"error":"invalid_dpop_proof"');
+    const absolute = await raw('GET http://127.0.0.1/v1/me HTTP/1.1', [proofs[1] as string]);
+    expect(absolute).toMatch(/^HTTP\/1\.1 4\d\d /);
+    // Refusals claim nothing: the first proof is still good.
+    expect(
+      (await me(target, { authorization: `DPoP ${pair.access_token}`, dpop: proofs[0] as string }))
+        .status,
+    ).toBe(200);
   });
 
   it('/v1/revoke works for a bound refresh token; its access token then fails', async () => {
