@@ -93,6 +93,8 @@ describe('createDpopVerifier: accepted proofs', () => {
     ['EdDSA', {}],
     ['PS256', { modulusLength: 2048 }],
     ['RS256', { modulusLength: 2048 }],
+    // The largest modulus a proof may carry.
+    ['PS512', { modulusLength: 4096 }],
   ])('a jose proof signed with %s: its jkt is the RFC 7638 thumbprint', async (alg, options) => {
     const signer = await createDpopTestKey(alg, options);
     const verifier = verifierWith();
@@ -291,6 +293,16 @@ describe('createDpopVerifier: each refusal alone', () => {
     const ed = await createDpopTestKey('EdDSA');
     await expectInvalid(
       verifier.verify(request(await proofWith({ header: { jwk: ed.publicJwk } }))),
+      'jwk',
+    );
+    // 8192 bits: more work per request than a proof may cost (moduli up to 4096 bits).
+    const huge = generateKeyPairSync('rsa', { modulusLength: 8192 }).publicKey.export({
+      format: 'jwk',
+    });
+    await expectInvalid(
+      verifier.verify(
+        request(await rawProof({ typ: 'dpop+jwt', alg: 'RS256', jwk: huge }, claimsOf())),
+      ),
       'jwk',
     );
     // jose will not make a 1024-bit key; node will. The import refuses it before any signature.

@@ -120,6 +120,7 @@ interface ProofHeader {
 }
 
 const MAX_JTI_LENGTH = 128;
+const MAX_RSA_MODULUS_CHARS = Math.ceil((4096 / 8) * (4 / 3));
 const MAX_HTU_LENGTH = 4096;
 const MAX_NONCE_LENGTH = 256;
 /** RFC 9449 section 8.1: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E. */
@@ -235,6 +236,9 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
     if (!isObject(jwk)) throw invalid('jwk_missing');
     // Step 7: a private key in the header is refused, whatever else it holds.
     if (PRIVATE_MEMBERS.some((member) => jwk[member] !== undefined)) throw invalid('jwk_private');
+    // Anyone may send a proof, so its key bounds the work: RSA moduli up to 4096 bits (683
+    // base64url characters); a 16384-bit key would cost milliseconds per request.
+    if (typeof jwk.n === 'string' && jwk.n.length > MAX_RSA_MODULUS_CHARS) throw invalid('jwk');
     let key: JwtKey;
     let wireThumbprint: string;
     try {
