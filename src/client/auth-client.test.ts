@@ -270,6 +270,15 @@ describe('gatehouse/client with DPoP', () => {
     expect(server.failures).toEqual([]);
   });
 
+  it("the token endpoint's nonce is not sent to a resource, even on the same origin (RFC 9449 section 9)", async () => {
+    const server = fakeServer();
+    const { client } = makeClient(server);
+    await client.login('ada@example.com', 'right');
+    expect((await client.fetch(`${AUTH}/v1/me`)).status).toBe(200);
+    expect(server.calls.at(-1)?.proof).not.toHaveProperty('nonce');
+    expect(server.calls.at(-1)?.proof).toHaveProperty('ath');
+  });
+
   it('a resource that keeps asking for a nonce gets two sends and its 401, no refresh', async () => {
     const server = fakeServer({ resourceNonce: 'never-satisfied' });
     const { client, events } = makeClient(server);

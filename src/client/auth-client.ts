@@ -311,14 +311,19 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return keyMaterial;
   };
 
-  // RFC 9449 section 8: a server's nonce is used for its requests until it gives another.
+  // RFC 9449 sections 8 and 9: a server's nonce is used for its requests until it gives another,
+  // and the authorization server's (token endpoint) and a resource's are never mixed, even on one
+  // origin: a token-endpoint nonce sent to a resource that checks freshness by `iat` could only
+  // get the request refused once it expires. Keys: `token` and `resource <origin>`.
   const nonces = new Map<string, string>();
-  const rememberNonce = (url: URL, response: Response): boolean => {
+  const rememberNonce = (key: string, response: Response): boolean => {
     const nonce = response.headers.get('dpop-nonce');
     if (nonce === null || nonce === '') return false;
-    nonces.set(url.origin, nonce);
+    nonces.set(key, nonce);
     return true;
   };
+  const TOKEN_NONCE = 'token';
+  const resourceNonceKey = (url: URL) => `resource ${url.origin}`;
 
   /**
    * How far the server's clock is ahead of ours, from the access token's `iat` against the
@@ -332,11 +337,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const proofFor = async (
     method: string,
     url: URL,
+    nonceKey: string,
     tokens: StoredTokens | null,
     accessToken?: string,
   ): Promise<string> => {
     const { key, jwk } = await loadKey();
-    const nonce = nonces.get(url.origin);
+    const nonce = nonces.get(nonceKey);
     return createDpopProof(key, jwk, random, {
       htm: method,
       url,
@@ -369,10 +375,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   ): Promise<Response> => {
     const attempt = async () => {
       const headers: Record<string, string> = useDpop
-        ? { dpop: await proofFor('POST', tokenUrl, held) }
+        ? { dpop: await proofFor('POST', tokenUrl, TOKEN_NONCE, held) }
         : {};
       const response = await postJson(tokenUrl, { ...body, client_id: clientId }, headers);
-      return { response, newNonce: rememberNonce(tokenUrl, response) };
+      return { response, newNonce: rememberNonce(TOKEN_NONCE, response) };
     };
     const first = await attempt();
     if (!useDpop || first.response.status !== 400 || !first.newNonce) return first.response;
@@ -479,13 +485,16 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (tokens.tokenType === 'DPoP') {
       const method = (init.method ?? 'GET').toUpperCase();
       headers.set('authorization', `DPoP ${tokens.accessToken}`);
-      headers.set('dpop', await proofFor(method, url, tokens, tokens.accessToken));
+      headers.set(
+        'dpop',
+        await proofFor(method, url, resourceNonceKey(url), tokens, tokens.accessToken),
+      );
     } else {
       headers.set('authorization', `Bearer ${tokens.accessToken}`);
       headers.delete('dpop');
     }
     const response = await fetchImpl(input, { ...init, headers });
-    if (tokens.tokenType === 'DPoP') rememberNonce(url, response);
+    if (tokens.tokenType === 'DPoP') rememberNonce(resourceNonceKey(url), response);
     return response;
   };
 
