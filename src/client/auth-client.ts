@@ -268,7 +268,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** What this page last read or wrote; undefined until the store is first read. */
   let cached: StoredTokens | null | undefined;
   const readTokens = async (): Promise<StoredTokens | null> => {
-    if (cached === undefined) cached = await store.get();
+    if (cached === undefined) {
+      const stored = await store.get();
+      // A login or another tab's message may have landed while the store was being read.
+      if (cached === undefined) cached = stored;
+    }
     return cached;
   };
 
