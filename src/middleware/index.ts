@@ -1,5 +1,6 @@
 /** gatehouse/middleware: check Gatehouse access tokens in any Node API. */
 export type { GatehouseClaims } from '../access/index.js';
+export { createMemoryReplayCache, type ReplayCache } from '../dpop/index.js';
 export {
   createTokenGuard,
   type GuardRefusalReason,

@@ -118,10 +118,10 @@ describe('refusals carry a reason', () => {
     const issuer = fakeIssuer();
     const guard = createTokenGuard({ ...base, fetch: issuer.fetch });
     const cases: Array<[string | undefined, string, string]> = [
-      [undefined, 'no_token', 'Bearer realm="api"'],
-      ['', 'no_token', 'Bearer realm="api"'],
+      [undefined, 'no_token', 'Bearer realm="api", DPoP algs="'],
+      ['', 'no_token', 'Bearer realm="api", DPoP algs="'],
       ['Basic dXNlcjpwYXNz', 'wrong_scheme', 'error="invalid_request"'],
-      ['DPoP abc.def.ghi', 'wrong_scheme', 'error="invalid_request"'],
+      ['Negotiate abc.def.ghi', 'wrong_scheme', 'error="invalid_request"'],
       ['Bearer', 'malformed_header', 'error="invalid_request"'],
       ['Bearer a b', 'malformed_header', 'error="invalid_request"'],
       ['Bearer ä', 'malformed_header', 'error="invalid_request"'],

@@ -22,6 +22,12 @@ import {
 } from '../access/index.js';
 import { AuthError, type Clock, systemClock } from '../core/index.js';
 import {
+  createDpopVerifier,
+  createMemoryReplayCache,
+  normaliseHtu,
+  type ReplayCache,
+} from '../dpop/index.js';
+import {
   createJwtVerifier,
   createKeyRing,
   importJwks,
@@ -74,15 +80,35 @@ export interface TokenGuardOptions {
    * `revocations_stale` until the feed answers again; `accept` keeps answering from the last read.
    */
   readonly whenRevocationsStale?: 'refuse' | 'accept';
+  /**
+   * DPoP (RFC 9449). `allowed` (default): a token bound to a key (`cnf.jkt`) must come as
+   * `Authorization: DPoP` with a proof of that key for this method and URL; an unbound token may
+   * come as Bearer. `required`: Bearer is refused. Either way a bound token sent as Bearer is
+   * refused, so a stolen bound token is useless without its key.
+   */
+  readonly dpop?: 'allowed' | 'required';
+  /**
+   * Where proof ids (`jti`) are remembered so that a proof is used once. Default: in memory,
+   * 100 000 entries (a full cache refuses with 503 rather than forget a live entry). Several
+   * instances of one API should share one (README: a Redis `SET NX PX` is enough).
+   */
+  readonly dpopReplayCache?: ReplayCache;
+  /**
+   * The API's public base URL (e.g. https://api.example.com), to which the request path is
+   * appended to get the URL a proof must name (`htu`). Default: the URL the adapter saw (scheme
+   * and Host of the request), right only when the API sees the Host and scheme clients used.
+   */
+  readonly publicUrl?: string;
 }
 
 /**
  * Why a request was refused, for the API's log; stable values (more may be added).
  * `no_token`, `malformed_header` and `wrong_scheme` concern the Authorization header;
  * `invalid_token` (bad signature, claims, audience, type...), `expired`, `unknown_key`,
- * `revoked` (listed by the revocation feed) and `dpop_required` (a key-bound token sent as
- * Bearer) the token; `insufficient_scope` its scopes; `issuer_unavailable` (keys) and
- * `revocations_stale` (feed) the issuer.
+ * `revoked` (listed by the revocation feed), `dpop_required` (a key-bound token sent as Bearer,
+ * or any Bearer token with `dpop: 'required'`) and `dpop_invalid` (a missing, malformed, replayed
+ * or mismatched proof, or an unbound token sent as DPoP) the token; `insufficient_scope` its scopes; `issuer_unavailable` (keys) and
+ * `revocations_stale` (feed) the issuer; `dpop_replay_cache_full` the API's proof cache.
  */
 export type GuardRefusalReason =
   | 'no_token'
@@ -93,9 +119,11 @@ export type GuardRefusalReason =
   | 'unknown_key'
   | 'revoked'
   | 'dpop_required'
+  | 'dpop_invalid'
   | 'insufficient_scope'
   | 'issuer_unavailable'
-  | 'revocations_stale';
+  | 'revocations_stale'
+  | 'dpop_replay_cache_full';
 
 export type GuardResult =
   | { readonly ok: true; readonly claims: GatehouseClaims }
@@ -152,7 +180,14 @@ function checkOptions(options: TokenGuardOptions): void {
   ) {
     problems.push('requiredScopes must be scope tokens');
   }
-  for (const name of ['jwksUri', 'revocationFeedUri'] as const)
+  if (options.dpop !== undefined && options.dpop !== 'allowed' && options.dpop !== 'required')
+    problems.push('dpop must be allowed or required');
+  if (
+    options.dpopReplayCache !== undefined &&
+    typeof (options.dpopReplayCache as { claim?: unknown }).claim !== 'function'
+  )
+    problems.push('dpopReplayCache must have a claim(key, expiresAtMs) method');
+  for (const name of ['jwksUri', 'revocationFeedUri', 'publicUrl'] as const)
     if (options[name] !== undefined && !isHttpUrl(options[name]))
       problems.push(`${name} must be an http(s) URL`);
   const positive = (name: keyof TokenGuardOptions, max: number) => {
@@ -300,7 +335,12 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
     ok: false,
     status,
     reason,
-    headers: { 'www-authenticate': withError ? challenge(error, description) : challenge() },
+    headers: {
+      // With no token at all, both schemes this API takes are offered (RFC 9449 section 7.1).
+      'www-authenticate': withError
+        ? challenge(error, description)
+        : `${challenge()}, ${dpopChallenge}`,
+    },
     body: { error, error_description: description },
   });
   const invalid = (reason: GuardRefusalReason) =>
@@ -359,14 +399,82 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
     }
   };
 
+  const dpopRequired = options.dpop === 'required';
+  const dpopVerifier = createDpopVerifier({
+    replay: options.dpopReplayCache ?? createMemoryReplayCache({ clock }),
+    clock,
+  });
+  const dpopChallenge = `DPoP algs="${dpopVerifier.algorithms.join(' ')}"`;
+  const publicBase = options.publicUrl === undefined ? null : new URL(options.publicUrl).origin;
+
+  /** A 401 for the DPoP scheme (RFC 9449 section 7.1): the DPoP challenge with its error. */
+  const refuseDpop = (
+    reason: GuardRefusalReason,
+    error: 'invalid_token' | 'invalid_dpop_proof',
+    description: string,
+  ): Refusal => ({
+    ok: false,
+    status: 401,
+    reason,
+    headers: {
+      'www-authenticate': `${dpopChallenge}, error="${error}", error_description="${description}"`,
+    },
+    body: { error, error_description: description },
+  });
+
+  /** The URL a proof for this request must name: the public base (when set) and the path. */
+  const htuOf = (url: string | undefined): string | null => {
+    if (url === undefined) return null;
+    if (publicBase === null) return url;
+    try {
+      return `${publicBase}${new URL(url).pathname}`;
+    } catch {
+      return null;
+    }
+  };
+
   /**
-   * Proof of possession (RFC 9449), the place where DPoP is wired in: with the `DPoP` scheme, or
-   * a token bound by `cnf.jkt`, the proof in `request.dpop` must be checked against
-   * `request.method`, `request.url` and the token (`ath`). Until then a bound token is refused:
-   * sent as Bearer it must be (RFC 9449 section 7.1), and no proof is checked here yet.
+   * Proof of possession (RFC 9449): with the `DPoP` scheme the token must be bound (`cnf.jkt`)
+   * and the proof in `request.dpop` must be of that key, for `request.method` and the request's
+   * URL, carry `ath` of this token, and be used once. A bound token sent as Bearer is refused
+   * (section 7.1), and so is any Bearer token with `dpop: 'required'`.
    */
-  const checkPossession = (claims: GatehouseClaims, _request: GuardRequest): Refusal | null =>
-    claims.cnf === undefined ? null : invalid('dpop_required');
+  const checkPossession = async (
+    claims: GatehouseClaims,
+    token: string,
+    scheme: 'bearer' | 'dpop',
+    request: GuardRequest,
+  ): Promise<Refusal | null> => {
+    const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+    if (scheme === 'bearer')
+      return claims.cnf === undefined && !dpopRequired
+        ? null
+        : refuseDpop(
+            'dpop_required',
+            'invalid_token',
+            'This access token must be sent as Authorization: DPoP with a proof.',
+          );
+    if (typeof jkt !== 'string')
+      return refuseDpop('dpop_invalid', 'invalid_token', 'The access token is not bound to a key.');
+    const url = htuOf(request.url);
+    if (url === null || normaliseHtu(url) === null || request.method === undefined)
+      return refuseDpop('dpop_invalid', 'invalid_dpop_proof', 'The DPoP proof is invalid.');
+    try {
+      await dpopVerifier.verify({
+        proof: request.dpop,
+        method: request.method,
+        url,
+        accessToken: token,
+        boundJkt: jkt,
+      });
+      return null;
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      if (error.code === 'ERR_DPOP_REPLAY_CACHE_FULL')
+        return unavailable('dpop_replay_cache_full', 'Too many DPoP proofs at once.', 1000);
+      return refuseDpop('dpop_invalid', 'invalid_dpop_proof', 'The DPoP proof is invalid.');
+    }
+  };
 
   return {
     async check(input) {
@@ -382,12 +490,13 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
           'invalid_request',
           'Send the access token as Authorization: Bearer.',
         );
-      if (credentials.scheme !== 'bearer')
+      const scheme = credentials.scheme;
+      if (scheme !== 'bearer' && scheme !== 'dpop')
         return refuse(
           401,
           'wrong_scheme',
           'invalid_request',
-          'Send the access token as Authorization: Bearer.',
+          'Send the access token as Authorization: Bearer or DPoP.',
         );
       if (!loaded) {
         try {
@@ -402,7 +511,7 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
       // GatehouseClaims, so a payload that does not fit it is refused rather than mistyped.
       const claims = accessClaimsOf(verified.payload);
       if (claims === null) return invalid('invalid_token');
-      const possession = checkPossession(claims, request);
+      const possession = await checkPossession(claims, credentials.value, scheme, request);
       if (possession !== null) return possession;
       if (follower !== null) {
         const state = await follower.stateOf(claims.sid);

@@ -225,12 +225,10 @@ function compileProject(dir: string, tsconfig: object): Map<string, ts.Diagnosti
 }
 
 describe(`README "${SECTION.slice(3)}"`, () => {
-  it('has a ts snippet for each of Express, Fastify and Hono, with no cast', () => {
-    expect(readmeSnippets.map((s) => s.match(/from 'gatehouse\/middleware\/(\w+)'/)?.[1])).toEqual([
-      'express',
-      'fastify',
-      'hono',
-    ]);
+  it('has a ts snippet for each of Express, Fastify and Hono, and a DPoP replay cache, with no cast', () => {
+    expect(
+      readmeSnippets.map((s) => s.match(/from 'gatehouse\/middleware\/(\w+)'/)?.[1] ?? 'core'),
+    ).toEqual(['express', 'fastify', 'hono', 'core']);
     for (const snippet of readmeSnippets) expect(snippet).not.toMatch(/\bas\b|\bany\b|!\./);
   });
 });
