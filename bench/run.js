@@ -7,15 +7,19 @@
 // libraries (so drift hits all alike) and the median round is reported.
 import {
   constants,
+  createHash,
   createHmac,
   sign as cryptoSign,
   verify as cryptoVerify,
+  generateKeyPairSync,
+  randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
 import os from 'node:os';
 import { createSigner, createVerifier } from 'fast-jwt';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
+import { createDpopVerifier, createMemoryReplayCache } from '../dist/dpop/index.js';
 import { createJwtVerifier, exportJwk, generateJwtKey, signJwt } from '../dist/jwt/index.js';
 import { getKeyMaterial } from '../dist/jwt/key-handle.js';
 
@@ -258,3 +262,78 @@ console.log(
   'jsonwebtoken does not support EdDSA (n/a). jose is async; the others are synchronous. Caches: verify only.\n',
 );
 await run();
+
+// DPoP proofs (RFC 9449): what a server does per DPoP request beyond the access token. Each
+// verification takes a new proof (ours claims every jti once); jose is what a resource server
+// would write by hand: jwtVerify with the embedded JWK, typ and alg, then htm, htu, ath, iat and
+// the thumbprint; raw is the ECDSA P-256 signature check alone, the floor of any implementation.
+async function dpopRow() {
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = (({ kty, crv, x, y }) => ({ kty, crv, x, y }))(
+    key.publicKey.export({ format: 'jwk' }),
+  );
+  const b64 = (value) => Buffer.from(value).toString('base64url');
+  const header = b64(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk }));
+  const htu = 'https://api.example/orders';
+  const accessToken = 'a'.repeat(600);
+  const ath = createHash('sha256').update(accessToken).digest('base64url');
+  const count = Number(process.env.BENCH_DPOP_PROOFS ?? 40_000);
+  const proofs = [];
+  for (let i = 0; i < count; i++) {
+    const payload = { jti: randomBytes(16).toString('base64url'), htm: 'GET', htu, iat: now, ath };
+    const input = `${header}.${b64(JSON.stringify(payload))}`;
+    const signature = cryptoSign('sha256', Buffer.from(input), {
+      key: key.privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
+    proofs.push(`${input}.${signature.toString('base64url')}`);
+  }
+  const ours = createDpopVerifier({ replay: createMemoryReplayCache({ maxEntries: count * 2 }) });
+  const request = { method: 'GET', url: htu, accessToken };
+  let next = 0;
+  const take = () => {
+    if (next === proofs.length) throw new Error('BENCH_DPOP_PROOFS is too small for this machine');
+    return proofs[next++];
+  };
+  let joseNext = 0;
+  const joseTake = () => proofs[joseNext++ % proofs.length];
+  const libs = {
+    gatehouse: () => ours.verify({ ...request, proof: take() }),
+    jose: async () => {
+      const { payload, protectedHeader } = await jose.jwtVerify(joseTake(), jose.EmbeddedJWK, {
+        typ: 'dpop+jwt',
+        algorithms: ['ES256'],
+      });
+      if (payload.htm !== 'GET' || payload.htu !== htu || payload.ath !== ath)
+        throw new Error('claims');
+      if (Math.abs(payload.iat - Math.floor(Date.now() / 1000)) > 300) throw new Error('iat');
+      await jose.calculateJwkThumbprint(protectedHeader.jwk);
+    },
+    raw: () => {
+      const proof = joseTake();
+      const dot = proof.lastIndexOf('.');
+      return cryptoVerify(
+        'sha256',
+        Buffer.from(proof.slice(0, dot)),
+        { key: key.publicKey, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(proof.slice(dot + 1), 'base64url'),
+      );
+    },
+  };
+  const samples = { gatehouse: [], jose: [], raw: [] };
+  for (let round = 0; round < ROUNDS + 1; round++)
+    for (const [name, fn] of Object.entries(libs)) {
+      const value = await measureAsync(fn);
+      if (round > 0) samples[name].push(value);
+    }
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const m = Object.fromEntries(Object.entries(samples).map(([name, v]) => [name, median(v)]));
+  console.log(
+    '\n| DPoP proof (ES256) | gatehouse | jose by hand | raw ECDSA verify | vs jose | vs raw |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(
+    `| verify | ${fmt(m.gatehouse)} | ${fmt(m.jose)} | ${fmt(m.raw)} | ${(m.gatehouse / m.jose).toFixed(2)}x | ${(m.gatehouse / m.raw).toFixed(2)}x |`,
+  );
+}
+await dpopRow();
