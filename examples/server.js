@@ -2,54 +2,69 @@
 // stays signed in with gatehouse/client. `npm run example` starts Gatehouse (SQLite in a temp
 // folder) on :3000 and this server on :4000; open http://localhost:4000.
 //
-// The page talks to Gatehouse through /auth/* on this server (a plain proxy), so everything the
-// browser sees is one origin and no CORS is needed.
+// The page calls Gatehouse directly at its issuer URL, across origins (Gatehouse lists this
+// server's origin in GATEHOUSE_CORS_ORIGINS), as an app on its own origin would. There is no
+// proxy: every DPoP proof names the URL it is sent to, so the client's baseUrl must be the issuer
+// itself. The API below is on the page's origin, listed in the client's `apiOrigins`, so it gets
+// DPoP-bound tokens, each request with a proof of the browser's key.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { requireAccessToken } from '../dist/middleware/express.js';
 import { createTokenGuard } from '../dist/middleware/index.js';
 
-export function createExampleApp({
-  gatehouseUrl,
-  issuer = gatehouseUrl,
-  audience = issuer,
-  fetch: fetchImpl = fetch,
-}) {
+/** The Authorization scheme for the log, never the token: Bearer, DPoP, other or none. */
+const schemeOf = (authorization) => {
+  if (authorization === undefined) return 'none';
+  const scheme = /^(\w+) /.exec(authorization)?.[1] ?? '';
+  return /^(bearer|dpop)$/i.test(scheme) ? scheme : 'other';
+};
+
+const printEntry = ({ method, path, scheme, status, reason }) =>
+  process.stderr.write(`${method} ${path} ${scheme} ${status}${reason ? ` ${reason}` : ''}\n`);
+
+/**
+ * The example's Express app. `issuer` is Gatehouse's GATEHOUSE_ISSUER, the URL the browser calls;
+ * `log` gets one entry per API request: method, path, the Authorization scheme, the status and,
+ * for a refusal, the guard's reason. `app.locals.guard.close()` stops the guard's feed polling.
+ */
+export function createExampleApp({ issuer, audience = issuer, log = printEntry }) {
   const here = dirname(fileURLToPath(import.meta.url));
   const app = express();
 
-  // The three lines that protect an API:
-  const guard = createTokenGuard({
-    issuer,
-    audience,
-    fetch: (url, init) => fetchImpl(String(url).replace(issuer, gatehouseUrl), init),
+  // The lines that protect an API. followRevocations: the guard polls Gatehouse's revocation
+  // feed (every 2 s), so a logout reaches this API within seconds, not at the token's expiry.
+  // DPoP needs no option: a key-bound token must come with a proof of its key for this request
+  // (method and URL, as this server sees them: publicUrl would be needed behind a proxy).
+  const guard = createTokenGuard({ issuer, audience, followRevocations: true });
+  app.locals.guard = guard;
+
+  // The API's request log: how each token came, and why one was refused (never the token).
+  app.use('/api', (req, res, next) => {
+    res.on('finish', () =>
+      log({
+        method: req.method,
+        path: req.originalUrl,
+        scheme: schemeOf(req.headers.authorization),
+        status: res.statusCode,
+        reason: res.locals.gatehouseRefusal ?? null,
+      }),
+    );
+    next();
   });
   app.get('/api/orders', requireAccessToken(guard), (_req, res) => {
-    res.json({ user: res.locals.gatehouse.sub, orders: [{ id: 1, item: 'tea' }] });
+    const claims = res.locals.gatehouse;
+    res.json({
+      user: claims.sub,
+      // The key the token is bound to (cnf.jkt), which the proof of this request was made with.
+      dpop_jkt: claims.cnf?.jkt ?? null,
+      orders: [{ id: 1, item: 'tea' }],
+    });
   });
 
-  // Gatehouse behind /auth (same origin for the page).
-  app.use('/auth', express.raw({ type: () => true, limit: '16kb' }), async (req, res) => {
-    const headers = {};
-    for (const name of ['content-type', 'authorization', 'origin'])
-      if (req.headers[name]) headers[name] = req.headers[name];
-    const upstream = await fetchImpl(`${gatehouseUrl}${req.url}`, {
-      method: req.method,
-      headers,
-      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: req.body }),
-    }).catch(() => null);
-    if (upstream === null)
-      return res.status(503).json({
-        error: 'temporarily_unavailable',
-        error_description: 'Gatehouse is not reachable.',
-      });
-    res.status(upstream.status);
-    for (const name of ['content-type', 'www-authenticate', 'retry-after', 'cache-control']) {
-      const value = upstream.headers.get(name);
-      if (value) res.set(name, value);
-    }
-    res.send(Buffer.from(await upstream.arrayBuffer()));
+  // What the page needs to find Gatehouse.
+  app.get('/config.json', (_req, res) => {
+    res.json({ issuer });
   });
 
   // The browser build of gatehouse/client is the compiled ESM in dist/ (no bundler needed).
@@ -59,11 +74,11 @@ export function createExampleApp({
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const gatehouseUrl = process.env.GATEHOUSE_URL ?? 'http://localhost:3000';
+  const issuer = process.env.GATEHOUSE_ISSUER ?? 'http://localhost:3000';
   const port = Number(process.env.EXAMPLE_PORT ?? 4000);
-  createExampleApp({ gatehouseUrl }).listen(port, '127.0.0.1', () => {
+  createExampleApp({ issuer }).listen(port, '127.0.0.1', () => {
     process.stderr.write(
-      `example listening on http://localhost:${port} (Gatehouse at ${gatehouseUrl})\n`,
+      `example listening on http://localhost:${port} (Gatehouse at ${issuer})\n`,
     );
   });
 }
