@@ -123,6 +123,10 @@ export const RevocationFeed = Type.Object(
     }),
     more: Type.Boolean({ description: 'More entries wait: read again at once with cursor.' }),
     poll_interval: Type.Integer({ description: 'Suggested seconds between two reads.' }),
+    max_token_age: Type.Integer({
+      description:
+        'Seconds after its iat beyond which the issuer refuses an access token whatever its exp (the current access-token lifetime): a follower refuses older tokens too, so a token issued under a longer lifetime before a restart cannot outlive the entries that guard it.',
+    }),
     entries: Type.Array(
       Type.Object({
         sid_hash: Type.String({
