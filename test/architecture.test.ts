@@ -274,6 +274,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   jwt: ['core'],
   passwords: ['core'],
   limits: ['core'],
+  // Email: messages, templates, transports and the outbox's delivery.
+  mail: ['core'],
+  // Verification and password reset by single-use email links.
+  lifecycle: ['core', 'accounts', 'limits', 'mail'],
   // The access-token profile, the Authorization header and the revocation registry.
   access: ['core', 'jwt'],
   // DPoP proofs (RFC 9449): their check, single use and server nonces.
@@ -283,7 +287,18 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   accounts: ['core', 'passwords', 'limits'],
   // What a user does (login, refresh, revoke, logout, password change) over the services.
   flows: ['core', 'access', 'accounts', 'sessions', 'refresh'],
-  storage: ['core', 'jwt', 'accounts', 'sessions', 'refresh', 'limits', 'access', 'dpop'],
+  storage: [
+    'core',
+    'jwt',
+    'accounts',
+    'sessions',
+    'refresh',
+    'limits',
+    'access',
+    'dpop',
+    'mail',
+    'lifecycle',
+  ],
   server: [
     'core',
     'jwt',
@@ -296,6 +311,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'flows',
     'storage',
     'dpop',
+    'mail',
+    'lifecycle',
   ],
   middleware: ['core', 'jwt', 'access', 'dpop'],
   client: ['core'],

@@ -28,6 +28,7 @@ import { fastifyTrustProxyOf } from './proxy.js';
 import { createRouteMethods } from './route-methods.js';
 import { accountRoutes } from './routes/accounts.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { emailRoutes } from './routes/email.js';
 import { introspectionRoutes } from './routes/introspection.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -403,6 +404,7 @@ export async function createHttpApp(
 
   await app.register(discoveryRoutes(context));
   await app.register(accountRoutes(context));
+  await app.register(emailRoutes(context));
   await app.register(tokenRoutes(context));
   await app.register(sessionRoutes(context));
   await app.register(revocationRoutes(context));

@@ -5,7 +5,9 @@
 import type { AccountStore } from '../accounts/index.js';
 import type { NonceSecretStore } from '../dpop/index.js';
 import type { SigningKeyStore } from '../jwt/index.js';
+import type { EmailTokenStore } from '../lifecycle/index.js';
 import type { LimitStore, SecurityEventStore } from '../limits/index.js';
+import type { OutboxStore } from '../mail/index.js';
 import type { RefreshStore } from '../refresh/index.js';
 import type { SessionStore } from '../sessions/index.js';
 
@@ -19,6 +21,10 @@ export interface Stores {
   readonly keys: SigningKeyStore;
   /** The DPoP nonce secret every instance on the database shares (SQL backends). */
   readonly secrets: NonceSecretStore;
+  /** Messages until a mail transport accepted them (SQL backends). */
+  readonly outbox: OutboxStore;
+  /** Single-use email links: verification, password reset (SQL backends). */
+  readonly emailTokens: EmailTokenStore;
   /** Resolves when every backend answers a trivial query. */
   ping(): Promise<void>;
   /** Each backend by name ('database', 'redis'), up or not. */
