@@ -274,10 +274,6 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   jwt: ['core'],
   passwords: ['core'],
   limits: ['core'],
-  // Email: messages, templates, transports and the outbox's delivery.
-  mail: ['core'],
-  // Verification and password reset by single-use email links.
-  lifecycle: ['core', 'accounts', 'limits', 'mail'],
   // The access-token profile, the Authorization header and the revocation registry.
   access: ['core', 'jwt'],
   // DPoP proofs (RFC 9449): their check, single use and server nonces.
@@ -285,8 +281,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sessions: ['core'],
   refresh: ['core', 'sessions'],
   accounts: ['core', 'passwords', 'limits'],
+  // The OAuth client registry, client authentication, scopes and roles.
+  clients: ['core', 'access', 'sessions'],
   // What a user does (login, refresh, revoke, logout, password change) over the services.
-  flows: ['core', 'access', 'accounts', 'sessions', 'refresh'],
+  flows: ['core', 'access', 'accounts', 'sessions', 'refresh', 'clients'],
   storage: [
     'core',
     'jwt',
@@ -296,8 +294,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'limits',
     'access',
     'dpop',
-    'mail',
-    'lifecycle',
+    'clients',
   ],
   server: [
     'core',
@@ -311,14 +308,13 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'flows',
     'storage',
     'dpop',
-    'mail',
-    'lifecycle',
+    'clients',
   ],
   middleware: ['core', 'jwt', 'access', 'dpop'],
   client: ['core'],
   // Only the client SDK's public entry, as the server serves it (WEB_CLIENT_ENTRY).
   web: ['client'],
-  cli: ['core', 'jwt', 'server', 'storage'],
+  cli: ['core', 'jwt', 'server', 'storage', 'clients', 'sessions'],
 };
 
 /** Folders that know nothing of HTTP or a database. */
@@ -332,6 +328,7 @@ const DOMAIN = [
   'sessions',
   'refresh',
   'accounts',
+  'clients',
   'flows',
   'middleware',
   'client',

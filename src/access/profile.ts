@@ -64,6 +64,47 @@ export interface AccessGrant {
    * 6.1); absent or null: a Bearer token.
    */
   readonly dpopJkt?: string | null;
+  /** The granted scopes (the `scope` claim, RFC 9068 section 2.2.3); absent or empty: no claim. */
+  readonly scopes?: readonly string[];
+  /**
+   * Claims added by the server's custom-claims hook. They never replace a claim of the profile
+   * (RESERVED_CLAIMS): those are set last, and a reserved name here is dropped.
+   */
+  readonly extraClaims?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Claims an access token's custom claims can never set: the profile's own, and the JWT and
+ * OAuth names whose meaning a verifier relies on.
+ */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'client_id',
+  'sid',
+  'scope',
+  'cnf',
+  'auth_time',
+  'acr',
+  'amr',
+  'azp',
+  'nonce',
+  'at_hash',
+]);
+
+/** The custom claims that may go into a token: reserved names dropped. */
+function customClaims(extra: Readonly<Record<string, unknown>> | undefined): JwtPayload {
+  const out: JwtPayload = {};
+  if (extra === undefined) return out;
+  for (const [name, value] of Object.entries(extra))
+    if (!RESERVED_CLAIMS.has(name) && value !== undefined)
+      (out as Record<string, unknown>)[name] = value;
+  return out;
 }
 
 /**
@@ -83,6 +124,7 @@ export function accessTokenClaims(
     Math.floor(grant.sessionExpiresAtMs / 1000),
   );
   return {
+    ...customClaims(grant.extraClaims),
     iss: profile.issuer,
     sub: grant.userId,
     aud: profile.audience,
@@ -91,6 +133,9 @@ export function accessTokenClaims(
     jti,
     client_id: grant.clientId,
     sid: grant.sessionId,
+    ...(grant.scopes === undefined || grant.scopes.length === 0
+      ? {}
+      : { scope: grant.scopes.join(' ') }),
     ...(grant.dpopJkt === undefined || grant.dpopJkt === null
       ? {}
       : { cnf: { jkt: grant.dpopJkt } }),

@@ -1,5 +1,6 @@
 /** The `gatehouse` command line: dispatches to one module per command. */
 import { readFileSync } from 'node:fs';
+import * as clients from './commands/clients.js';
 import * as eventsList from './commands/events-list.js';
 import * as keysGenerate from './commands/keys-generate.js';
 import * as keysList from './commands/keys-list.js';
@@ -9,6 +10,7 @@ import * as migrate from './commands/migrate.js';
 import * as serve from './commands/serve.js';
 import * as tokenDecode from './commands/token-decode.js';
 import * as tokenVerify from './commands/token-verify.js';
+import * as usersSetRole from './commands/users-set-role.js';
 import { type CliIo, type ExitCode, processIo, UsageError } from './io.js';
 
 interface Command {
@@ -26,6 +28,12 @@ const COMMANDS: Record<string, Command> = {
   'token decode': tokenDecode,
   'token verify': tokenVerify,
   'events list': eventsList,
+  'clients add': clients.add,
+  'clients list': clients.list,
+  'clients show': clients.show,
+  'clients rotate-secret': clients.rotateSecret,
+  'clients remove': clients.remove,
+  'users set-role': usersSetRole,
 };
 
 export const usage = `Gatehouse: authentication server and toolkit.

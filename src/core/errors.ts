@@ -62,7 +62,11 @@ export const ERROR_CATALOGUE = {
   ERR_REFRESH_CLIENT_MISMATCH:
     'The refresh token was issued to another client (RFC 6749 section 6); nothing was changed, and the token still works for its own client.',
   ERR_CLIENT_INVALID:
-    'Client authentication at the token endpoint failed (RFC 6749 section 5.2, invalid_client): a malformed Basic header, a client secret (only public clients exist), a body client_id other than the Basic one, or an Authorization scheme other than Basic and Bearer.',
+    'Client authentication at the token endpoint failed (RFC 6749 section 5.2, invalid_client): an unknown client, a wrong or missing secret of a confidential client, a secret from a public client, a malformed Basic header, a secret in both Basic and the body, a body client_id other than the Basic one, or an Authorization scheme other than Basic and Bearer.',
+  ERR_CLIENT_UNAUTHORIZED:
+    'The client authenticated but is not registered for the grant it asked for (RFC 6749 section 5.2, unauthorized_client); `details.grant` names it.',
+  ERR_SCOPE_INVALID:
+    'The requested scope is malformed, unknown, not allowed for the client, or (on a refresh) wider than the original grant (RFC 6749 sections 3.3, 5.2 and 6, invalid_scope).',
   ERR_INTROSPECTION_CLIENT_INVALID:
     'A caller of the introspection endpoint (RFC 7662 section 2.1) did not authenticate: no credentials, malformed Basic, Basic and a body secret at once, a client id other than `resource-server`, or a secret other than GATEHOUSE_INTROSPECTION_SECRET (invalid_client).',
   ERR_DPOP_PROOF_INVALID:
@@ -73,10 +77,6 @@ export const ERROR_CATALOGUE = {
     'The token (an access token with `cnf.jkt`, or the refresh token of a DPoP-bound session) is bound to another key than the one of the DPoP proof, or was sent without a proof; nothing was changed.',
   ERR_DPOP_REPLAY_CACHE_FULL:
     'The in-memory DPoP replay cache holds its maximum of live entries: the proof is refused rather than forget a live one (503, retry shortly; use Redis for a larger shared cache).',
-  ERR_AUTH_EMAIL_NOT_VERIFIED:
-    'The email and password are right, but the account has not verified its address and the server requires it (GATEHOUSE_REQUIRE_VERIFIED_EMAIL); checked only after the password, so it tells nothing to whoever does not know it.',
-  ERR_EMAIL_LINK_INVALID:
-    'An email link (verification or password reset) is malformed, unknown, altered, already used, expired, or no longer matches the account (its address changed); `details.reason` says which, for the log only.',
 } as const;
 
 /** A stable machine-readable error code. */

@@ -1,8 +1,10 @@
 /** The user-facing flows (login, refresh, revoke, logout, password change) over the services. */
-export { type ClientPresentation, DEFAULT_CLIENT_ID, identifyClient } from './client.js';
 export {
   type AuthFlows,
   type AuthFlowsOptions,
+  type ClaimsContext,
+  type ClaimsHook,
   createAuthFlows,
   type Principal,
+  type TokenClient,
 } from './service.js';

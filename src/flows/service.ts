@@ -5,8 +5,15 @@
  */
 import { type AccessTokens, parseAuthorization } from '../access/index.js';
 import type { AccountService, AccountServiceOptions } from '../accounts/index.js';
+import {
+  type ClientRecord,
+  checkGrantAllowed,
+  decideScopes,
+  type RoleStore,
+  type ScopePolicy,
+} from '../clients/index.js';
 import { AuthError, type Clock } from '../core/index.js';
-import type { RefreshBinding, RefreshService, TokenPair } from '../refresh/index.js';
+import type { AccessExtras, RefreshBinding, RefreshService, TokenPair } from '../refresh/index.js';
 import type { SessionMeta, SessionRecord, SessionService } from '../sessions/index.js';
 
 /** Who made a request, as the server authenticated it. */
@@ -25,23 +32,53 @@ export interface AuthFlowsOptions {
   readonly access: AccessTokens;
   /** Where logins and logouts are recorded (the accounts' security-event store). */
   readonly events: AccountServiceOptions['events'];
+  /** Roles per user, and which scopes users and roles may be granted. */
+  readonly roles: RoleStore;
+  readonly scopePolicy: ScopePolicy;
+  /** The custom-claims hook (ServerOptions.claims); absent: none. */
+  readonly claims?: ClaimsHook | null;
   readonly clock: Clock;
+}
+
+/** What the custom-claims hook is told about one access token. */
+export interface ClaimsContext {
+  readonly user: { readonly id: string; readonly email: string; readonly roles: readonly string[] };
+  readonly client: { readonly id: string; readonly name: string; readonly type: string };
+  readonly scopes: readonly string[];
+}
+
+/**
+ * Adds claims to every access token, at sign-in and at each refresh. Claims of the access-token
+ * profile (iss, sub, aud, exp, iat, jti, client_id, sid, scope, cnf, ...) are never replaced: a
+ * returned claim of that name is dropped. Values must be JSON.
+ */
+export type ClaimsHook = (
+  context: ClaimsContext,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+/** The token request's client and scopes. */
+export interface TokenClient {
+  /** The authenticated client (clients/authenticateClient). */
+  readonly client: ClientRecord;
+  /** The `scope` parameter (clients/parseScopeParameter); null: none asked for. */
+  readonly requestedScopes: readonly string[] | null;
 }
 
 const NO_META: SessionMeta = { ip: null, userAgent: null };
 
 export interface AuthFlows {
   /**
-   * The password grant: checks the password, starts a token session bound to `clientId` (see
-   * `identifyClient`) and, when the request came with a verified DPoP proof, to its key
+   * The password grant: checks that the client may use it and may ask for the scopes, checks the
+   * password, grants the scopes the user's roles open, starts a token session bound to the client and, when the request came with a verified DPoP proof, to its key
    * (`dpopJkt`: the refresh tokens then need that key, the access tokens carry `cnf.jkt`), issues
    * the first pair.
-   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED
+   * @throws AuthError ERR_CLIENT_UNAUTHORIZED, ERR_SCOPE_INVALID, ERR_AUTH_INVALID_CREDENTIALS,
+   *   ERR_AUTH_RATE_LIMITED
    */
   passwordLogin(
     username: string,
     password: string,
-    clientId: string,
+    client: TokenClient,
     meta: SessionMeta,
     dpopJkt?: string | null,
   ): Promise<TokenPair>;
@@ -55,18 +92,20 @@ export interface AuthFlows {
     meta: SessionMeta,
   ): Promise<{ session: SessionRecord; cookieValue: string }>;
   /**
-   * Rotates a refresh token for `clientId` (see `identifyClient`), which must be the client the
-   * token was issued to. The old access token may come along as `Authorization: Bearer` (only
-   * Bearer: client authentication with Basic is `identifyClient`'s, not read here); then its
+   * Rotates a refresh token for the client, which must be the client the token was issued to
+   * and be allowed the refresh_token grant; the scopes asked for must be within the original
+   * grant (none asked: the original grant), less what the user's roles no longer open. The old access token may come along as `Authorization: Bearer` (only
+   * Bearer: client authentication with Basic is `readClientCredentials`'s, not read here); then its
    * signature and every claim but `exp` must hold, and it must be of the same session.
    * `binding` is the key of the request's verified DPoP proof (null: none) and who asked: a
    * DPoP-bound session refreshes only with its key.
-   * @throws AuthError ERR_REFRESH_INVALID, ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH,
-   *   ERR_REFRESH_CLIENT_MISMATCH, ERR_DPOP_KEY_MISMATCH
+   * @throws AuthError ERR_CLIENT_UNAUTHORIZED, ERR_SCOPE_INVALID, ERR_REFRESH_INVALID,
+   *   ERR_REFRESH_REUSED, ERR_REFRESH_SESSION_MISMATCH, ERR_REFRESH_CLIENT_MISMATCH,
+   *   ERR_DPOP_KEY_MISMATCH
    */
   refreshGrant(
     refreshToken: string,
-    clientId: string,
+    client: TokenClient,
     authorization: string | undefined,
     binding?: RefreshBinding,
   ): Promise<TokenPair>;
@@ -97,10 +136,24 @@ export interface AuthFlows {
  *
  * @example
  * const flows = createAuthFlows({ accounts, sessions, refresh, access, events, clock });
- * const pair = await flows.passwordLogin(email, password, 'gatehouse', { ip, userAgent });
+ * const pair = await flows.passwordLogin(email, password, { client, requestedScopes: null }, { ip, userAgent });
  */
 export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
-  const { accounts, sessions, refresh, access, events, clock } = options;
+  const { accounts, sessions, refresh, access, events, clock, roles, scopePolicy } = options;
+  const extrasFor = async (
+    user: { id: string; email: string },
+    client: ClientRecord,
+    userRoles: readonly string[],
+    scopes: string[],
+  ): Promise<AccessExtras> => {
+    if (options.claims === undefined || options.claims === null) return { scopes };
+    const claims = await options.claims({
+      user: { id: user.id, email: user.email, roles: userRoles },
+      client: { id: client.id, name: client.name, type: client.type },
+      scopes,
+    });
+    return { scopes, claims };
+  };
   const record = (
     type: 'login' | 'logout',
     userId: string,
@@ -117,11 +170,22 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     });
 
   return {
-    async passwordLogin(username, password, clientId, meta, dpopJkt = null) {
+    async passwordLogin(username, password, { client, requestedScopes }, meta, dpopJkt = null) {
+      checkGrantAllowed(client, 'password');
+      // A scope the client may not ask for is refused before any password work.
+      decideScopes({ requested: requestedScopes, client, policy: scopePolicy, roles: [] });
       const user = await accounts.authenticate(username, password, meta.ip);
-      const { session } = await sessions.start(user.id, 'token', meta, clientId, dpopJkt);
+      const userRoles = await roles.listUserRoles(user.id);
+      const scopes = decideScopes({
+        requested: requestedScopes,
+        client,
+        policy: scopePolicy,
+        roles: userRoles,
+      });
+      const extras = await extrasFor(user, client, userRoles, scopes);
+      const { session } = await sessions.start(user.id, 'token', meta, client.id, dpopJkt, scopes);
       await record('login', user.id, session.id, meta);
-      return refresh.issue(session, clientId);
+      return refresh.issue(session, client.id, extras);
     },
 
     async cookieLogin(email, password, meta) {
@@ -131,7 +195,8 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       return { session, cookieValue: cookieValue as string };
     },
 
-    async refreshGrant(refreshToken, clientId, authorization, binding) {
+    async refreshGrant(refreshToken, { client, requestedScopes }, authorization, binding) {
+      checkGrantAllowed(client, 'refresh_token');
       let expectSessionId: string | undefined;
       const credentials = parseAuthorization(authorization);
       if (credentials.kind === 'malformed')
@@ -148,7 +213,27 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
           );
         expectSessionId = sid;
       }
-      return refresh.refresh(refreshToken, clientId, expectSessionId, binding);
+      // The scopes of the original grant bound the new token's; roles taken away since sign-in
+      // take their scopes with them at this refresh.
+      const authorize = async (session: SessionRecord): Promise<AccessExtras> => {
+        const userRoles = await roles.listUserRoles(session.userId);
+        const scopes = decideScopes({
+          requested: requestedScopes,
+          client,
+          policy: scopePolicy,
+          roles: userRoles,
+          ceiling: session.scopes ?? [],
+        });
+        if (options.claims === undefined || options.claims === null) return { scopes };
+        const user = await accounts.findUser(session.userId);
+        if (user === null) throw new AuthError('ERR_REFRESH_INVALID', 'the user is gone');
+        return extrasFor(user, client, userRoles, scopes);
+      };
+      return refresh.refresh(refreshToken, client.id, expectSessionId, {
+        dpopJkt: binding?.dpopJkt ?? null,
+        ...(binding?.meta === undefined ? {} : { meta: binding.meta }),
+        authorize,
+      });
     },
 
     async revokeToken(token) {

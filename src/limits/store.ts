@@ -38,11 +38,7 @@ export interface SecurityEvent {
     | 'login_rate_limited'
     | 'password_changed'
     | 'password_change_failed'
-    | 'signup_rate_limited'
-    | 'email_verified'
-    | 'password_reset_requested'
-    | 'password_reset'
-    | 'email_link_refused';
+    | 'signup_rate_limited';
   readonly userId: string | null;
   readonly sessionId: string | null;
   readonly ip: string | null;

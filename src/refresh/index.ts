@@ -1,5 +1,6 @@
 /** gatehouse refresh tokens: rotation with reuse detection and grace replay, and their store. */
 export {
+  type AccessExtras,
   createRefreshService,
   type RefreshBinding,
   type RefreshService,

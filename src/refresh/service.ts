@@ -19,7 +19,17 @@ export interface TokenPair {
   readonly expires_in: number;
   readonly refresh_token: string;
   readonly refresh_token_expires_in: number;
+  /** The granted scopes, space-separated (RFC 6749 section 5.1); absent when none. */
+  readonly scope?: string;
 }
+
+/** What an access token carries besides its session: granted scopes and custom claims. */
+export interface AccessExtras {
+  readonly scopes: readonly string[];
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+const NO_EXTRAS: AccessExtras = { scopes: [] };
 
 /**
  * Signs an access token for the session, bound to `dpopJkt` when given (`cnf.jkt`); returns it
@@ -29,6 +39,7 @@ export type AccessTokenIssuer = (
   session: SessionRecord,
   clientId: string,
   dpopJkt: string | null,
+  extras: AccessExtras,
 ) => { token: string; expiresIn: number };
 
 /** The DPoP side of a refresh request (RFC 9449 section 5). */
@@ -37,6 +48,12 @@ export interface RefreshBinding {
   readonly dpopJkt: string | null;
   /** Who asked, for the security event of a key mismatch. */
   readonly meta?: SessionMeta;
+  /**
+   * Decides the new access token's scopes and claims for the session, once the token, its
+   * client and its key have been checked and before anything rotates; may throw (invalid_scope).
+   * Absent: no scopes, no claims.
+   */
+  readonly authorize?: (session: SessionRecord) => Promise<AccessExtras>;
 }
 
 export interface RefreshServiceOptions {
@@ -54,7 +71,7 @@ export interface RefreshServiceOptions {
 
 export interface RefreshService {
   /** The first pair of a new token session; the access token is bound to the session's DPoP key. */
-  issue(session: SessionRecord, clientId: string): Promise<TokenPair>;
+  issue(session: SessionRecord, clientId: string, extras?: AccessExtras): Promise<TokenPair>;
   /**
    * Rotates a refresh token for `clientId`, the client it was issued to (RFC 6749 section 6).
    * `expectSessionId`, when given, must be the token's session. A DPoP-bound session rotates only
@@ -105,14 +122,16 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
     token: string,
     now: number,
     dpopJkt: string | null,
+    extras: AccessExtras,
   ): TokenPair => {
-    const access = issueAccessToken(session, clientId, dpopJkt);
+    const access = issueAccessToken(session, clientId, dpopJkt, extras);
     return {
       access_token: access.token,
       token_type: dpopJkt === null ? 'Bearer' : 'DPoP',
       expires_in: access.expiresIn,
       refresh_token: token,
       refresh_token_expires_in: Math.max(0, Math.floor((record.expiresAtMs - now) / 1000)),
+      ...(extras.scopes.length === 0 ? {} : { scope: extras.scopes.join(' ') }),
     };
   };
 
@@ -126,11 +145,11 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
   };
 
   return {
-    async issue(session, clientId) {
+    async issue(session, clientId, extras = NO_EXTRAS) {
       const now = clock.nowMs();
       const { record, token } = newRecord(session, now);
       await store.insertRefreshToken(record);
-      return pairFor(session, clientId, record, token, now, session.dpopJkt ?? null);
+      return pairFor(session, clientId, record, token, now, session.dpopJkt ?? null, extras);
     },
 
     async refresh(presented, clientId, expectSessionId, binding) {
@@ -190,6 +209,7 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
           }
           case 'rotate': {
             const activeSession = session as SessionRecord;
+            const extras = (await binding?.authorize?.(activeSession)) ?? NO_EXTRAS;
             const successor = newRecord(activeSession, now);
             const pair = pairFor(
               activeSession,
@@ -198,6 +218,7 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
               successor.token,
               now,
               presentedJkt,
+              extras,
             );
             const replay = {
               ciphertext: sealReplay(secret, record.id, JSON.stringify(pair)),

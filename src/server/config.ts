@@ -4,7 +4,9 @@
  * `configFromEnv(env)` only turns GATEHOUSE_* variables into those options (and names the
  * variables in its problems).
  */
+import { ROLE_NAME, SCOPE_TOKEN } from '../clients/index.js';
 import { AuthError } from '../core/index.js';
+import type { ClaimsHook } from '../flows/index.js';
 import { OWASP_MINIMUM, type PasswordHashParams } from '../passwords/index.js';
 import type { DatabaseConfig } from '../storage/index.js';
 import { checkProxyEntry, MAX_PROXY_HOPS, parseTrustProxy, type TrustProxy } from './proxy.js';
@@ -50,18 +52,6 @@ export interface ServerConfig {
    * (bound tokens stay refused as Bearer, and bound sessions cannot refresh).
    */
   readonly dpop: DpopMode;
-  /** SMTP server messages go to (nodemailer URL; holds credentials: never logged); null: .eml files. */
-  readonly smtpUrl: string | null;
-  /** The From of every message: `name <address>` or an address. */
-  readonly mailFrom: string;
-  /** Where messages are written as .eml files when there is no SMTP server. */
-  readonly mailOutboxDir: string;
-  /** Refuse sign-in until the account's address is verified. */
-  readonly requireVerifiedEmail: boolean;
-  /** How long a verification link works. */
-  readonly emailVerificationTtlSeconds: number;
-  /** How long a password-reset link works. */
-  readonly passwordResetTtlSeconds: number;
   /** Origins whose cookie-authenticated requests pass the CSRF check: ours, the CORS ones, and those given. */
   readonly allowedOrigins: readonly string[];
   /** Browser origins answered with CORS headers (server/cors.ts); empty: no CORS at all. */
@@ -86,6 +76,12 @@ export interface ServerConfig {
    * `resource-server`); null: no introspection endpoint (404).
    */
   readonly introspectionSecret: string | null;
+  /** Scopes every signed-in user may be granted (README, Clients and scopes). */
+  readonly userScopes: readonly string[];
+  /** Per role, the scopes its holders may be granted besides `userScopes`. */
+  readonly roleScopes: Readonly<Record<string, readonly string[]>>;
+  /** The custom-claims hook of access tokens; null: none. */
+  readonly claims: ClaimsHook | null;
   readonly logLevel: string;
   readonly production: boolean;
 }
@@ -115,16 +111,6 @@ export interface ServerOptions {
   readonly basicAuth?: boolean;
   /** Default `allowed`. */
   readonly dpop?: DpopMode;
-  /** smtp:// or smtps:// (nodemailer); default none: messages become .eml files in `mailOutboxDir`. */
-  readonly smtpUrl?: string | null;
-  /** Default `Gatehouse <no-reply@HOST>`, HOST the issuer's host name. */
-  readonly mailFrom?: string;
-  /** Default `./data/outbox` (beside the default SQLite file). */
-  readonly mailOutboxDir?: string;
-  /** Default false. */
-  readonly requireVerifiedEmail?: boolean;
-  readonly emailVerificationTtlSeconds?: number;
-  readonly passwordResetTtlSeconds?: number;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
   /** Exact origins (`https://app.example.com`) that may call the API from a browser; also allowed for cookies. */
@@ -141,6 +127,16 @@ export interface ServerOptions {
   readonly metricsToken?: string | null;
   /** At least 32 bytes; turns POST /v1/introspect (RFC 7662) on. */
   readonly introspectionSecret?: string | null;
+  /** Scopes every signed-in user may be granted. Default: none. */
+  readonly userScopes?: readonly string[];
+  /** Role name -> scopes its holders may be granted. Default: none. */
+  readonly roleScopes?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Adds claims to access tokens (at sign-in and every refresh); never replaces the profile's
+   * claims. Code only: no environment variable.
+   * @example claims: ({ user }) => ({ tenant: tenantOf(user.email) })
+   */
+  readonly claims?: ClaimsHook | null;
   readonly logLevel?: string;
   readonly production?: boolean;
 }
@@ -177,12 +173,6 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   keyPropagationDelaySeconds: 'GATEHOUSE_KEY_PROPAGATION_DELAY',
   basicAuth: 'GATEHOUSE_BASIC_AUTH',
   dpop: 'GATEHOUSE_DPOP',
-  smtpUrl: 'GATEHOUSE_SMTP_URL',
-  mailFrom: 'GATEHOUSE_MAIL_FROM',
-  mailOutboxDir: 'GATEHOUSE_MAIL_OUTBOX',
-  requireVerifiedEmail: 'GATEHOUSE_REQUIRE_VERIFIED_EMAIL',
-  emailVerificationTtlSeconds: 'GATEHOUSE_EMAIL_VERIFICATION_TTL',
-  passwordResetTtlSeconds: 'GATEHOUSE_PASSWORD_RESET_TTL',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
   corsOrigins: 'GATEHOUSE_CORS_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
@@ -196,6 +186,9 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   shutdownTimeoutSeconds: 'GATEHOUSE_SHUTDOWN_TIMEOUT',
   metricsToken: 'GATEHOUSE_METRICS_TOKEN',
   introspectionSecret: 'GATEHOUSE_INTROSPECTION_SECRET',
+  userScopes: 'GATEHOUSE_USER_SCOPES',
+  roleScopes: 'GATEHOUSE_ROLE_SCOPES',
+  claims: 'claims (an option in code)',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   production: 'NODE_ENV',
 };
@@ -224,9 +217,6 @@ const DURATIONS = {
   shutdownTimeoutSeconds: [10, 0, 600],
   // Default: see keyPropagationDelaySeconds in validate. 0 is allowed (an emergency rotation).
   keyPropagationDelaySeconds: [60, 0, DAY],
-  // A verification link waits in an inbox for days; a reset link is a password for 30 minutes.
-  emailVerificationTtlSeconds: [2 * DAY, 300, 30 * DAY],
-  passwordResetTtlSeconds: [1800, 300, DAY],
 } as const satisfies Partial<Record<Field, readonly [number, number, number]>>;
 
 type DurationField = keyof typeof DURATIONS;
@@ -251,24 +241,6 @@ function checkHttpUrl(text: string): boolean {
     return false;
   }
 }
-
-/** An SMTP URL nodemailer takes: smtp: or smtps:, a host, nothing after the port but a slash. */
-function checkSmtpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (
-      (url.protocol === 'smtp:' || url.protocol === 'smtps:') &&
-      url.hostname !== '' &&
-      (url.pathname === '' || url.pathname === '/') &&
-      url.hash === ''
-    );
-  } catch {
-    return false;
-  }
-}
-
-/** `name@host` or `Display Name <name@host>`; no line breaks (they would be header injection). */
-const MAIL_FROM = /^(?:[^<>\r\n]{0,100}<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/;
 
 /**
  * A CORS origin in the form browsers send it (`https://app.example.com`, `http://localhost:5173`),
@@ -408,20 +380,6 @@ function validate(
   const dpop = options.dpop ?? 'allowed';
   if (!DPOP_MODES.includes(dpop)) problems.push(`${name('dpop')} must be off, allowed or required`);
 
-  const smtpUrl = options.smtpUrl ?? null;
-  // Never the value in a problem: the URL holds the SMTP password.
-  if (smtpUrl !== null && !checkSmtpUrl(smtpUrl))
-    problems.push(`${name('smtpUrl')} must be smtp://[USER:PASS@]HOST[:PORT] or smtps://...`);
-  const mailHost = issuerValid ? new URL(issuer).hostname : 'localhost';
-  const mailFrom = options.mailFrom ?? `Gatehouse <no-reply@${mailHost}>`;
-  if (!MAIL_FROM.test(mailFrom))
-    problems.push(`${name('mailFrom')} must be an address (name@host) or Name <name@host>`);
-  const mailOutboxDir = options.mailOutboxDir ?? './data/outbox';
-  if (mailOutboxDir === '') problems.push(`${name('mailOutboxDir')} must not be empty`);
-  const requireVerifiedEmail = options.requireVerifiedEmail === true;
-  const emailVerificationTtlSeconds = duration('emailVerificationTtlSeconds');
-  const passwordResetTtlSeconds = duration('passwordResetTtlSeconds');
-
   const allowedOrigins: string[] = issuerValid ? [new URL(issuer).origin] : [];
   // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
   if (!issuerGiven) allowedOrigins.push(`http://127.0.0.1:${port}`);
@@ -510,6 +468,31 @@ function validate(
       problems.push(`${name('introspectionSecret')} must be visible ASCII characters, no spaces`);
   }
 
+  // Scopes are RFC 6749 scope tokens; roles are names an operator types (gatehouse users set-role).
+  const scopeList = (field: Field, list: readonly string[]) => {
+    const out: string[] = [];
+    for (const scope of list) {
+      if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+        problems.push(`${name(field)}: "${String(scope)}" is not a scope token (RFC 6749 3.3)`);
+      else if (!out.includes(scope)) out.push(scope);
+    }
+    return out;
+  };
+  const userScopes = scopeList('userScopes', options.userScopes ?? []);
+  const roleScopes: Record<string, string[]> = {};
+  for (const [role, scopes] of Object.entries(options.roleScopes ?? {})) {
+    if (!ROLE_NAME.test(role))
+      problems.push(
+        `${name('roleScopes')}: "${role}" is not a role name (letters, digits, _ . : -)`,
+      );
+    else if (!Array.isArray(scopes) || scopes.length === 0)
+      problems.push(`${name('roleScopes')}: role "${role}" has no scopes`);
+    else roleScopes[role] = scopeList('roleScopes', scopes);
+  }
+  const claims = options.claims ?? null;
+  if (claims !== null && typeof claims !== 'function')
+    problems.push(`${name('claims')} must be a function`);
+
   const logLevel = options.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${name('logLevel')} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -537,12 +520,6 @@ function validate(
     keyPropagationDelaySeconds,
     basicAuth,
     dpop,
-    smtpUrl,
-    mailFrom,
-    mailOutboxDir,
-    requireVerifiedEmail,
-    emailVerificationTtlSeconds,
-    passwordResetTtlSeconds,
     allowedOrigins,
     corsOrigins,
     passwordParams,
@@ -554,6 +531,9 @@ function validate(
     shutdownTimeoutSeconds,
     metricsToken,
     introspectionSecret,
+    userScopes,
+    roleScopes,
+    claims,
     logLevel,
     production,
   };
@@ -663,10 +643,6 @@ export function configFromEnv(env: Env): ServerConfig {
   }
   set('basicAuth', parsed('GATEHOUSE_BASIC_AUTH', boolean, 'true or false'));
   set('dpop', read('GATEHOUSE_DPOP'));
-  set('smtpUrl', read('GATEHOUSE_SMTP_URL'));
-  set('mailFrom', read('GATEHOUSE_MAIL_FROM'));
-  set('mailOutboxDir', read('GATEHOUSE_MAIL_OUTBOX'));
-  set('requireVerifiedEmail', parsed('GATEHOUSE_REQUIRE_VERIFIED_EMAIL', boolean, 'true or false'));
   const origins = read('GATEHOUSE_ALLOWED_ORIGINS');
   if (origins !== undefined)
     set(
@@ -700,6 +676,33 @@ export function configFromEnv(env: Env): ServerConfig {
   if (trustText !== undefined) set('trustProxy', parseTrustProxy(trustText));
   set('metricsToken', read('GATEHOUSE_METRICS_TOKEN'));
   set('introspectionSecret', read('GATEHOUSE_INTROSPECTION_SECRET'));
+  // Scopes separated by spaces or commas; roles as `role=scope scope;other=scope`.
+  const userScopes = read('GATEHOUSE_USER_SCOPES');
+  if (userScopes !== undefined) set('userScopes', userScopes.split(/[\s,]+/).filter(Boolean));
+  set(
+    'roleScopes',
+    parsed(
+      'GATEHOUSE_ROLE_SCOPES',
+      (raw) => {
+        const out: Record<string, string[]> = {};
+        for (const entry of raw
+          .split(';')
+          .map((e) => e.trim())
+          .filter(Boolean)) {
+          const equals = entry.indexOf('=');
+          if (equals < 1) return null;
+          const role = entry.slice(0, equals).trim();
+          if (Object.hasOwn(out, role)) return null;
+          out[role] = entry
+            .slice(equals + 1)
+            .split(/[\s,]+/)
+            .filter(Boolean);
+        }
+        return out;
+      },
+      'role=scope scope;role=scope (each role once)',
+    ),
+  );
   set('logLevel', read('GATEHOUSE_LOG_LEVEL'));
   set('production', read('NODE_ENV') === 'production');
 

@@ -120,8 +120,14 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     status: 401,
     error: 'invalid_client',
     description:
-      'Client authentication failed: send client_id alone, or Basic with it and an empty secret.',
+      'Client authentication failed: a public client sends client_id alone (or Basic with an empty secret); a confidential client sends its secret with client_secret_basic or client_secret_post.',
   },
+  ERR_CLIENT_UNAUTHORIZED: {
+    status: 400,
+    error: 'unauthorized_client',
+    description: 'This client is not registered for this grant type.',
+  },
+  ERR_SCOPE_INVALID: { status: 400, error: 'invalid_scope', description: FROM_MESSAGE },
   ERR_INTROSPECTION_CLIENT_INVALID: {
     status: 401,
     error: 'invalid_client',
@@ -149,18 +155,6 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     status: 503,
     error: 'temporarily_unavailable',
     description: 'The server is busy; retry shortly.',
-  },
-  ERR_AUTH_EMAIL_NOT_VERIFIED: {
-    status: 403,
-    error: 'email_not_verified',
-    description:
-      'Confirm your email address first: follow the link sent to it, or ask for a new one (POST /v1/email/verification).',
-  },
-  // Used, expired, altered or unknown look alike outside: the precise reason goes to the log.
-  ERR_EMAIL_LINK_INVALID: {
-    status: 400,
-    error: 'invalid_link',
-    description: 'This link is invalid, expired or already used; ask for a new one.',
   },
 };
 
@@ -399,7 +393,9 @@ function asTokenEndpointError(http: HttpError, code: ErrorCode | null): HttpErro
   if (
     http.status === 400 &&
     http.error !== 'invalid_grant' &&
-    http.error !== 'unsupported_grant_type'
+    http.error !== 'unsupported_grant_type' &&
+    http.error !== 'unauthorized_client' &&
+    http.error !== 'invalid_scope'
   )
     return { ...http, error: 'invalid_request' };
   return http;

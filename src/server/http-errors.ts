@@ -27,12 +27,22 @@ export const HTTP_ERROR_CATALOGUE = {
   invalid_client: {
     statuses: [401],
     description:
-      'Client authentication at /v1/token failed (RFC 6749 section 5.2): send client_id in the body, or Authorization: Basic with the client id and an empty secret; a client secret, another scheme, or a body client_id other than the Basic one is refused. At /v1/introspect: the caller is not resource-server with GATEHOUSE_INTROSPECTION_SECRET (HTTP Basic, or client_id and client_secret in the body, not both).',
+      'Client authentication at /v1/token failed (RFC 6749 section 5.2): the client is not registered (gatehouse clients add), a confidential client sent no secret or a wrong one, a public client sent a secret, or the request used two methods at once. A public client sends client_id in the body (or Basic with an empty secret); a confidential client sends its secret with client_secret_basic or client_secret_post, not both; another scheme, or a body client_id other than the Basic one, is refused. At /v1/introspect: the caller is not resource-server with GATEHOUSE_INTROSPECTION_SECRET (HTTP Basic, or client_id and client_secret in the body, not both).',
   },
   invalid_grant: {
     statuses: [400],
     description:
       'At /v1/token: the username and password do not match an account, or the refresh token is unknown, expired, already used, issued to another client, or sent with an access token of another session. A refused refresh token stays refused: sign in again.',
+  },
+  unauthorized_client: {
+    statuses: [400],
+    description:
+      'At /v1/token: the client authenticated but is not registered for this grant type (RFC 6749 section 5.2); new clients have the password grant only when it was enabled (gatehouse clients add --grant password).',
+  },
+  invalid_scope: {
+    statuses: [400],
+    description:
+      'At /v1/token: the scope parameter is malformed, names a scope the server does not know or the client may not ask for, or on a refresh asks for more than was granted at sign-in (RFC 6749 sections 3.3 and 6). Ask for fewer scopes; scopes_supported in the metadata lists those configured.',
   },
   unsupported_grant_type: {
     statuses: [400],
@@ -66,16 +76,6 @@ export const HTTP_ERROR_CATALOGUE = {
   email_taken: {
     statuses: [400],
     description: 'At /v1/signup: an account with this email already exists. Sign in instead.',
-  },
-  email_not_verified: {
-    statuses: [403],
-    description:
-      'At /v1/token, /v1/session (and with Basic): the password is right but the account has not confirmed its email address, and GATEHOUSE_REQUIRE_VERIFIED_EMAIL=true. Follow the link of the verification message, or ask for a new one at POST /v1/email/verification.',
-  },
-  invalid_link: {
-    statuses: [400],
-    description:
-      'At /v1/email/verify and /v1/password/reset: the token of the link is malformed, unknown, altered, expired or already used (each works once). Ask for a new link (POST /v1/email/verification, POST /v1/password/forgot).',
   },
   csrf_rejected: {
     statuses: [403],

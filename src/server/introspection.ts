@@ -11,8 +11,8 @@ import {
   accessVerifierOptions,
   type RevocationRegistry,
 } from '../access/index.js';
+import { DEFAULT_CLIENT_ID } from '../clients/index.js';
 import { AuthError, type Clock, parseOpaqueToken } from '../core/index.js';
-import { DEFAULT_CLIENT_ID } from '../flows/index.js';
 import { createJwtVerifier, type JwtPayload, type KeyRing } from '../jwt/index.js';
 import type { RefreshStore } from '../refresh/index.js';
 import { type SessionService, secretMatches } from '../sessions/index.js';

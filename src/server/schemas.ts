@@ -32,38 +32,7 @@ export const Credentials = Type.Object(
   { additionalProperties: false },
 );
 
-export const User = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  email_verified: Type.Boolean({
-    description: 'Whether the owner followed the verification link sent to the address.',
-  }),
-});
-
-/** An address to send a link to (reset, verification): answered the same whether it has an account. */
-export const EmailRequest = Type.Object({ email: Email }, { additionalProperties: false });
-
-const LinkToken = Type.String({
-  minLength: 1,
-  maxLength: 256,
-  description: 'The token of the link (after #token= in the address the message gave).',
-});
-
-export const VerifyEmail = Type.Object({ token: LinkToken }, { additionalProperties: false });
-
-export const ResetPassword = Type.Object(
-  { token: LinkToken, new_password: Password },
-  { additionalProperties: false },
-);
-
-/** The same answer whether or not the address has an account. */
-export const MailAccepted = Type.Object(
-  { status: Type.Literal('accepted') },
-  {
-    description:
-      'Accepted: when the address has an account (for a reset) or an unverified one (for verification), a link is on its way.',
-  },
-);
+export const User = Type.Object({ id: Type.String(), email: Type.String() });
 
 export const ChangePassword = Type.Object(
   { current_password: Password, new_password: Password },
@@ -83,6 +52,8 @@ export const TokenRequest = Type.Object(
     password: Type.Optional(Type.String({ maxLength: 1024 })),
     refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
     client_id: Type.Optional(Type.String({ maxLength: 128 })),
+    // client_secret_post (RFC 6749 2.3.1); the value is never logged.
+    client_secret: Type.Optional(Type.String({ maxLength: 512 })),
     scope: Type.Optional(Type.String({ maxLength: 512 })),
   },
   { additionalProperties: true },
@@ -95,6 +66,8 @@ export const TokenResponse = Type.Object({
   expires_in: Type.Integer(),
   refresh_token: Type.String(),
   refresh_token_expires_in: Type.Integer(),
+  // The granted scopes, space-separated (RFC 6749 5.1); absent when none were granted.
+  scope: Type.Optional(Type.String()),
 });
 
 /** RFC 7009 section 2.1. */
@@ -154,10 +127,6 @@ export const RevocationFeed = Type.Object(
     }),
     more: Type.Boolean({ description: 'More entries wait: read again at once with cursor.' }),
     poll_interval: Type.Integer({ description: 'Suggested seconds between two reads.' }),
-    max_token_age: Type.Integer({
-      description:
-        'Seconds after its iat beyond which the issuer refuses an access token whatever its exp (the current access-token lifetime): a follower refuses older tokens too, so a token issued under a longer lifetime before a restart cannot outlive the entries that guard it.',
-    }),
     entries: Type.Array(
       Type.Object({
         sid_hash: Type.String({

@@ -32,7 +32,7 @@ export interface SessionService {
   /**
    * Starts a session; cookie sessions also get their `<id>.<secret>` cookie value. A token
    * session records `clientId`, the client its refresh tokens are bound to, and `dpopJkt`, the
-   * DPoP key they are bound to (when the login came with a proof).
+   * DPoP key they are bound to (when the login came with a proof), and `scopes`, those granted.
    */
   start(
     userId: string,
@@ -40,6 +40,7 @@ export interface SessionService {
     meta: SessionMeta,
     clientId?: string,
     dpopJkt?: string | null,
+    scopes?: readonly string[],
   ): Promise<{ session: SessionRecord; cookieValue: string | null }>;
   /** The active cookie session for a cookie value, or null. Renews the idle timeout. */
   authenticateCookie(cookieValue: string): Promise<SessionRecord | null>;
@@ -59,7 +60,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
 
   return {
     policy,
-    async start(userId, kind, meta, clientId, dpopJkt) {
+    async start(userId, kind, meta, clientId, dpopJkt, scopes) {
       const now = clock.nowMs();
       const credential = createOpaqueToken(random);
       // The first character of the id names the kind, so a store split by kind (cookie sessions
@@ -78,7 +79,9 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         ip: meta.ip,
         revokedAtMs: null,
         // Cookie sessions have no OAuth client: the field stays absent.
-        ...(kind === 'token' ? { clientId: clientId ?? null, dpopJkt: dpopJkt ?? null } : {}),
+        ...(kind === 'token'
+          ? { clientId: clientId ?? null, dpopJkt: dpopJkt ?? null, scopes: scopes ?? [] }
+          : {}),
       };
       await store.createSession(session);
       const active = await store.listUserSessions(userId, now);

@@ -26,6 +26,11 @@ export interface SessionRecord {
    * that key. Absent or null: not bound (logged in without DPoP, cookie sessions, older rows).
    */
   readonly dpopJkt?: string | null;
+  /**
+   * The scopes granted to a token session at sign-in (RFC 6749 section 3.3): its refreshes may
+   * narrow them, never widen them (section 6). Absent or null: none (cookie sessions, older rows).
+   */
+  readonly scopes?: readonly string[] | null;
 }
 
 export interface SessionStore {

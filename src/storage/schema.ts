@@ -9,8 +9,6 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   updated_at: number;
-  /** When the owner proved the address (0008); null: not verified. */
-  email_verified_at: number | null;
 }
 
 export interface SessionsTable {
@@ -32,6 +30,8 @@ export interface SessionsTable {
   client_id: string | null;
   /** RFC 7638 thumbprint of the DPoP key a token session is bound to (0005); null: not bound. */
   dpop_jkt: string | null;
+  /** Space-separated scopes granted to a token session (0006); null: cookie sessions, older rows. */
+  scope: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -82,38 +82,27 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
-/** Single-use email links (0008): verification and password reset, by id, the secret hashed. */
-export interface EmailTokensTable {
+/** Registered OAuth clients (0006); list columns are JSON arrays of strings. */
+export interface ClientsTable {
   id: string;
-  /** SHA-256 (base64url) of the token's secret part. */
-  secret_hash: string;
-  /** 'verify_email' or 'reset_password'. */
-  purpose: string;
-  user_id: string;
-  /** The address the link was sent to: a verification holds only while it is the account's. */
-  email: string;
+  name: string;
+  /** 'public' or 'confidential'. */
+  type: string;
+  /** SHA-256 (base64url) of the client secret; null for public clients. */
+  secret_hash: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  grant_types: string;
+  scopes: string;
   created_at: number;
-  expires_at: number;
-  consumed_at: number | null;
+  updated_at: number;
 }
 
-/** Messages waiting for, or accepted by, the mail transport (0008). */
-export interface OutboxTable {
-  id: string;
-  recipient: string;
-  subject: string;
-  /** Emptied once sent: a link's secret is not kept at rest longer than needed. */
-  text_body: string;
-  html_body: string;
+/** Roles per user (0006): one row per user and role. */
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
   created_at: number;
-  attempts: number;
-  next_attempt_at: number;
-  /** The delivery job holding the message, until `claimed_until` (a lease). */
-  claimed_by: string | null;
-  claimed_until: number | null;
-  sent_at: number | null;
-  /** The code of the last failure (never the server's answer text). */
-  last_error: string | null;
 }
 
 export interface Database {
@@ -124,6 +113,6 @@ export interface Database {
   rate_limits: RateLimitsTable;
   security_events: SecurityEventsTable;
   server_secrets: ServerSecretsTable;
-  email_tokens: EmailTokensTable;
-  outbox: OutboxTable;
+  clients: ClientsTable;
+  user_roles: UserRolesTable;
 }

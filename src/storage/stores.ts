@@ -3,11 +3,10 @@
  * for sessions, revocations and limits).
  */
 import type { AccountStore } from '../accounts/index.js';
+import type { ClientStore, RoleStore } from '../clients/index.js';
 import type { NonceSecretStore } from '../dpop/index.js';
 import type { SigningKeyStore } from '../jwt/index.js';
-import type { EmailTokenStore } from '../lifecycle/index.js';
 import type { LimitStore, SecurityEventStore } from '../limits/index.js';
-import type { OutboxStore } from '../mail/index.js';
 import type { RefreshStore } from '../refresh/index.js';
 import type { SessionStore } from '../sessions/index.js';
 
@@ -21,10 +20,15 @@ export interface Stores {
   readonly keys: SigningKeyStore;
   /** The DPoP nonce secret every instance on the database shares (SQL backends). */
   readonly secrets: NonceSecretStore;
-  /** Messages until a mail transport accepted them (SQL backends). */
-  readonly outbox: OutboxStore;
-  /** Single-use email links: verification, password reset (SQL backends). */
-  readonly emailTokens: EmailTokenStore;
+  /**
+   * Registered OAuth clients (SQL). `removeClient` deletes one and revokes its token sessions;
+   * null when there was no such client.
+   */
+  readonly clients: ClientStore & {
+    removeClient(id: string, nowMs: number): Promise<{ revokedSessionIds: string[] } | null>;
+  };
+  /** Roles per user (SQL). */
+  readonly roles: RoleStore;
   /** Resolves when every backend answers a trivial query. */
   ping(): Promise<void>;
   /** Each backend by name ('database', 'redis'), up or not. */

@@ -3,11 +3,17 @@
  * client it was issued to, and a client shown another's token changes nothing; HTTP Basic with a
  * client id and an empty secret (the default of OAuth client libraries) works like client_id in
  * the body on both grants; anything else in Basic, or another scheme, is 401 invalid_client with
- * a Basic challenge, before the grant is looked at.
+ * a Basic challenge, before the grant is looked at. The clients used here are registered public
+ * clients (issue 12: an id the registry does not know is invalid_client).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwtUnverified } from '../../src/jwt/decode.js';
-import { createTestServer, type TestServer, type TokenPairBody } from '../support/server.js';
+import {
+  createTestServer,
+  registerTestClient,
+  type TestServer,
+  type TokenPairBody,
+} from '../support/server.js';
 
 const EMAIL = 'client@example.com';
 const PASSWORD = 'client password 1';
@@ -23,6 +29,9 @@ const basic = (id: string, secret = '') =>
 let server: TestServer;
 beforeEach(async () => {
   server = await createTestServer();
+  // Registered public clients with the password grant (issue 12: unknown ids are invalid_client).
+  for (const id of ['web-app', 'mobile-app', 'my-app', 'your-app', "app (v2) ~*'!:+"])
+    await registerTestClient(server, id);
   const signup = await server.app.inject({
     method: 'POST',
     url: '/v1/signup',
@@ -199,7 +208,7 @@ describe('client authentication with HTTP Basic (id, empty secret)', () => {
         expect(response.json()).toEqual({
           error: 'invalid_client',
           error_description:
-            'Client authentication failed: send client_id alone, or Basic with it and an empty secret.',
+            'Client authentication failed: a public client sends client_id alone (or Basic with an empty secret); a confidential client sends its secret with client_secret_basic or client_secret_post.',
         });
         expect(response.body).not.toContain('sentinel-secret');
       }
@@ -222,7 +231,7 @@ describe('client authentication with HTTP Basic (id, empty secret)', () => {
       url: '/.well-known/oauth-authorization-server',
     });
     expect(meta.json()).toMatchObject({
-      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
     });
   });
 });

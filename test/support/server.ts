@@ -1,16 +1,15 @@
 /** Builds a Gatehouse app for tests: real SQLite (memory or file), fixed clock, no logs. */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ClientRecord, GrantType } from '../../src/clients/index.js';
 import { createFixedClock } from '../../src/core/clock.js';
 import { generateJwtKey } from '../../src/jwt/index.js';
 import { createKeyRing, type KeyRing } from '../../src/jwt/key-ring.js';
-import { createFileTransport, type MailTransport } from '../../src/mail/index.js';
 import { createDummyHash } from '../../src/passwords/hash.js';
 import { configFromEnv, type Env, type ServerConfig } from '../../src/server/config.js';
 import { createServer } from '../../src/server/create-server.js';
 import type { GatehouseApp } from '../../src/server/http.js';
 import type { BackgroundJobs } from '../../src/server/jobs.js';
 import type { ServerContext } from '../../src/server/services.js';
+import { hashSecret } from '../../src/sessions/index.js';
 import { withRedis } from '../../src/storage/open.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
 import { openRedis, type RedisHandle } from '../../src/storage/redis/client.js';
@@ -44,11 +43,13 @@ export async function createTestServer(
     postgres?: boolean | { url: string };
     /** Put cookie sessions, the limiter and the revocation feed in Redis at this URL (fresh prefix). */
     redisUrl?: string;
-    /** Where mail goes (default: the config's; its default directory becomes a temporary one). */
-    mailTransport?: MailTransport;
+    /** The custom-claims hook (a code option: no environment variable). */
+    claims?: ServerConfig['claims'];
   } = {},
 ): Promise<TestServer> {
-  const config = configFromEnv({ GATEHOUSE_ISSUER: 'https://auth.test', ...options.env });
+  const fromEnv = configFromEnv({ GATEHOUSE_ISSUER: 'https://auth.test', ...options.env });
+  const config: ServerConfig =
+    options.claims === undefined ? fromEnv : { ...fromEnv, claims: options.claims };
   const sqlite = await openSqlite(options.path ?? ':memory:');
   let stores = createSqliteStores(sqlite.db);
   let closePostgres = async () => {};
@@ -84,7 +85,6 @@ export async function createTestServer(
     dummyHash: await dummy,
     clock,
     logger: options.logger ?? false,
-    ...mailTransportFor(config, options.mailTransport),
   });
   return {
     app,
@@ -103,22 +103,6 @@ export async function createTestServer(
         await deleteRedisPrefix(redisHandle.prefix, options.redisUrl).catch(() => {});
       }
     },
-  };
-}
-
-/**
- * The transport of a test server: the given one; else, when the config keeps the default outbox
- * directory (./data/outbox of the checkout), .eml files in a temporary directory instead.
- */
-function mailTransportFor(
-  config: ServerConfig,
-  given: MailTransport | undefined,
-): { mailTransport?: MailTransport } {
-  if (given !== undefined) return { mailTransport: given };
-  if (config.smtpUrl !== null || config.mailOutboxDir !== './data/outbox') return {};
-  const dir = join(tmpdir(), `gatehouse-test-outbox-${process.pid}`);
-  return {
-    mailTransport: createFileTransport({ dir, from: config.mailFrom, log: { info() {} } }),
   };
 }
 
@@ -159,4 +143,35 @@ export interface TokenPairBody {
   expires_in: number;
   refresh_token: string;
   refresh_token_expires_in: number;
+}
+
+/**
+ * Registers a client with a chosen id (the CLI draws random ids), as `gatehouse clients add` would
+ * store it. Public unless a `secret` is given; grants default to password and refresh_token.
+ */
+export async function registerTestClient(
+  server: Pick<TestServer, 'context'>,
+  id: string,
+  options: {
+    secret?: string;
+    grantTypes?: readonly GrantType[];
+    scopes?: readonly string[];
+    redirectUris?: readonly string[];
+  } = {},
+): Promise<ClientRecord> {
+  const client: ClientRecord = {
+    id,
+    name: id,
+    type: options.secret === undefined ? 'public' : 'confidential',
+    secretHash: options.secret === undefined ? null : hashSecret(options.secret),
+    redirectUris: options.redirectUris ?? [],
+    postLogoutRedirectUris: [],
+    grantTypes: options.grantTypes ?? ['password', 'refresh_token'],
+    scopes: options.scopes ?? [],
+    createdAtMs: 0,
+    updatedAtMs: 0,
+  };
+  if (!(await server.context.stores.clients.createClient(client)))
+    throw new Error(`client ${id} exists`);
+  return client;
 }

@@ -1,5 +1,6 @@
 /** Discovery and health: RFC 8414 metadata, the public JWKS, OpenAPI, liveness and readiness. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { supportedScopes } from '../../clients/index.js';
 import type { ServerContext } from '../services.js';
 
 export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -14,9 +15,17 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         jwks_uri: `${issuer}/.well-known/jwks.json`,
         revocation_endpoint: `${issuer}/v1/revoke`,
         grant_types_supported: ['password', 'refresh_token'],
-        // Public clients only: client_id in the body, or HTTP Basic with it and an empty secret
-        // (RFC 6749 2.3.1), as simple-oauth2 sends by default and oauth4webapi's ClientSecretBasic.
-        token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
+        // Public clients: client_id alone (or Basic with an empty secret, as simple-oauth2 and
+        // oauth4webapi send); confidential clients: their secret in Basic or in the body.
+        token_endpoint_auth_methods_supported: [
+          'none',
+          'client_secret_basic',
+          'client_secret_post',
+        ],
+        scopes_supported: supportedScopes({
+          userScopes: ctx.config.userScopes,
+          roleScopes: ctx.config.roleScopes,
+        }),
         revocation_endpoint_auth_methods_supported: ['none'],
         // RFC 9449 section 5.1; absent when GATEHOUSE_DPOP=off.
         ...(ctx.dpop === null

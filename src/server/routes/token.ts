@@ -1,11 +1,15 @@
 /**
  * The token endpoint (RFC 6749 section 3.2: password and refresh_token grants) and the
  * revocation endpoint (RFC 7009). JSON or form bodies; unknown parameters are ignored. The client
- * is identified first, the same way for every grant (flows/client.ts).
+ * is authenticated against the registry first, the same way for every grant (clients/).
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import {
+  authenticateClient,
+  parseScopeParameter,
+  readClientCredentials,
+} from '../../clients/index.js';
 import { AuthError } from '../../core/index.js';
-import { identifyClient } from '../../flows/index.js';
 import { ErrorBody, RevokeRequest, TokenRequest, TokenResponse } from '../schemas.js';
 import type { ServerContext } from '../services.js';
 
@@ -37,11 +41,13 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         if (ctx.dpop !== null) reply.header('dpop-nonce', ctx.dpop.nonces.current());
         const body = request.body;
         // RFC 6749 section 2.3: the client authenticates before its grant is looked at.
-        const clientId = identifyClient({
+        const presented = readClientCredentials({
           authorization: request.headers.authorization,
           clientId: body.client_id,
-          clientSecret: (body as Record<string, unknown>).client_secret,
+          clientSecret: body.client_secret,
         });
+        const client = await authenticateClient(presented, ctx.stores.clients);
+        const tokenClient = { client, requestedScopes: parseScopeParameter(body.scope) };
         // Before the grant: a proof without the nonce costs no password hash and no rotation.
         const dpopJkt =
           ctx.dpop === null ? null : await ctx.dpop.tokenRequestKey(request.headers.dpop);
@@ -52,12 +58,18 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           case 'password':
             if (body.username === undefined || body.password === undefined)
               throw missing('username and password are');
-            return ctx.flows.passwordLogin(body.username, body.password, clientId, meta, dpopJkt);
+            return ctx.flows.passwordLogin(
+              body.username,
+              body.password,
+              tokenClient,
+              meta,
+              dpopJkt,
+            );
           case 'refresh_token':
             if (body.refresh_token === undefined) throw missing('refresh_token is');
             return ctx.flows.refreshGrant(
               body.refresh_token,
-              clientId,
+              tokenClient,
               request.headers.authorization,
               { dpopJkt, meta },
             );

@@ -10,7 +10,7 @@ import * as signingKeys from './0002-signing-keys.js';
 import * as keyActivationSessionClient from './0003-key-activation-session-client.js';
 import * as securityEventUserAgent from './0004-security-event-user-agent.js';
 import * as dpop from './0005-dpop.js';
-import * as email from './0008-email.js';
+import * as clientsRolesScopes from './0006-clients-roles-scopes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -18,7 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0003_key_activation_session_client': keyActivationSessionClient,
   '0004_security_event_user_agent': securityEventUserAgent,
   '0005_dpop': dpop,
-  '0008_email': email,
+  '0006_clients_roles_scopes': clientsRolesScopes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,7 @@ const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({
   revokedAtMs: row.revoked_at === null ? null : Number(row.revoked_at),
   clientId: row.client_id,
   dpopJkt: row.dpop_jkt,
+  scopes: row.scope === null ? null : row.scope.split(' ').filter(Boolean),
 });
 
 /**
@@ -45,6 +46,7 @@ export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
           revoke_reason: null,
           client_id: s.clientId ?? null,
           dpop_jkt: s.dpopJkt ?? null,
+          scope: s.scopes === undefined || s.scopes === null ? null : s.scopes.join(' '),
         })
         .execute();
     },
