@@ -274,6 +274,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   jwt: ['core'],
   passwords: ['core'],
   limits: ['core'],
+  // Email: messages, templates, transports and the outbox's delivery.
+  mail: ['core'],
+  // Verification and password reset by single-use email links.
+  lifecycle: ['core', 'accounts', 'limits', 'mail'],
   // The access-token profile, the Authorization header and the revocation registry.
   access: ['core', 'jwt'],
   // DPoP proofs (RFC 9449): their check, single use and server nonces.
@@ -295,6 +299,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'access',
     'dpop',
     'clients',
+    'mail',
+    'lifecycle',
   ],
   server: [
     'core',
@@ -309,6 +315,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'storage',
     'dpop',
     'clients',
+    'mail',
+    'lifecycle',
   ],
   middleware: ['core', 'jwt', 'access', 'dpop'],
   client: ['core'],

@@ -44,11 +44,17 @@ export interface AccountServiceOptions {
   readonly userCacheTtlMs?: number;
   /** The bounded queue every argon2id hash and verification goes through (default: 4 running, 64 waiting). */
   readonly passwordQueue?: WorkQueue;
+  /**
+   * Refuse sign-in (ERR_AUTH_EMAIL_NOT_VERIFIED, only after the password matched: a stranger
+   * learns nothing) until the address is verified (default false).
+   */
+  readonly requireVerifiedEmail?: boolean;
 }
 
 export interface PublicUser {
   readonly id: string;
   readonly email: string;
+  readonly emailVerified: boolean;
 }
 
 export interface AccountService {
@@ -79,6 +85,13 @@ export interface AccountService {
     userAgent?: string | null,
   ): Promise<void>;
   findUser(id: string): Promise<PublicUser | null>;
+  /** Drops a user from `findUser`'s memory (after a change of what it shows). */
+  forgetUser(id: string): void;
+  /**
+   * Checks a new password against the policy and hashes it (argon2id, through the queue).
+   * @throws AuthError ERR_AUTH_PASSWORD_POLICY, ERR_AUTH_BUSY
+   */
+  hashNewPassword(password: string): Promise<string>;
 }
 
 export const PASSWORD_MIN = 8;
@@ -97,7 +110,11 @@ export function normalisePassword(password: string): string {
   return normalised;
 }
 
-const publicUser = (user: UserRecord): PublicUser => ({ id: user.id, email: user.email });
+const publicUser = (user: UserRecord): PublicUser => ({
+  id: user.id,
+  email: user.email,
+  emailVerified: (user.emailVerifiedAtMs ?? null) !== null,
+});
 const USER_CACHE_SIZE = 10_000;
 // Keys name an account by a hash of its email: the limiter's storage holds no address book.
 const accountId = (email: string) => createHash('sha256').update(email).digest('base64url');
@@ -176,6 +193,7 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
         passwordHash,
         createdAtMs: now,
         updatedAtMs: now,
+        emailVerifiedAtMs: null,
       };
       if (!(await store.createUser(user)))
         throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'an account with this email exists');
@@ -200,6 +218,14 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
       if (user === null || !ok) {
         await record('login_failed', ip);
         throw invalidCredentials();
+      }
+      // Only now, with the password proven: the answer tells nothing to whoever does not know it.
+      if (options.requireVerifiedEmail === true && (user.emailVerifiedAtMs ?? null) === null) {
+        for (const entry of keys) await limits.refund(entry.key);
+        throw new AuthError(
+          'ERR_AUTH_EMAIL_NOT_VERIFIED',
+          'the email address of this account is not verified yet',
+        );
       }
       // The owner proved the password: this address's budget for the account starts over, and
       // the wider budgets get this attempt's slot back.
@@ -244,6 +270,15 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
         clock.nowMs(),
       );
       await record('password_changed', ip, userId, userAgent);
+    },
+
+    forgetUser(id) {
+      userCache.delete(id);
+    },
+
+    async hashNewPassword(password) {
+      const normalised = normalisePassword(password);
+      return passwordQueue.run(() => hashPassword(normalised, passwordParams));
     },
 
     async findUser(id) {

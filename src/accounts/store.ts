@@ -5,6 +5,8 @@ export interface UserRecord {
   readonly passwordHash: string;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
+  /** When the owner proved the address; null or absent: not verified. */
+  readonly emailVerifiedAtMs?: number | null;
 }
 
 export interface AccountStore {
@@ -13,4 +15,9 @@ export interface AccountStore {
   findUserByEmail(email: string): Promise<UserRecord | null>;
   findUserById(id: string): Promise<UserRecord | null>;
   updatePasswordHash(userId: string, passwordHash: string, nowMs: number): Promise<void>;
+  /**
+   * Marks the address verified, only while `email` is still the account's; false when it is not
+   * (or the account is gone).
+   */
+  markEmailVerified(userId: string, email: string, nowMs: number): Promise<boolean>;
 }

@@ -9,6 +9,8 @@ export {
   type LimitPolicy,
   type LimitState,
   LONGEST_WINDOW_MS,
+  MAIL_ADDRESS_POLICY,
+  MAIL_RECIPIENT_POLICY,
   PASSWORD_CHANGE_POLICY,
   planFailure,
   planRefund,

@@ -75,6 +75,26 @@ export const SIGNUP_GLOBAL_POLICY: LimitPolicy = Object.freeze({
   maxDelayMs: MINUTE,
 });
 
+/**
+ * Emails asked for (a password reset, a new verification link) per address they go to: 3 an
+ * hour, then 1 minute doubling to an hour. Never refunded: each one is a message to someone's
+ * inbox, and the same for addresses with and without an account.
+ */
+export const MAIL_RECIPIENT_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 3,
+  windowMs: 60 * MINUTE,
+  baseDelayMs: MINUTE,
+  maxDelayMs: 60 * MINUTE,
+});
+
+/** Emails asked for per client address (IPv6 by /64), across recipients: 20 an hour, same growth. */
+export const MAIL_ADDRESS_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 20,
+  windowMs: 60 * MINUTE,
+  baseDelayMs: MINUTE,
+  maxDelayMs: 60 * MINUTE,
+});
+
 /** How long an address stays known for an account after a successful login there. */
 export const KNOWN_ADDRESS_MS = 30 * 24 * 60 * MINUTE;
 

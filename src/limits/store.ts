@@ -38,7 +38,11 @@ export interface SecurityEvent {
     | 'login_rate_limited'
     | 'password_changed'
     | 'password_change_failed'
-    | 'signup_rate_limited';
+    | 'signup_rate_limited'
+    | 'email_verified'
+    | 'password_reset_requested'
+    | 'password_reset'
+    | 'email_link_refused';
   readonly userId: string | null;
   readonly sessionId: string | null;
   readonly ip: string | null;

@@ -43,6 +43,11 @@ export type RevocationState = 'revoked' | 'stale' | 'current';
 export interface RevocationFollower {
   /** The state of the session `sid` now; the first call waits for the first read. */
   stateOf(sid: string): Promise<RevocationState>;
+  /**
+   * The issuer's `max_token_age` from the last read (seconds), or null before one or from an
+   * issuer that does not send it: tokens older than this are refused whatever their `exp`.
+   */
+  maxTokenAgeSeconds(): number | null;
   /** Milliseconds until the feed may be read again (0: now), for Retry-After. */
   retryInMs(): number;
   /** Stops the timer; later checks read nothing (stale after `staleAfterMs`). */
@@ -56,6 +61,7 @@ const MAX_PAGES = 1000;
 interface FeedPage {
   readonly cursor: string;
   readonly more: boolean;
+  readonly max_token_age?: number;
   readonly entries: ReadonlyArray<{ readonly sid_hash: string; readonly until: number }>;
 }
 
@@ -74,7 +80,11 @@ function pageOf(text: string): FeedPage | null {
     typeof page.cursor !== 'string' ||
     page.cursor.length > 256 ||
     typeof page.more !== 'boolean' ||
-    !Array.isArray(page.entries)
+    !Array.isArray(page.entries) ||
+    (page.max_token_age !== undefined &&
+      (!Number.isInteger(page.max_token_age) ||
+        (page.max_token_age as number) < 1 ||
+        (page.max_token_age as number) > 31_536_000))
   )
     return null;
   for (const entry of page.entries as unknown[]) {
@@ -97,6 +107,7 @@ export function createRevocationFollower(options: RevocationFollowerOptions): Re
   /** SHA-256(sid) -> the end of the refusal, tolerance included (ms). */
   const revoked = new Map<string, number>();
   let cursor: string | undefined;
+  let maxTokenAge: number | null = null;
   let lastReadMs = Number.NEGATIVE_INFINITY;
   let first: Promise<void> | null = null;
   let started = false;
@@ -109,6 +120,7 @@ export function createRevocationFollower(options: RevocationFollowerOptions): Re
     const base = new URL(await options.feedUri());
     let next = cursor;
     const found: Array<[string, number]> = [];
+    let age: number | null = null;
     for (let pages = 0; ; pages++) {
       if (pages === MAX_PAGES) throw new Error('the revocation feed does not end');
       const url = new URL(base);
@@ -116,6 +128,7 @@ export function createRevocationFollower(options: RevocationFollowerOptions): Re
       const page = pageOf(await options.fetchText(url.href));
       if (page === null) throw new Error('the revocation feed answered something else');
       for (const entry of page.entries) found.push([entry.sid_hash, entry.until * 1000]);
+      age = page.max_token_age ?? age;
       next = page.cursor;
       if (!page.more) break;
     }
@@ -126,6 +139,7 @@ export function createRevocationFollower(options: RevocationFollowerOptions): Re
     const now = clock.nowMs();
     for (const [hash, end] of revoked) if (end <= now) revoked.delete(hash);
     cursor = next;
+    maxTokenAge = age;
     // As fresh as the moment the read began: what the feed learnt later may be missing.
     lastReadMs = startedMs;
   };
@@ -174,6 +188,7 @@ export function createRevocationFollower(options: RevocationFollowerOptions): Re
       }
       return 'stale';
     },
+    maxTokenAgeSeconds: () => maxTokenAge,
     retryInMs: () => gate.retryInMs(),
     close() {
       closed = true;

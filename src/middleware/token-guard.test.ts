@@ -33,6 +33,8 @@ function fakeIssuer() {
     /** The issuer's revocations, in order: [sid, until in seconds]. */
     revoked: [] as Array<[string, number]>,
     requests: [] as string[],
+    /** The feed's max_token_age (seconds), or undefined to leave it out. */
+    maxTokenAge: undefined as number | undefined,
   };
   const json = (body: unknown) =>
     new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
@@ -57,6 +59,7 @@ function fakeIssuer() {
           snapshot: url.searchParams.get('cursor') === null,
           more: false,
           poll_interval: 2,
+          ...(state.maxTokenAge === undefined ? {} : { max_token_age: state.maxTokenAge }),
           entries: state.revoked
             .slice(from)
             .map(([sid, until]) => ({ sid_hash: sidHash(sid), until })),
@@ -260,6 +263,35 @@ describe('followRevocations', () => {
       expect((await guard.check(token(clock))).ok).toBe(true);
     } finally {
       guard.close();
+    }
+  });
+
+  it("refuses a token older than the feed's max_token_age whatever its exp (a lifetime shortened by a restart)", async () => {
+    const clock = createFixedClock(T0);
+    const issuer = fakeIssuer();
+    issuer.state.maxTokenAge = 600;
+    const guard = follow(issuer, clock);
+    try {
+      // Issued 700 s ago under a 1 h lifetime: exp is ahead, but the issuer now keeps entries
+      // for 600 s only, so no entry would guard it: refused by age, as the issuer refuses it.
+      const old = token(clock, { iat: T0 / 1000 - 700, exp: T0 / 1000 + 2900 });
+      expect(refusal(await guard.check(old)).reason).toBe('expired');
+      // Within the age plus the tolerance (5 s): accepted.
+      expect((await guard.check(token(clock, { iat: T0 / 1000 - 604 }))).ok).toBe(true);
+      expect(refusal(await guard.check(token(clock, { iat: T0 / 1000 - 606 }))).reason).toBe(
+        'expired',
+      );
+    } finally {
+      guard.close();
+    }
+    // An issuer that does not send it: only exp counts.
+    const plain = fakeIssuer();
+    const lenient = follow(plain, clock);
+    try {
+      const old = token(clock, { iat: T0 / 1000 - 700, exp: T0 / 1000 + 2900 });
+      expect((await lenient.check(old)).ok).toBe(true);
+    } finally {
+      lenient.close();
     }
   });
 

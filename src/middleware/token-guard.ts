@@ -516,6 +516,11 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
       if (follower !== null) {
         const state = await follower.stateOf(claims.sid);
         if (state === 'revoked') return invalid('revoked');
+        // The issuer's own age bound: entries last the current access-token lifetime, so a token
+        // issued under a longer one (before a restart) is refused by age, as at the issuer.
+        const maxAge = follower.maxTokenAgeSeconds();
+        if (maxAge !== null && clock.nowMs() > (claims.iat + maxAge + toleranceSeconds) * 1000)
+          return invalid('expired');
         if (state === 'stale' && options.whenRevocationsStale !== 'accept')
           return unavailable(
             'revocations_stale',

@@ -52,6 +52,12 @@ describe('createServerConfig: defaults', () => {
       keyPropagationDelaySeconds: 60,
       basicAuth: false,
       dpop: 'allowed',
+      smtpUrl: null,
+      mailFrom: 'Gatehouse <no-reply@localhost>',
+      mailOutboxDir: './data/outbox',
+      requireVerifiedEmail: false,
+      emailVerificationTtlSeconds: 172_800,
+      passwordResetTtlSeconds: 1800,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       corsOrigins: [],
       passwordParams: { ...OWASP_MINIMUM },
@@ -364,6 +370,56 @@ describe('createServerConfig: validation', () => {
     expect(createServerConfig({ passwordParams: { ...OWASP_MINIMUM } }).passwordParams).toEqual(
       OWASP_MINIMUM,
     );
+  });
+});
+
+describe('email settings (issue 13)', () => {
+  it('reads the SMTP URL, the From, the outbox, the verified-email switch and the link lifetimes', () => {
+    const config = configFromEnv({
+      GATEHOUSE_ISSUER: 'https://auth.example.com',
+      GATEHOUSE_SMTP_URL: 'smtps://mailer:s3cret@smtp.example.com:465',
+      GATEHOUSE_MAIL_FROM: 'Example <accounts@example.com>',
+      GATEHOUSE_MAIL_OUTBOX: '/var/lib/gatehouse/outbox',
+      GATEHOUSE_REQUIRE_VERIFIED_EMAIL: 'true',
+      GATEHOUSE_EMAIL_VERIFICATION_TTL: '1d',
+      GATEHOUSE_PASSWORD_RESET_TTL: '15m',
+    });
+    expect(config).toMatchObject({
+      smtpUrl: 'smtps://mailer:s3cret@smtp.example.com:465',
+      mailFrom: 'Example <accounts@example.com>',
+      mailOutboxDir: '/var/lib/gatehouse/outbox',
+      requireVerifiedEmail: true,
+      emailVerificationTtlSeconds: 86_400,
+      passwordResetTtlSeconds: 900,
+    });
+    expect(createServerConfig({ issuer: 'https://auth.example.com:8443' }).mailFrom).toBe(
+      'Gatehouse <no-reply@auth.example.com>',
+    );
+  });
+
+  it('refuses a bad SMTP URL without repeating it (it holds a password), and a From with a line break', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        configFromEnv(env);
+        return [];
+      } catch (error) {
+        return (error as AuthError).details?.problems as string[];
+      }
+    };
+    const smtp = problems({ GATEHOUSE_SMTP_URL: 'http://user:hunter22@mail.example.com' });
+    expect(smtp).toEqual([
+      'GATEHOUSE_SMTP_URL must be smtp://[USER:PASS@]HOST[:PORT] or smtps://...',
+    ]);
+    expect(JSON.stringify(smtp)).not.toContain('hunter22');
+    expect(problems({ GATEHOUSE_MAIL_FROM: 'a@example.com\r\nBcc: victim@example.com' })).toEqual([
+      'GATEHOUSE_MAIL_FROM must be an address (name@host) or Name <name@host>',
+    ]);
+    expect(problems({ GATEHOUSE_REQUIRE_VERIFIED_EMAIL: 'yes' })).toEqual([
+      'GATEHOUSE_REQUIRE_VERIFIED_EMAIL must be true or false',
+    ]);
+    expect(problems({ GATEHOUSE_PASSWORD_RESET_TTL: '299' })).toEqual([
+      'GATEHOUSE_PASSWORD_RESET_TTL must be a duration (seconds, or with s/m/h/d) from 300s to 86400s',
+    ]);
   });
 });
 

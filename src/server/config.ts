@@ -52,6 +52,18 @@ export interface ServerConfig {
    * (bound tokens stay refused as Bearer, and bound sessions cannot refresh).
    */
   readonly dpop: DpopMode;
+  /** SMTP server messages go to (nodemailer URL; holds credentials: never logged); null: .eml files. */
+  readonly smtpUrl: string | null;
+  /** The From of every message: `name <address>` or an address. */
+  readonly mailFrom: string;
+  /** Where messages are written as .eml files when there is no SMTP server. */
+  readonly mailOutboxDir: string;
+  /** Refuse sign-in until the account's address is verified. */
+  readonly requireVerifiedEmail: boolean;
+  /** How long a verification link works. */
+  readonly emailVerificationTtlSeconds: number;
+  /** How long a password-reset link works. */
+  readonly passwordResetTtlSeconds: number;
   /** Origins whose cookie-authenticated requests pass the CSRF check: ours, the CORS ones, and those given. */
   readonly allowedOrigins: readonly string[];
   /** Browser origins answered with CORS headers (server/cors.ts); empty: no CORS at all. */
@@ -111,6 +123,16 @@ export interface ServerOptions {
   readonly basicAuth?: boolean;
   /** Default `allowed`. */
   readonly dpop?: DpopMode;
+  /** smtp:// or smtps:// (nodemailer); default none: messages become .eml files in `mailOutboxDir`. */
+  readonly smtpUrl?: string | null;
+  /** Default `Gatehouse <no-reply@HOST>`, HOST the issuer's host name. */
+  readonly mailFrom?: string;
+  /** Default `./data/outbox` (beside the default SQLite file). */
+  readonly mailOutboxDir?: string;
+  /** Default false. */
+  readonly requireVerifiedEmail?: boolean;
+  readonly emailVerificationTtlSeconds?: number;
+  readonly passwordResetTtlSeconds?: number;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
   /** Exact origins (`https://app.example.com`) that may call the API from a browser; also allowed for cookies. */
@@ -173,6 +195,12 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   keyPropagationDelaySeconds: 'GATEHOUSE_KEY_PROPAGATION_DELAY',
   basicAuth: 'GATEHOUSE_BASIC_AUTH',
   dpop: 'GATEHOUSE_DPOP',
+  smtpUrl: 'GATEHOUSE_SMTP_URL',
+  mailFrom: 'GATEHOUSE_MAIL_FROM',
+  mailOutboxDir: 'GATEHOUSE_MAIL_OUTBOX',
+  requireVerifiedEmail: 'GATEHOUSE_REQUIRE_VERIFIED_EMAIL',
+  emailVerificationTtlSeconds: 'GATEHOUSE_EMAIL_VERIFICATION_TTL',
+  passwordResetTtlSeconds: 'GATEHOUSE_PASSWORD_RESET_TTL',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
   corsOrigins: 'GATEHOUSE_CORS_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
@@ -217,6 +245,9 @@ const DURATIONS = {
   shutdownTimeoutSeconds: [10, 0, 600],
   // Default: see keyPropagationDelaySeconds in validate. 0 is allowed (an emergency rotation).
   keyPropagationDelaySeconds: [60, 0, DAY],
+  // A verification link waits in an inbox for days; a reset link is a password for 30 minutes.
+  emailVerificationTtlSeconds: [2 * DAY, 300, 30 * DAY],
+  passwordResetTtlSeconds: [1800, 300, DAY],
 } as const satisfies Partial<Record<Field, readonly [number, number, number]>>;
 
 type DurationField = keyof typeof DURATIONS;
@@ -241,6 +272,24 @@ function checkHttpUrl(text: string): boolean {
     return false;
   }
 }
+
+/** An SMTP URL nodemailer takes: smtp: or smtps:, a host, nothing after the port but a slash. */
+function checkSmtpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (
+      (url.protocol === 'smtp:' || url.protocol === 'smtps:') &&
+      url.hostname !== '' &&
+      (url.pathname === '' || url.pathname === '/') &&
+      url.hash === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** `name@host` or `Display Name <name@host>`; no line breaks (they would be header injection). */
+const MAIL_FROM = /^(?:[^<>\r\n]{0,100}<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/;
 
 /**
  * A CORS origin in the form browsers send it (`https://app.example.com`, `http://localhost:5173`),
@@ -379,6 +428,20 @@ function validate(
     problems.push(`${name('basicAuth')}=true is refused when NODE_ENV=production`);
   const dpop = options.dpop ?? 'allowed';
   if (!DPOP_MODES.includes(dpop)) problems.push(`${name('dpop')} must be off, allowed or required`);
+
+  const smtpUrl = options.smtpUrl ?? null;
+  // Never the value in a problem: the URL holds the SMTP password.
+  if (smtpUrl !== null && !checkSmtpUrl(smtpUrl))
+    problems.push(`${name('smtpUrl')} must be smtp://[USER:PASS@]HOST[:PORT] or smtps://...`);
+  const mailHost = issuerValid ? new URL(issuer).hostname : 'localhost';
+  const mailFrom = options.mailFrom ?? `Gatehouse <no-reply@${mailHost}>`;
+  if (!MAIL_FROM.test(mailFrom))
+    problems.push(`${name('mailFrom')} must be an address (name@host) or Name <name@host>`);
+  const mailOutboxDir = options.mailOutboxDir ?? './data/outbox';
+  if (mailOutboxDir === '') problems.push(`${name('mailOutboxDir')} must not be empty`);
+  const requireVerifiedEmail = options.requireVerifiedEmail === true;
+  const emailVerificationTtlSeconds = duration('emailVerificationTtlSeconds');
+  const passwordResetTtlSeconds = duration('passwordResetTtlSeconds');
 
   const allowedOrigins: string[] = issuerValid ? [new URL(issuer).origin] : [];
   // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
@@ -520,6 +583,12 @@ function validate(
     keyPropagationDelaySeconds,
     basicAuth,
     dpop,
+    smtpUrl,
+    mailFrom,
+    mailOutboxDir,
+    requireVerifiedEmail,
+    emailVerificationTtlSeconds,
+    passwordResetTtlSeconds,
     allowedOrigins,
     corsOrigins,
     passwordParams,
@@ -643,6 +712,10 @@ export function configFromEnv(env: Env): ServerConfig {
   }
   set('basicAuth', parsed('GATEHOUSE_BASIC_AUTH', boolean, 'true or false'));
   set('dpop', read('GATEHOUSE_DPOP'));
+  set('smtpUrl', read('GATEHOUSE_SMTP_URL'));
+  set('mailFrom', read('GATEHOUSE_MAIL_FROM'));
+  set('mailOutboxDir', read('GATEHOUSE_MAIL_OUTBOX'));
+  set('requireVerifiedEmail', parsed('GATEHOUSE_REQUIRE_VERIFIED_EMAIL', boolean, 'true or false'));
   const origins = read('GATEHOUSE_ALLOWED_ORIGINS');
   if (origins !== undefined)
     set(

@@ -5,6 +5,12 @@
  */
 import { type Clock, type RandomSource, systemClock, systemRandom } from '../core/index.js';
 import type { KeyRing } from '../jwt/index.js';
+import {
+  createFileTransport,
+  createMailDelivery,
+  createSmtpTransport,
+  type MailTransport,
+} from '../mail/index.js';
 import { type RedisHandle, type Stores, startRevocationFeed } from '../storage/index.js';
 import type { ServerConfig } from './config.js';
 import { loadServerDpop } from './dpop.js';
@@ -24,6 +30,8 @@ export interface CreateServerOptions {
   readonly random?: RandomSource;
   /** pino options, true for defaults, or false for no logs (tests). */
   readonly logger?: boolean | Record<string, unknown>;
+  /** Where mail goes; default: SMTP when `config.smtpUrl` is set, else .eml files in `config.mailOutboxDir`. */
+  readonly mailTransport?: MailTransport;
 }
 
 export interface GatehouseServer {
@@ -44,6 +52,8 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
   const { config, stores, keyRing } = options;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
+  // Bound once the jobs exist: a request can only queue mail after the app is built.
+  let nudgeMail = () => {};
   const dpop = await loadServerDpop({
     mode: config.dpop,
     issuer: config.issuer,
@@ -60,6 +70,7 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
     clock,
     random,
     dpop,
+    onMailQueued: () => nudgeMail(),
   });
   await context.revocations.load();
   const feed =
@@ -75,6 +86,11 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
     random,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
+  const transport =
+    options.mailTransport ??
+    (config.smtpUrl !== null
+      ? createSmtpTransport(config.smtpUrl, config.mailFrom)
+      : createFileTransport({ dir: config.mailOutboxDir, from: config.mailFrom, log: app.log }));
   const jobs = startBackgroundJobs({
     revocations: context.revocations,
     keyRing,
@@ -88,9 +104,13 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
     },
     clock,
     log: app.log,
+    mail: createMailDelivery({ outbox: stores.outbox, transport, clock, random }),
   });
+  nudgeMail = jobs.nudgeMail;
   app.addHook('onClose', async () => {
     jobs.stop();
+    await jobs.deliverMail();
+    transport.close();
     await feed?.close();
   });
   return { app, context, jobs };

@@ -156,6 +156,18 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     error: 'temporarily_unavailable',
     description: 'The server is busy; retry shortly.',
   },
+  ERR_AUTH_EMAIL_NOT_VERIFIED: {
+    status: 403,
+    error: 'email_not_verified',
+    description:
+      'Confirm your email address first: follow the link sent to it, or ask for a new one (POST /v1/email/verification).',
+  },
+  // Used, expired, altered or unknown look alike outside: the precise reason goes to the log.
+  ERR_EMAIL_LINK_INVALID: {
+    status: 400,
+    error: 'invalid_link',
+    description: 'This link is invalid, expired or already used; ask for a new one.',
+  },
 };
 
 /** The HTTP form of an AuthError code (before the token endpoint's dialect). */

@@ -77,6 +77,16 @@ export const HTTP_ERROR_CATALOGUE = {
     statuses: [400],
     description: 'At /v1/signup: an account with this email already exists. Sign in instead.',
   },
+  email_not_verified: {
+    statuses: [403],
+    description:
+      'At /v1/token, /v1/session (and with Basic): the password is right but the account has not confirmed its email address, and GATEHOUSE_REQUIRE_VERIFIED_EMAIL=true. Follow the link of the verification message, or ask for a new one at POST /v1/email/verification.',
+  },
+  invalid_link: {
+    statuses: [400],
+    description:
+      'At /v1/email/verify and /v1/password/reset: the token of the link is malformed, unknown, altered, expired or already used (each works once). Ask for a new link (POST /v1/email/verification, POST /v1/password/forgot).',
+  },
   csrf_rejected: {
     statuses: [403],
     description:

@@ -28,6 +28,7 @@ import { fastifyTrustProxyOf } from './proxy.js';
 import { createRouteMethods } from './route-methods.js';
 import { accountRoutes } from './routes/accounts.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { emailRoutes } from './routes/email.js';
 import { introspectionRoutes } from './routes/introspection.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -118,6 +119,13 @@ export interface HttpAppOptions {
  * @example
  * const app = await createHttpApp(context, { random: systemRandom, logger: true });
  */
+/** Failure codes whose request line is logged at warn, not info. */
+const WARN_FAILURES: ReadonlySet<string> = new Set([
+  'ERR_REFRESH_REUSED',
+  'key_mismatch',
+  'proof_missing',
+]);
+
 export async function createHttpApp(
   context: ServerContext,
   options: HttpAppOptions,
@@ -298,7 +306,20 @@ export async function createHttpApp(
   });
 
   app.addHook('onResponse', (request, reply, done) => {
-    if (logEnabled) {
+    // A refresh-token reuse (a stolen token, or a client bug) and a refresh with another DPoP key
+    // (a stolen bound token) are security signals: their line is a warning, written at the
+    // default level and above it.
+    if (logger !== false && WARN_FAILURES.has(request.failureCode ?? '')) {
+      request.log.warn(
+        {
+          req: request,
+          res: reply,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          code: request.failureCode,
+        },
+        'request',
+      );
+    } else if (logEnabled) {
       request.log.info(
         {
           req: request,
@@ -383,6 +404,7 @@ export async function createHttpApp(
 
   await app.register(discoveryRoutes(context));
   await app.register(accountRoutes(context));
+  await app.register(emailRoutes(context));
   await app.register(tokenRoutes(context));
   await app.register(sessionRoutes(context));
   await app.register(revocationRoutes(context));

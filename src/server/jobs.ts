@@ -3,12 +3,15 @@
  * reading revocations made elsewhere and (keys in the database) picking up key rotations: a new
  * key is published at the first tick that sees it, and signs from the first tick after its
  * `signsFromMs`. A failure is logged (at most once a minute per job, so an outage is one line,
- * not thousands) and the next tick tries again; nothing is swallowed silently.
+ * not thousands) and the next tick tries again; nothing is swallowed silently. Mail: the outbox
+ * is delivered every `mailIntervalMs` and whenever a request queued a message (`nudgeMail`), one
+ * pass at a time per instance.
  */
 
 import type { RevocationRegistry } from '../access/index.js';
 import type { Clock } from '../core/index.js';
 import type { KeyRing } from '../jwt/index.js';
+import type { MailDelivery } from '../mail/index.js';
 import type { Stores } from '../storage/index.js';
 import { pruneStorage, type RetentionPolicy } from './retention.js';
 import { reloadServerKeys } from './signing-keys.js';
@@ -29,6 +32,10 @@ export interface BackgroundJobsOptions {
   readonly retention: RetentionPolicy & { readonly intervalMs: number };
   readonly clock: Clock;
   readonly log: JobsLogger;
+  /** The outbox's delivery; absent: no mail job. */
+  readonly mail?: MailDelivery;
+  /** How often the outbox is read for due messages (default 5 s). */
+  readonly mailIntervalMs?: number;
 }
 
 export interface BackgroundJobs {
@@ -36,6 +43,10 @@ export interface BackgroundJobs {
   tick(): Promise<void>;
   /** One retention pass now; resolves when it is done or failed (and logged). */
   prune(): Promise<void>;
+  /** One delivery pass now (after the one running, if any); resolves when done or failed (and logged). */
+  deliverMail(): Promise<void>;
+  /** Starts a delivery pass soon, without waiting for it. */
+  nudgeMail(): void;
   stop(): void;
 }
 
@@ -79,16 +90,42 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
   const prune = () =>
     pruneStorage(stores, clock.nowMs(), options.retention).then(() => {}, failed('retention'));
   const retention = setInterval(() => void prune(), options.retention.intervalMs);
+  // One pass at a time: a pass asked for during another runs right after it, once.
+  let running: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | null = null;
+  let stopped = false;
+  const deliverMail = (): Promise<void> => {
+    const mail = options.mail;
+    if (mail === undefined) return Promise.resolve();
+    // Stopped: no new pass, but the caller may wait for the one in flight (a clean close).
+    if (stopped) return running;
+    if (queued !== null) return queued;
+    const next = running.then(() => {
+      queued = null;
+      return stopped ? undefined : mail.deliverDue().then(() => {}, failed('mail-delivery'));
+    });
+    queued = next;
+    running = next;
+    return next;
+  };
+  const mailTimer = setInterval(() => void deliverMail(), options.mailIntervalMs ?? 5000);
   sweep.unref();
   sync.unref();
   retention.unref();
+  mailTimer.unref();
   return {
     tick,
     prune,
+    deliverMail,
+    nudgeMail() {
+      void deliverMail();
+    },
     stop() {
+      stopped = true;
       clearInterval(sweep);
       clearInterval(sync);
       clearInterval(retention);
+      clearInterval(mailTimer);
     },
   };
 }

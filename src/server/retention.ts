@@ -3,7 +3,8 @@
  * end. Throttle keys whose window and block are over; security events older than the retention
  * period; replay ciphertexts past their grace window and refresh tokens past their expiry;
  * sessions that ended long enough ago that no access token of theirs can still verify (their
- * revocation must outlive their tokens: see access/revocations.ts).
+ * revocation must outlive their tokens: see access/revocations.ts); email links past their expiry
+ * and messages sent a day ago (their bodies were already emptied when sent).
  */
 import type { Stores } from '../storage/index.js';
 
@@ -19,11 +20,14 @@ export interface RetentionResult {
   readonly events: number;
   readonly refreshTokens: number;
   readonly sessions: number;
+  readonly emailTokens: number;
+  readonly sentMail: number;
 }
 
 // A margin over the access-token lifetime: revocations are read back with a skew margin of a
 // minute (access/revocations.ts), so rows stay a little longer than the tokens they guard.
 const SESSION_MARGIN_MS = 5 * 60_000;
+const SENT_MAIL_KEPT_MS = 86_400_000;
 
 /**
  * Deletes what is no longer needed at `nowMs`.
@@ -44,5 +48,7 @@ export async function pruneStorage(
     sessions: await stores.sessions.pruneSessions(
       nowMs - policy.accessTokenTtlMs - SESSION_MARGIN_MS,
     ),
+    emailTokens: await stores.emailTokens.pruneTokens(nowMs),
+    sentMail: await stores.outbox.pruneSent(nowMs - SENT_MAIL_KEPT_MS),
   };
 }

@@ -32,7 +32,38 @@ export const Credentials = Type.Object(
   { additionalProperties: false },
 );
 
-export const User = Type.Object({ id: Type.String(), email: Type.String() });
+export const User = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  email_verified: Type.Boolean({
+    description: 'Whether the owner followed the verification link sent to the address.',
+  }),
+});
+
+/** An address to send a link to (reset, verification): answered the same whether it has an account. */
+export const EmailRequest = Type.Object({ email: Email }, { additionalProperties: false });
+
+const LinkToken = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: 'The token of the link (after #token= in the address the message gave).',
+});
+
+export const VerifyEmail = Type.Object({ token: LinkToken }, { additionalProperties: false });
+
+export const ResetPassword = Type.Object(
+  { token: LinkToken, new_password: Password },
+  { additionalProperties: false },
+);
+
+/** The same answer whether or not the address has an account. */
+export const MailAccepted = Type.Object(
+  { status: Type.Literal('accepted') },
+  {
+    description:
+      'Accepted: when the address has an account (for a reset) or an unverified one (for verification), a link is on its way.',
+  },
+);
 
 export const ChangePassword = Type.Object(
   { current_password: Password, new_password: Password },
@@ -127,6 +158,10 @@ export const RevocationFeed = Type.Object(
     }),
     more: Type.Boolean({ description: 'More entries wait: read again at once with cursor.' }),
     poll_interval: Type.Integer({ description: 'Suggested seconds between two reads.' }),
+    max_token_age: Type.Integer({
+      description:
+        'Seconds after its iat beyond which the issuer refuses an access token whatever its exp (the current access-token lifetime): a follower refuses older tokens too, so a token issued under a longer lifetime before a restart cannot outlive the entries that guard it.',
+    }),
     entries: Type.Array(
       Type.Object({
         sid_hash: Type.String({

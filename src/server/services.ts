@@ -13,6 +13,7 @@ import { type AccountService, createAccountService } from '../accounts/index.js'
 import type { Clock, RandomSource } from '../core/index.js';
 import { type AuthFlows, createAuthFlows } from '../flows/index.js';
 import type { KeyRing } from '../jwt/index.js';
+import { type AccountLifecycle, createAccountLifecycle } from '../lifecycle/index.js';
 import { createWorkQueue } from '../passwords/index.js';
 import { createRefreshService, type RefreshService } from '../refresh/index.js';
 import { createSessionService, type SessionService } from '../sessions/index.js';
@@ -30,6 +31,8 @@ export interface ServicesDeps {
   readonly random: RandomSource;
   /** DPoP (server/dpop.ts loadServerDpop); absent or null: GATEHOUSE_DPOP=off. */
   readonly dpop?: ServerDpop | null;
+  /** Called after a request queued a message: the delivery job may start at once. */
+  readonly onMailQueued?: () => void;
 }
 
 /** What every route needs, assembled once. */
@@ -43,6 +46,8 @@ export interface ServerContext {
   readonly access: AccessTokens;
   readonly revocations: RevocationRegistry;
   readonly flows: AuthFlows;
+  /** Email verification and password reset (messages go through the outbox). */
+  readonly lifecycle: AccountLifecycle;
   readonly clock: Clock;
   /** DPoP proofs and nonces; null when GATEHOUSE_DPOP=off. */
   readonly dpop: ServerDpop | null;
@@ -81,6 +86,7 @@ export function createServices(deps: ServicesDeps): ServerContext {
     passwordParams: config.passwordParams,
     passwordQueue: createWorkQueue({ maxQueued: config.argon2QueueSize }),
     dummyHash: deps.dummyHash,
+    requireVerifiedEmail: config.requireVerifiedEmail,
     clock,
     random,
   });
@@ -144,11 +150,28 @@ export function createServices(deps: ServicesDeps): ServerContext {
     claims: config.claims,
     clock,
   });
+  const lifecycle = withMailNudge(
+    createAccountLifecycle({
+      users: stores.accounts,
+      accounts,
+      tokens: stores.emailTokens,
+      limits: stores.limits,
+      events: stores.events,
+      endSessions: (userId, reason) => sessions.revokeAllForUser(userId, reason),
+      issuer: config.issuer,
+      verificationTtlMs: config.emailVerificationTtlSeconds * 1000,
+      resetTtlMs: config.passwordResetTtlSeconds * 1000,
+      clock,
+      random,
+    }),
+    deps.onMailQueued ?? (() => {}),
+  );
   return {
     config,
     stores,
     keyRing,
     accounts,
+    lifecycle,
     sessions,
     refresh,
     access,
@@ -156,5 +179,17 @@ export function createServices(deps: ServicesDeps): ServerContext {
     flows,
     clock,
     dpop: deps.dpop ?? null,
+  };
+}
+
+/** The lifecycle, telling the delivery job after each call that may have queued a message. */
+function withMailNudge(lifecycle: AccountLifecycle, nudge: () => void): AccountLifecycle {
+  return {
+    sendVerification: (user) => lifecycle.sendVerification(user).finally(nudge),
+    resendVerification: (email, meta) => lifecycle.resendVerification(email, meta).finally(nudge),
+    requestPasswordReset: (email, meta) =>
+      lifecycle.requestPasswordReset(email, meta).finally(nudge),
+    verifyEmail: (token, meta) => lifecycle.verifyEmail(token, meta),
+    resetPassword: (token, password, meta) => lifecycle.resetPassword(token, password, meta),
   };
 }

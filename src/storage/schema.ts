@@ -9,6 +9,8 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   updated_at: number;
+  /** When the owner proved the address (0008); null: not verified. */
+  email_verified_at: number | null;
 }
 
 export interface SessionsTable {
@@ -82,6 +84,40 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+/** Single-use email links (0008): verification and password reset, by id, the secret hashed. */
+export interface EmailTokensTable {
+  id: string;
+  /** SHA-256 (base64url) of the token's secret part. */
+  secret_hash: string;
+  /** 'verify_email' or 'reset_password'. */
+  purpose: string;
+  user_id: string;
+  /** The address the link was sent to: a verification holds only while it is the account's. */
+  email: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+/** Messages waiting for, or accepted by, the mail transport (0008). */
+export interface OutboxTable {
+  id: string;
+  recipient: string;
+  subject: string;
+  /** Emptied once sent: a link's secret is not kept at rest longer than needed. */
+  text_body: string;
+  html_body: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  /** The delivery job holding the message, until `claimed_until` (a lease). */
+  claimed_by: string | null;
+  claimed_until: number | null;
+  sent_at: number | null;
+  /** The code of the last failure (never the server's answer text). */
+  last_error: string | null;
+}
+
 /** Registered OAuth clients (0006); list columns are JSON arrays of strings. */
 export interface ClientsTable {
   id: string;
@@ -115,4 +151,6 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   clients: ClientsTable;
   user_roles: UserRolesTable;
+  email_tokens: EmailTokensTable;
+  outbox: OutboxTable;
 }

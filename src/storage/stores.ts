@@ -6,7 +6,9 @@ import type { AccountStore } from '../accounts/index.js';
 import type { ClientStore, RoleStore } from '../clients/index.js';
 import type { NonceSecretStore } from '../dpop/index.js';
 import type { SigningKeyStore } from '../jwt/index.js';
+import type { EmailTokenStore } from '../lifecycle/index.js';
 import type { LimitStore, SecurityEventStore } from '../limits/index.js';
+import type { OutboxStore } from '../mail/index.js';
 import type { RefreshStore } from '../refresh/index.js';
 import type { SessionStore } from '../sessions/index.js';
 
@@ -29,6 +31,10 @@ export interface Stores {
   };
   /** Roles per user (SQL). */
   readonly roles: RoleStore;
+  /** Messages until a mail transport accepted them (SQL backends). */
+  readonly outbox: OutboxStore;
+  /** Single-use email links: verification, password reset (SQL backends). */
+  readonly emailTokens: EmailTokenStore;
   /** Resolves when every backend answers a trivial query. */
   ping(): Promise<void>;
   /** Each backend by name ('database', 'redis'), up or not. */

@@ -399,7 +399,7 @@ describe('on SQLite', () => {
         url: '/v1/me',
         headers: { cookie: String(cookie.headers['set-cookie']).split(';')[0] as string },
       });
-      expect(me.json()).toEqual({ id, email: 'ada@example.com' });
+      expect(me.json()).toEqual({ id, email: 'ada@example.com', email_verified: false });
       expectError(
         await signup('ada@ｅｘａｍｐｌｅ.com'),
         400,

@@ -59,7 +59,13 @@ describe.each(BACKENDS)('revocation feed on %s', (_name, backend) => {
     expect(metadata.gatehouse_revocation_feed_uri).toBe('https://auth.test/v1/revocations');
     const { body, headers } = await readFeed(base);
     expect(headers.get('cache-control')).toBe('no-store');
-    expect(body).toMatchObject({ snapshot: true, more: false, poll_interval: 2 });
+    // max_token_age: the access-token lifetime (GATEHOUSE_ACCESS_TOKEN_TTL, 15m here).
+    expect(body).toMatchObject({
+      snapshot: true,
+      more: false,
+      poll_interval: 2,
+      max_token_age: 900,
+    });
     const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as {
       paths: Record<string, unknown>;
     };

@@ -235,7 +235,7 @@ describe('bearer access tokens', () => {
     const { user, pair } = await signupAndLogin(server);
     const ok = await me(bearer(pair.access_token));
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ id: user.id, email: 'user@example.com' });
+    expect(ok.json()).toEqual({ id: user.id, email: 'user@example.com', email_verified: false });
 
     const token = pair.access_token;
     for (const position of [5, token.indexOf('.') + 10, token.length - 5]) {

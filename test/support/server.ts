@@ -1,8 +1,12 @@
 /** Builds a Gatehouse app for tests: real SQLite (memory or file), fixed clock, no logs. */
+
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClientRecord, GrantType } from '../../src/clients/index.js';
 import { createFixedClock } from '../../src/core/clock.js';
 import { generateJwtKey } from '../../src/jwt/index.js';
 import { createKeyRing, type KeyRing } from '../../src/jwt/key-ring.js';
+import { createFileTransport, type MailTransport } from '../../src/mail/index.js';
 import { createDummyHash } from '../../src/passwords/hash.js';
 import { configFromEnv, type Env, type ServerConfig } from '../../src/server/config.js';
 import { createServer } from '../../src/server/create-server.js';
@@ -43,6 +47,8 @@ export async function createTestServer(
     postgres?: boolean | { url: string };
     /** Put cookie sessions, the limiter and the revocation feed in Redis at this URL (fresh prefix). */
     redisUrl?: string;
+    /** Where mail goes (default: the config's; its default directory becomes a temporary one). */
+    mailTransport?: MailTransport;
     /** The custom-claims hook (a code option: no environment variable). */
     claims?: ServerConfig['claims'];
   } = {},
@@ -85,6 +91,7 @@ export async function createTestServer(
     dummyHash: await dummy,
     clock,
     logger: options.logger ?? false,
+    ...mailTransportFor(config, options.mailTransport),
   });
   return {
     app,
@@ -103,6 +110,22 @@ export async function createTestServer(
         await deleteRedisPrefix(redisHandle.prefix, options.redisUrl).catch(() => {});
       }
     },
+  };
+}
+
+/**
+ * The transport of a test server: the given one; else, when the config keeps the default outbox
+ * directory (./data/outbox of the checkout), .eml files in a temporary directory instead.
+ */
+function mailTransportFor(
+  config: ServerConfig,
+  given: MailTransport | undefined,
+): { mailTransport?: MailTransport } {
+  if (given !== undefined) return { mailTransport: given };
+  if (config.smtpUrl !== null || config.mailOutboxDir !== './data/outbox') return {};
+  const dir = join(tmpdir(), `gatehouse-test-outbox-${process.pid}`);
+  return {
+    mailTransport: createFileTransport({ dir, from: config.mailFrom, log: { info() {} } }),
   };
 }
 

@@ -22,6 +22,10 @@ const SECURITY_EVENT_TYPES = [
   'password_change_failed',
   'refresh_reuse',
   'dpop_key_mismatch',
+  'email_verified',
+  'password_reset_requested',
+  'password_reset',
+  'email_link_refused',
 ] as const satisfies readonly SecurityEventType[];
 const everyType: Exclude<SecurityEventType, (typeof SECURITY_EVENT_TYPES)[number]> extends never
   ? true

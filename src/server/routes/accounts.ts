@@ -1,9 +1,16 @@
 /** Sign-up, who-am-I, password change. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { PublicUser } from '../../accounts/index.js';
 import { AuthError } from '../../core/index.js';
 import { authenticate } from '../authenticate.js';
 import { ChangePassword, Credentials, ErrorBody, errorResponses, User } from '../schemas.js';
 import type { ServerContext } from '../services.js';
+
+const userBody = (user: PublicUser) => ({
+  id: user.id,
+  email: user.email,
+  email_verified: user.emailVerified,
+});
 
 export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -24,7 +31,9 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           request.ip,
           request.headers['user-agent'] ?? null,
         );
-        return reply.status(201).send(user);
+        // Queued in the outbox, sent by the delivery job: the answer never waits for SMTP.
+        await ctx.lifecycle.sendVerification(user);
+        return reply.status(201).send(userBody(user));
       },
     );
 
@@ -45,7 +54,7 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           throw new AuthError('ERR_AUTH_UNAUTHENTICATED', 'user no longer exists', {
             presented: true,
           });
-        return user;
+        return userBody(user);
       },
     );
 

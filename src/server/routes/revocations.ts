@@ -38,6 +38,10 @@ export function revocationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
           snapshot: page.snapshot,
           more: page.more,
           poll_interval: FEED_POLL_INTERVAL_SECONDS,
+          // Entries last the current lifetime (+1 s): a token older than that, issued under a
+          // longer lifetime before a restart, is covered by no entry, so followers refuse it by
+          // age as this server does (access/tokens.ts, maxTokenAge).
+          max_token_age: ctx.access.profile.ttlSeconds,
           // Whole seconds, rounded up: refusing a little longer is safe, a little shorter is not.
           entries: page.entries.map((entry) => ({
             sid_hash: entry.sidHash,

@@ -23,27 +23,36 @@ const CSP = [
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'inspect.js': 'text/javascript; charset=utf-8',
+  'recovery.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 
 export function webRoutes(): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const page = async (
-      _request: unknown,
-      reply: {
-        header(n: string, v: string): unknown;
-        type(t: string): { send(b: unknown): unknown };
-      },
-    ) => {
-      reply.header('content-security-policy', CSP);
-      reply.header('x-frame-options', 'DENY');
-      reply.header('referrer-policy', 'no-referrer');
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(await readFile(new URL('src/web/index.html', ROOT)));
-    };
+    const serve =
+      (file: string) =>
+      async (
+        _request: unknown,
+        reply: {
+          header(n: string, v: string): unknown;
+          type(t: string): { send(b: unknown): unknown };
+        },
+      ) => {
+        reply.header('content-security-policy', CSP);
+        reply.header('x-frame-options', 'DENY');
+        // no-referrer: a link's token (in the fragment) is never sent, and neither is the page.
+        reply.header('referrer-policy', 'no-referrer');
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(await readFile(new URL(`src/web/${file}`, ROOT)));
+      };
+    const page = serve('index.html');
     for (const path of ['/', '/account', '/inspect'])
       app.get(path, { schema: { hide: true } }, page);
+    // Account recovery: forgot password, and the pages the emailed links open.
+    const recovery = serve('recovery.html');
+    for (const path of ['/forgot-password', '/reset-password', '/verify-email'])
+      app.get(path, { schema: { hide: true } }, recovery);
 
     app.get('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
       const { name } = request.params as { name: string };

@@ -11,6 +11,7 @@ import * as keyActivationSessionClient from './0003-key-activation-session-clien
 import * as securityEventUserAgent from './0004-security-event-user-agent.js';
 import * as dpop from './0005-dpop.js';
 import * as clientsRolesScopes from './0006-clients-roles-scopes.js';
+import * as email from './0008-email.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0004_security_event_user_agent': securityEventUserAgent,
   '0005_dpop': dpop,
   '0006_clients_roles_scopes': clientsRolesScopes,
+  '0008_email': email,
 };
 
 export const migrationProvider: MigrationProvider = {

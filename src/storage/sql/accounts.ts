@@ -9,6 +9,7 @@ const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   passwordHash: row.password_hash,
   createdAtMs: Number(row.created_at),
   updatedAtMs: Number(row.updated_at),
+  emailVerifiedAtMs: row.email_verified_at === null ? null : Number(row.email_verified_at),
 });
 
 /**
@@ -27,6 +28,7 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
           password_hash: user.passwordHash,
           created_at: user.createdAtMs,
           updated_at: user.updatedAtMs,
+          email_verified_at: user.emailVerifiedAtMs ?? null,
         })
         .onConflict((oc) => oc.column('email').doNothing())
         .executeTakeFirst();
@@ -50,6 +52,15 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
         .set({ password_hash: passwordHash, updated_at: nowMs })
         .where('id', '=', userId)
         .execute();
+    },
+    async markEmailVerified(userId, email, nowMs) {
+      const result = await db
+        .updateTable('users')
+        .set({ email_verified_at: nowMs, updated_at: nowMs })
+        .where('id', '=', userId)
+        .where('email', '=', email)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
   };
 }

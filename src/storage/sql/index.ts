@@ -11,8 +11,10 @@ import { withUnavailable, wrapUnavailable } from '../unavailable.js';
 import { createSqlAccountStore } from './accounts.js';
 import { createSqlClientStore, createSqlRoleStore } from './clients.js';
 import type { SqlDialectName } from './dialect.js';
+import { createSqlEmailTokenStore } from './email-tokens.js';
 import { createSqlSecurityEventStore } from './events.js';
 import { createSqlLimitStore } from './limits.js';
+import { createSqlOutboxStore } from './outbox.js';
 import { createSqlRefreshStore } from './refresh.js';
 import { createSqlNonceSecretStore } from './server-secrets.js';
 import { createSqlSessionStore } from './sessions.js';
@@ -41,6 +43,8 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     refresh: wrapUnavailable(createSqlRefreshStore(db, dialect)),
     limits: wrapUnavailable(createSqlLimitStore(db, dialect)),
     events: wrapUnavailable(createSqlSecurityEventStore(db)),
+    outbox: wrapUnavailable(createSqlOutboxStore(db)),
+    emailTokens: wrapUnavailable(createSqlEmailTokenStore(db)),
     ping,
     health: async () => ({
       database: await ping().then(

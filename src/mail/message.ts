@@ -1,0 +1,120 @@
+/**
+ * The messages Gatehouse sends, in plain text and HTML. Every value put into the HTML (the
+ * issuer's name, the link) is escaped: the issuer name is configuration, the link carries a
+ * token, and neither may become markup. Pure: no I/O.
+ */
+
+/** One message as the outbox stores it and a transport sends it. */
+export interface MailMessage {
+  /** Random id: the outbox row and the .eml file name. */
+  readonly id: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/**
+ * What a message is for. `reset_unknown` answers a reset asked for an address without an
+ * account: the request did the same work and the inbox's owner learns why nothing else came.
+ */
+export type MailKind = 'verify_email' | 'reset_password' | 'reset_unknown';
+
+export interface MailContent {
+  /** The issuer's name as users know it: the host of GATEHOUSE_ISSUER. */
+  readonly serviceName: string;
+  /** The single-use link (it holds the token: never logged); null for a notice. */
+  readonly link: string | null;
+  /** How long the link works, in minutes. */
+  readonly validMinutes: number;
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for an HTML element or a double-quoted attribute. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
+}
+
+/** "30 minutes", "1 hour", "2 days": the link's lifetime in words. */
+function lifetime(minutes: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (minutes % 1440 === 0) return plural(minutes / 1440, 'day');
+  if (minutes % 60 === 0) return plural(minutes / 60, 'hour');
+  return plural(minutes, 'minute');
+}
+
+const WORDING: Readonly<
+  Record<MailKind, { subject: string; lead: string; action: string; ignore: string }>
+> = {
+  reset_unknown: {
+    subject: 'Password reset requested',
+    lead: 'Someone, probably you, asked to reset a password for this address, but no account uses it.',
+    action: '',
+    ignore:
+      'If you have an account, it is under another address: ask again with that one. If it was not you, ignore this message.',
+  },
+  verify_email: {
+    subject: 'Confirm your email address',
+    lead: 'Someone, probably you, created an account with this address.',
+    action: 'Confirm the address',
+    ignore: 'If it was not you, ignore this message: the account stays unconfirmed.',
+  },
+  reset_password: {
+    subject: 'Reset your password',
+    lead: 'Someone, probably you, asked to reset the password of the account with this address.',
+    action: 'Choose a new password',
+    ignore:
+      'If it was not you, ignore this message: your password stays as it is. The link works once.',
+  },
+};
+
+/**
+ * Builds the subject, text and HTML of a message.
+ *
+ * @example
+ * const { subject, text, html } = renderMail('reset_password', { serviceName: 'auth.example.com', link, validMinutes: 30 });
+ */
+export function renderMail(
+  kind: MailKind,
+  content: MailContent,
+): { subject: string; text: string; html: string } {
+  const words = WORDING[kind];
+  const subject = `${words.subject} (${content.serviceName})`;
+  const valid =
+    content.link === null ? '' : `The link works for ${lifetime(content.validMinutes)}. `;
+  const text = [
+    `${content.serviceName}`,
+    '',
+    words.lead,
+    ...(content.link === null ? [] : [`${words.action}: ${content.link}`]),
+    '',
+    `${valid}${words.ignore}`,
+    '',
+  ].join('\n');
+  const name = escapeHtml(content.serviceName);
+  const link = content.link === null ? null : escapeHtml(content.link);
+  const html = [
+    '<!doctype html>',
+    `<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
+    '<body>',
+    `<p><strong>${name}</strong></p>`,
+    `<p>${escapeHtml(words.lead)}</p>`,
+    ...(link === null
+      ? []
+      : [
+          `<p><a href="${link}">${escapeHtml(words.action)}</a></p>`,
+          `<p>Or paste this address into your browser: ${link}</p>`,
+        ]),
+    `<p>${escapeHtml(`${valid}${words.ignore}`)}</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+  return { subject, text, html };
+}

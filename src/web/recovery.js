@@ -1,0 +1,105 @@
+// The account-recovery pages: forgot password, reset (from the link), verify (from the link). No
+// inline script (the server sends a strict Content-Security-Policy); answers are written with
+// textContent. A link's token arrives in the fragment (#token=...), which browsers never send to a
+// server; it is taken out of the address bar at once, so it is not left in the history.
+
+const $ = (selector) => document.querySelector(selector);
+const notice = $('#notice');
+
+function say(text, isError = false) {
+  notice.textContent = text;
+  notice.className = isError ? 'error' : '';
+}
+
+const token = new URLSearchParams(location.hash.slice(1)).get('token');
+if (location.hash !== '') history.replaceState(null, '', location.pathname);
+
+function explain(status, body) {
+  if (status === 0) return 'The server cannot be reached. Check your connection and try again.';
+  if (status === 429) return 'Too many requests. Wait a little and try again.';
+  const messages = {
+    invalid_link: 'This link is invalid, expired or already used. Ask for a new one.',
+    invalid_password: 'Passwords must be 8 to 256 characters.',
+    invalid_request: 'Please check the form: something is missing or malformed.',
+    temporarily_unavailable: 'The service is temporarily unavailable. Try again in a moment.',
+  };
+  return messages[body?.error] ?? `Something went wrong (${status}).`;
+}
+
+async function post(path, payload) {
+  try {
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+    const body = response.status === 204 ? null : await response.json().catch(() => null);
+    return { ok: response.ok, status: response.status, body };
+  } catch {
+    return { ok: false, status: 0, body: null };
+  }
+}
+
+/** Runs a form's action once at a time, with its button disabled meanwhile. */
+function onSubmit(form, action) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      await action(new FormData(form));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+const pages = {
+  '/forgot-password': 'page-forgot',
+  '/reset-password': 'page-reset',
+  '/verify-email': 'page-verify',
+};
+const section = document.getElementById(pages[location.pathname] ?? 'page-forgot');
+section.hidden = false;
+section.querySelector('h1').focus?.();
+
+const SENT =
+  'If an account uses this address, a message with a link is on its way. Check your inbox (and spam folder).';
+
+onSubmit($('#forgot-form'), async (data) => {
+  const { ok, status, body } = await post('/v1/password/forgot', { email: data.get('email') });
+  if (ok) say(SENT);
+  else say(explain(status, body), true);
+});
+
+onSubmit($('#reset-form'), async (data) => {
+  if (token === null)
+    return say('This page needs the link from the message. Ask for a new one.', true);
+  const { ok, status, body } = await post('/v1/password/reset', {
+    token,
+    new_password: data.get('password'),
+  });
+  if (!ok) return say(explain(status, body), true);
+  $('#reset-form').hidden = true;
+  notice.textContent = 'Your password is changed and every device was signed out. ';
+  notice.className = '';
+  const link = document.createElement('a');
+  link.href = '/';
+  link.textContent = 'Sign in with the new password';
+  notice.append(link);
+});
+
+onSubmit($('#verify-form'), async () => {
+  if (token === null)
+    return say('This page needs the link from the message. Ask for a new one below.', true);
+  const { ok, status, body } = await post('/v1/email/verify', { token });
+  if (!ok) return say(explain(status, body), true);
+  $('#verify-form').hidden = true;
+  say('Your email address is confirmed. You can sign in.');
+});
+
+onSubmit($('#resend-form'), async (data) => {
+  const { ok, status, body } = await post('/v1/email/verification', { email: data.get('email') });
+  if (ok) say(SENT);
+  else say(explain(status, body), true);
+});
