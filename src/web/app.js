@@ -47,6 +47,8 @@ function explain(status, body) {
     invalid_grant: 'Wrong email or password.',
     invalid_credentials: 'Wrong email or password.',
     email_taken: 'An account with this email already exists. Sign in instead.',
+    email_not_verified:
+      'Confirm your email address first: follow the link we sent you, or ask for a new one on the Verify email page (/verify-email).',
     invalid_password: 'Passwords must be 8 to 256 characters.',
     invalid_request: 'Please check the form: something is missing or malformed.',
     temporarily_unavailable: 'The service is temporarily unavailable. Try again in a moment.',

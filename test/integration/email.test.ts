@@ -189,6 +189,18 @@ describe.each(backends)('email links over HTTP (%s)', (_name, backend) => {
     expect((await login(server, email, PASSWORD)).statusCode).toBe(200);
   });
 
+  it('a reset link still works in its last millisecond', async () => {
+    const { server, smtp } = await setup(backend);
+    const { email } = await signupAndLogin(server, 'edge@example.com', PASSWORD);
+    await post(server, '/v1/password/forgot', { email });
+    const mails = await smtp.waitFor(2);
+    const token = linkToken(mails[1] as never, '/reset-password');
+    server.clock.advanceMs(30 * 60_000 - 1);
+    const reset = await post(server, '/v1/password/reset', { token, new_password: NEW_PASSWORD });
+    expect(reset.statusCode).toBe(204);
+    expect((await login(server, email, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
   it('a reset asked for a known and an unknown address: the same status and body', async () => {
     const { server, smtp } = await setup(backend);
     await signupAndLogin(server, 'known@example.com', PASSWORD);

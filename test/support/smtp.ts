@@ -30,13 +30,21 @@ export function decodeQuotedPrintable(text: string): string {
     .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
-/** The token of the first link to `page` in a message. */
-export function linkToken(mail: ReceivedMail, page: string): string {
-  const match = new RegExp(
-    `https://auth\\.test${page}#token=([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)`,
-  ).exec(mail.decoded);
+/** The first link to `page` (under `base`) in a message, and its token. */
+export function findLink(
+  mail: Pick<ReceivedMail, 'decoded'>,
+  page: string,
+  base = 'https://auth.test',
+): { url: string; token: string } {
+  const escaped = `${base}${page}`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const match = new RegExp(`${escaped}#token=([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)`).exec(mail.decoded);
   if (match === null) throw new Error(`no ${page} link in the message`);
-  return match[1] as string;
+  return { url: match[0], token: match[1] as string };
+}
+
+/** The token of the first link to `page` in a message. */
+export function linkToken(mail: Pick<ReceivedMail, 'decoded'>, page: string): string {
+  return findLink(mail, page).token;
 }
 
 /**

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, renderMail } from './message.js';
+
+describe('renderMail', () => {
+  const link = 'https://auth.example.com/reset-password#token=abc.def';
+
+  it('names the service and the lifetime, and carries the link in both parts', () => {
+    const mail = renderMail('reset_password', {
+      serviceName: 'auth.example.com',
+      link,
+      validMinutes: 30,
+    });
+    expect(mail.subject).toBe('Reset your password (auth.example.com)');
+    expect(mail.text).toContain(`Choose a new password: ${link}`);
+    expect(mail.text).toContain('The link works for 30 minutes.');
+    expect(mail.html).toContain(`<a href="${link}">Choose a new password</a>`);
+    expect(
+      renderMail('verify_email', { serviceName: 'x', link, validMinutes: 2880 }).text,
+    ).toContain('The link works for 2 days.');
+    expect(renderMail('verify_email', { serviceName: 'x', link, validMinutes: 60 }).text).toContain(
+      'The link works for 1 hour.',
+    );
+  });
+
+  it('escapes every value put into the HTML: a hostile service name or link stays text', () => {
+    const mail = renderMail('verify_email', {
+      serviceName: '<img src=x onerror=alert(1)>',
+      link: 'https://a.example/"><script>alert(1)</script>',
+      validMinutes: 60,
+    });
+    expect(mail.html).not.toContain('<img');
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(mail.html).toContain('href="https://a.example/&quot;&gt;&lt;script&gt;');
+  });
+
+  it('a notice (no account has the address) carries no link', () => {
+    const mail = renderMail('reset_unknown', { serviceName: 's', link: null, validMinutes: 30 });
+    expect(mail.text).toContain('no account uses it');
+    expect(mail.html).not.toContain('<a ');
+    expect(mail.text).not.toContain('The link works');
+  });
+
+  it('escapeHtml covers the five characters that matter in elements and attributes', () => {
+    expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
+  });
+});
