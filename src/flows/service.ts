@@ -69,7 +69,8 @@ const NO_META: SessionMeta = { ip: null, userAgent: null };
 export interface AuthFlows {
   /**
    * The password grant: checks that the client may use it and may ask for the scopes, checks the
-   * password, grants the scopes the user's roles open, starts a token session bound to the client and, when the request came with a verified DPoP proof, to its key
+   * password, grants the scopes the user's roles open, starts a token session bound to the client
+   * and, when the request came with a verified DPoP proof, to its key
    * (`dpopJkt`: the refresh tokens then need that key, the access tokens carry `cnf.jkt`), issues
    * the first pair.
    * @throws AuthError ERR_CLIENT_UNAUTHORIZED, ERR_SCOPE_INVALID, ERR_AUTH_INVALID_CREDENTIALS,
