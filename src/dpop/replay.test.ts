@@ -19,6 +19,28 @@ describe('createMemoryReplayCache', () => {
     expect(await cache.claim('other', T0 + 5000)).toBe(true);
   });
 
+  it('one key holds at most maxEntriesPerKey live entries; the others still claim', async () => {
+    const clock = createFixedClock(T0);
+    const cache = createMemoryReplayCache({ clock, maxEntries: 10, maxEntriesPerKey: 3 });
+    for (const jti of ['1', '2', '3'])
+      expect(await cache.claim(`flood.${jti}`, T0 + 5000)).toBe(true);
+    await expect(cache.claim('flood.4', T0 + 5000)).rejects.toMatchObject({
+      code: 'ERR_DPOP_REPLAY_CACHE_FULL',
+      details: { reason: 'key_quota' },
+    });
+    expect(await cache.claim('victim.1', T0 + 5000)).toBe(true);
+    expect(cache.size).toBe(4);
+    // Once the flood's entries expire, the key claims again (after the once-a-second sweep).
+    clock.advanceMs(5000);
+    expect(await cache.claim('flood.4', T0 + 10_000)).toBe(true);
+    // The default quota is a tenth of the cache.
+    const small = createMemoryReplayCache({ clock, maxEntries: 20 });
+    for (let i = 0; i < 2; i++) expect(await small.claim(`k.${i}`, T0 + 60_000)).toBe(true);
+    await expect(small.claim('k.2', T0 + 60_000)).rejects.toMatchObject({
+      details: { reason: 'key_quota' },
+    });
+  });
+
   it('full of live entries: refuses (never evicts), with the wait until the first expires', async () => {
     const clock = createFixedClock(T0);
     const cache = createMemoryReplayCache({ clock, maxEntries: 3 });

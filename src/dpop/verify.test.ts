@@ -440,6 +440,21 @@ describe('createDpopVerifier: each refusal alone', () => {
     await expect(verifier.verify(request(proof))).resolves.toMatchObject({ jkt: key.jkt });
   });
 
+  it('deferClaim: checked but not claimed until claim() is called, which is single use', async () => {
+    const verifier = verifierWith();
+    const proof = await proofWith({ jti: 'deferred' });
+    const first = await verifier.verify(request(proof, { deferClaim: true }));
+    // Not claimed: the same proof verifies again (a junk grant never took a place in the cache).
+    const second = await verifier.verify(request(proof, { deferClaim: true }));
+    expect(first.jkt).toBe(key.jkt);
+    await (first.claim as () => Promise<void>)();
+    await expectInvalid((second.claim as () => Promise<void>)(), 'replayed');
+    await expectInvalid(verifier.verify(request(proof)), 'replayed');
+    // Without deferClaim the result carries no claim to make: it is already made.
+    const plain = await verifier.verify(request(await proofWith({ jti: 'plain' })));
+    expect(plain.claim).toBeUndefined();
+  });
+
   it('a proof used twice; the same jti under another key is not a replay', async () => {
     const verifier = verifierWith();
     const proof = await proofWith({ jti: 'once' });

@@ -84,6 +84,12 @@ export interface DpopRequest {
   readonly requireNonce?: boolean;
   /** The thumbprint the proof's key must have: the `cnf.jkt` of the access token it comes with. */
   readonly boundJkt?: string;
+  /**
+   * Check everything but do not claim the proof yet: the result's `claim()` does, and must be
+   * awaited before anything is granted. The token endpoint claims only once the grant holds, so
+   * proofs sent with junk grants (anyone can sign them) never take a place in the cache.
+   */
+  readonly deferClaim?: boolean;
 }
 
 /** A proof that passed every check, and was claimed. */
@@ -95,6 +101,12 @@ export interface VerifiedDpopProof {
   readonly alg: JwsAlgorithm;
   /** What vouched for freshness: a server nonce, or `iat` within the window. */
   readonly freshness: 'nonce' | 'iat';
+  /**
+   * With `deferClaim`: claims the proof (single use).
+   * @throws AuthError ERR_DPOP_PROOF_INVALID (reason replayed), ERR_DPOP_REPLAY_CACHE_FULL,
+   *   ERR_STORE_UNAVAILABLE
+   */
+  readonly claim?: () => Promise<void>;
 }
 
 export interface DpopVerifier {
@@ -344,7 +356,11 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
         );
       // Section 11.1: single use, for exactly as long as the proof could be accepted. Keyed by
       // the key and jti, so one client's jti cannot block another's.
-      if (!(await replay.claim(`${jkt}.${jti}`, acceptedUntilMs))) throw invalid('replayed');
+      const claim = async () => {
+        if (!(await replay.claim(`${jkt}.${jti}`, acceptedUntilMs))) throw invalid('replayed');
+      };
+      if (request.deferClaim === true) return { jkt, jti, iat, alg, freshness, claim };
+      await claim();
       return { jkt, jti, iat, alg, freshness };
     },
   });
