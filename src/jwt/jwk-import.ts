@@ -82,7 +82,8 @@ export function importJwk(
     if (k === null) throw keyError('JWK k is not canonical base64url');
     return importHmacSecret(k, alg as 'HS256', keyOptions);
   }
-  const members = JWK_MEMBERS[j.kty];
+  // Object.hasOwn: a kty of "constructor" or "__proto__" must not reach Object.prototype.
+  const members = Object.hasOwn(JWK_MEMBERS, j.kty) ? JWK_MEMBERS[j.kty] : undefined;
   if (members === undefined) throw new AuthError('ERR_KEY_UNSUPPORTED', 'JWK kty is not supported');
   const clean: Record<string, string> = { kty: j.kty };
   for (const name of isPrivate ? [...members.pub, ...members.priv] : members.pub) {

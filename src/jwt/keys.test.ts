@@ -123,6 +123,20 @@ describe('asymmetric keys are bound to one algorithm and checked for strength', 
     expect(codeOf(() => importJwk('{"kty":"EC"}'))).toBe('ERR_KEY_INVALID');
   });
 
+  // A kty naming a member of Object.prototype once reached a plain-object table and threw a
+  // TypeError (a 500 at /v1/token and /v1/me through a DPoP proof's header).
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'refuses kty %j with an AuthError (importJwk and calculateJwkThumbprint)',
+    (kty) => {
+      const jwk = JSON.parse(`{"kty":${JSON.stringify(kty)},"crv":"P-256","x":"AA","y":"AA"}`);
+      expect(codeOf(() => importJwk(jwk, { alg: 'ES256' }))).toBe('ERR_KEY_UNSUPPORTED');
+      expect(codeOf(() => importJwk({ ...jwk, d: 'AA' }, { alg: 'ES256' }))).toBe(
+        'ERR_KEY_UNSUPPORTED',
+      );
+      expect(codeOf(() => calculateJwkThumbprint(jwk))).toBe('ERR_KEY_UNSUPPORTED');
+    },
+  );
+
   it('JWKS: refuses duplicate kids and secrets mixed with asymmetric keys', () => {
     const a = exportJwk(generateJwtKey('ES256', { kid: 'same' }));
     const b = exportJwk(generateJwtKey('ES256', { kid: 'same' }));

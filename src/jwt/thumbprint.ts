@@ -22,7 +22,11 @@ const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
  * calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x, y })
  */
 export function calculateJwkThumbprint(jwk: Jwk): string {
-  const members = typeof jwk.kty === 'string' ? THUMBPRINT_MEMBERS[jwk.kty] : undefined;
+  // Object.hasOwn: a kty of "constructor" or "__proto__" must not reach Object.prototype.
+  const members =
+    typeof jwk.kty === 'string' && Object.hasOwn(THUMBPRINT_MEMBERS, jwk.kty)
+      ? THUMBPRINT_MEMBERS[jwk.kty]
+      : undefined;
   if (members === undefined) throw new AuthError('ERR_KEY_UNSUPPORTED', 'JWK kty is not supported');
   const required: Record<string, string> = {};
   for (const name of members) {

@@ -386,6 +386,19 @@ describe.each(BACKENDS)('DPoP over HTTP on %s', (_name, backend) => {
     ).toBe(200);
   });
 
+  it('a proof whose jwk kty names an Object.prototype member is refused as jwk (401 JSON), never a 500', async () => {
+    const pair = await dpopLogin(target, 'owner-proto-kty@example.com', owner);
+    for (const kty of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const answer = await me(target, {
+        authorization: `DPoP ${pair.access_token}`,
+        dpop: await resourceProof(target, owner, pair.access_token, {
+          header: { jwk: { ...owner.publicJwk, kty } },
+        }),
+      });
+      expect([kty, answer.status, answer.body.error]).toEqual([kty, 401, 'invalid_dpop_proof']);
+    }
+  });
+
   it('/v1/revoke works for a bound refresh token; its access token then fails', async () => {
     const pair = await dpopLogin(target, 'owner-revoke@example.com', owner);
     const revoke = await send(target.base, 'POST', '/v1/revoke', {}, { token: pair.refresh_token });

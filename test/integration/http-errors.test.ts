@@ -213,9 +213,12 @@ describe('the catalogue in answers and in OpenAPI', () => {
 
   it('answers an unknown asset and an unknown path with not_found, another method with method_not_allowed', async () => {
     const asset = await server.app.inject({ method: 'GET', url: '/assets/nope.js' });
+    // Names of Object.prototype members are no assets either (once a 500).
+    const proto = await server.app.inject({ method: 'GET', url: '/assets/constructor' });
     const path = await server.app.inject({ method: 'GET', url: '/v1/nope' });
     const method = await server.app.inject({ method: 'PUT', url: '/v1/token' });
-    expect([asset, path, method].map((a) => [a.statusCode, a.json().error])).toEqual([
+    expect([asset, proto, path, method].map((a) => [a.statusCode, a.json().error])).toEqual([
+      [404, 'not_found'],
       [404, 'not_found'],
       [404, 'not_found'],
       [405, 'method_not_allowed'],

@@ -205,6 +205,21 @@ describe('DPoP at an API behind gatehouse/middleware', () => {
     }
   });
 
+  it('refuses a proof whose jwk kty names an Object.prototype member (401, not a 500)', async () => {
+    for (const kty of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const answer = await api.call({
+        authorization: `DPoP ${token}`,
+        dpop: await ordersProof(owner, token, { header: { jwk: { ...owner.publicJwk, kty } } }),
+      });
+      expect([kty, answer.status, answer.reason, answer.body.error]).toEqual([
+        kty,
+        401,
+        'dpop_invalid',
+        'invalid_dpop_proof',
+      ]);
+    }
+  });
+
   it('checks the method and path of the request itself (POST with a POST proof passes)', async () => {
     const answer = await api.call(
       { authorization: `DPoP ${token}`, dpop: await ordersProof(owner, token, { htm: 'POST' }) },

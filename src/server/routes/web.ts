@@ -56,7 +56,8 @@ export function webRoutes(): FastifyPluginAsyncTypebox {
 
     app.get('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
       const { name } = request.params as { name: string };
-      const type = ASSETS[name];
+      // Object.hasOwn: /assets/constructor must not find Object.prototype's constructor.
+      const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
       if (type === undefined)
         return reply.status(404).send({ error: 'not_found', error_description: 'No such asset.' });
       return reply.type(type).send(await readFile(new URL(`src/web/${name}`, ROOT)));
