@@ -42,7 +42,13 @@ export interface AuthFlowsOptions {
 
 /** What the custom-claims hook is told about one access token. */
 export interface ClaimsContext {
-  readonly user: { readonly id: string; readonly email: string; readonly roles: readonly string[] };
+  readonly user: {
+    readonly id: string;
+    readonly email: string;
+    /** Whether the address was verified (issue 13): e.g. `({ user }) => ({ email_verified: user.emailVerified })`. */
+    readonly emailVerified: boolean;
+    readonly roles: readonly string[];
+  };
   readonly client: { readonly id: string; readonly name: string; readonly type: string };
   readonly scopes: readonly string[];
 }
@@ -142,14 +148,14 @@ export interface AuthFlows {
 export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
   const { accounts, sessions, refresh, access, events, clock, roles, scopePolicy } = options;
   const extrasFor = async (
-    user: { id: string; email: string },
+    user: { id: string; email: string; emailVerified: boolean },
     client: ClientRecord,
     userRoles: readonly string[],
     scopes: string[],
   ): Promise<AccessExtras> => {
     if (options.claims === undefined || options.claims === null) return { scopes };
     const claims = await options.claims({
-      user: { id: user.id, email: user.email, roles: userRoles },
+      user: { id: user.id, email: user.email, emailVerified: user.emailVerified, roles: userRoles },
       client: { id: client.id, name: client.name, type: client.type },
       scopes,
     });

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemRandom } from '../../src/core/index.js';
+import { decodeJwtUnverified } from '../../src/jwt/decode.js';
 import { createMailDelivery, type MailMessage, type MailTransport } from '../../src/mail/index.js';
+import type { ServerConfig } from '../../src/server/config.js';
 import { openPostgres } from '../../src/storage/postgres/database.js';
 import { createSqliteStores, createSqlStores } from '../../src/storage/sql/index.js';
 import { openSqlite } from '../../src/storage/sqlite/database.js';
@@ -33,11 +35,13 @@ afterEach(async () => {
 async function setup(
   backend: { postgres?: boolean; redisUrl?: string },
   env: Record<string, string> = {},
+  claims?: ServerConfig['claims'],
 ): Promise<{ server: TestServer; smtp: TestSmtp }> {
   const smtp = await startTestSmtp();
   const server = await createTestServer({
     ...backend,
     env: { GATEHOUSE_SMTP_URL: smtp.url, ...env },
+    ...(claims === undefined ? {} : { claims }),
   });
   cleanups.push(async () => {
     await server.close();
@@ -85,6 +89,24 @@ describe.each(backends)('email links over HTTP (%s)', (_name, backend) => {
       limit: 5,
     });
     expect(events).toHaveLength(1);
+  });
+
+  it('the custom-claims hook sees emailVerified: a claim once verified, from the next refresh', async () => {
+    const { server, smtp } = await setup(backend, {}, ({ user }) => ({
+      email_verified: user.emailVerified,
+    }));
+    const { pair } = await signupAndLogin(server, 'claims@example.com');
+    expect(decodeJwtUnverified(pair.access_token).payload.email_verified).toBe(false);
+    const [mail] = await smtp.waitFor(1);
+    const token = linkToken(mail as never, '/verify-email');
+    expect((await post(server, '/v1/email/verify', { token })).statusCode).toBe(204);
+    const refreshed = await post(server, '/v1/token', {
+      grant_type: 'refresh_token',
+      refresh_token: pair.refresh_token,
+    });
+    expect(refreshed.statusCode).toBe(200);
+    const next = refreshed.json() as typeof pair;
+    expect(decodeJwtUnverified(next.access_token).payload.email_verified).toBe(true);
   });
 
   it('GATEHOUSE_REQUIRE_VERIFIED_EMAIL refuses sign-in until verified, and only with the right password', async () => {
