@@ -8,6 +8,7 @@
  * `requiredScopes` answers 403 insufficient_scope until the user is given the role.
  */
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planClient } from '../../src/clients/index.js';
@@ -278,6 +279,27 @@ describe.each(BACKENDS)('clients and scopes (%s)', (_name, backend) => {
     expect(seen).toHaveLength(2);
   });
 
+  it('removing a client revokes its sessions at once (refresh and access tokens), and no other', async () => {
+    const { base, server } = await start(backend);
+    await registerTestClient(server, 'doomed');
+    const doomed = await token(base, password({ client_id: 'doomed' }));
+    const own = await token(base, password());
+    const me = (accessToken: unknown) =>
+      fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await me(doomed.body.access_token)).status).toBe(200);
+    const removed = await server.context.stores.clients.removeClient(
+      'doomed',
+      server.clock.nowMs(),
+    );
+    expect(removed?.revokedSessionIds).toHaveLength(1);
+    expect(await server.context.stores.clients.findClient('doomed')).toBeNull();
+    expect(await server.context.stores.clients.removeClient('doomed', 0)).toBeNull();
+    // The instance learns of the revocation at its next sync (here: at once).
+    await server.context.revocations.sync();
+    expect((await me(doomed.body.access_token)).status).toBe(401);
+    expect((await me(own.body.access_token)).status).toBe(200);
+  });
+
   it('the metadata tells what is supported', async () => {
     const { base } = await start(backend);
     const meta = (await (
@@ -325,6 +347,54 @@ describe.each(BACKENDS)('clients and scopes (%s)', (_name, backend) => {
       expect(handled).toBe(1);
     } finally {
       await new Promise((resolve) => listening.close(() => resolve(null)));
+    }
+  });
+});
+
+describe('client secrets stay out of the log', () => {
+  it('each refused client authentication logs its code, never the secret sent', async () => {
+    let log = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        log += String(chunk);
+        done();
+      },
+    });
+    const server = await createTestServer({ env: ENV, logger: { stream } });
+    try {
+      await registerTestClient(server, 'shop', { secret: SECRET });
+      await registerTestClient(server, 'spa');
+      const sent = `${SECRET}-sent`;
+      const attempts = [
+        { headers: { authorization: basicOf('shop', sent) }, payload: password() },
+        { headers: {}, payload: password({ client_id: 'shop', client_secret: sent }) },
+        { headers: {}, payload: password({ client_id: 'spa', client_secret: sent }) },
+        { headers: { authorization: basicOf('nobody', sent) }, payload: password() },
+      ];
+      for (const attempt of attempts) {
+        const answer = await server.app.inject({
+          method: 'POST',
+          url: '/v1/token',
+          headers: attempt.headers,
+          payload: attempt.payload,
+        });
+        expect(answer.statusCode).toBe(401);
+        expect(answer.body).not.toContain(sent);
+      }
+      const lines = log
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
+      expect(lines.filter((line) => line.msg === 'request').map((line) => line.code)).toEqual([
+        'wrong client secret',
+        'wrong client secret',
+        'a public client sent a secret',
+        'unknown client',
+      ]);
+      expect(log).not.toContain(sent);
+      expect(log).not.toContain(PASSWORD);
+    } finally {
+      await server.close();
     }
   });
 });
