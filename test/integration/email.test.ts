@@ -198,6 +198,80 @@ describe.each(backends)('email links over HTTP (%s)', (_name, backend) => {
     expect(events.map((e) => e.userId)).toEqual([user.id]);
   });
 
+  it('one link used twice at once: exactly one reset passes', async () => {
+    const { server, smtp } = await setup(backend);
+    const { email } = await signupAndLogin(server, 'race@example.com', PASSWORD);
+    await post(server, '/v1/password/forgot', { email });
+    const mails = await smtp.waitFor(2);
+    const token = linkToken(mails[1] as never, '/reset-password');
+    const answers = await Promise.all(
+      ['first new passphrase', 'second new passphrase', 'third new passphrase'].map((p) =>
+        post(server, '/v1/password/reset', { token, new_password: p }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([204, 400, 400]);
+    const winner = ['first new passphrase', 'second new passphrase', 'third new passphrase'][
+      answers.findIndex((a) => a.statusCode === 204)
+    ] as string;
+    expect((await login(server, email, winner)).statusCode).toBe(200);
+    const resets = await server.context.stores.events.listEvents({
+      type: 'password_reset',
+      limit: 5,
+    });
+    expect(resets).toHaveLength(1);
+  });
+
+  it('hostile links: malformed, unknown, altered, of the other purpose; refused alike, never echoed', async () => {
+    const lines: string[] = [];
+    const smtp = await startTestSmtp();
+    const server = await createTestServer({
+      ...backend,
+      env: { GATEHOUSE_SMTP_URL: smtp.url },
+      logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } },
+    });
+    cleanups.push(async () => {
+      await server.close();
+      await smtp.stop();
+    });
+    const { email } = await signupAndLogin(server, 'hostile@example.com', PASSWORD);
+    await post(server, '/v1/password/forgot', { email });
+    const mails = await smtp.waitFor(2);
+    const verify = linkToken(mails[0] as never, '/verify-email');
+    const reset = linkToken(mails[1] as never, '/reset-password');
+    const [id, secret] = reset.split('.') as [string, string];
+    const sentinel = `${id}.SENTINEL${secret.slice(8)}`;
+    const cases: Array<[string, string, string]> = [
+      ['/v1/password/reset', 'not-a-token', 'malformed'],
+      ['/v1/password/reset', `${'A'.repeat(22)}.${secret}`, 'unknown'],
+      ['/v1/password/reset', sentinel, 'altered'],
+      ['/v1/password/reset', verify, 'verification link at reset'],
+      ['/v1/email/verify', reset, 'reset link at verification'],
+    ];
+    for (const [url, token, what] of cases) {
+      const payload =
+        url === '/v1/password/reset' ? { token, new_password: NEW_PASSWORD } : { token };
+      const answer = await post(server, url, payload);
+      expect(answer.statusCode, what).toBe(400);
+      expect(answer.json(), what).toEqual({
+        error: 'invalid_link',
+        error_description: 'This link is invalid, expired or already used; ask for a new one.',
+      });
+    }
+    expect(lines.join('\n')).not.toContain('SENTINEL');
+    expect(lines.join('\n')).not.toContain(secret);
+    const refused = await server.context.stores.events.listEvents({
+      type: 'email_link_refused',
+      limit: 10,
+    });
+    expect(refused).toHaveLength(cases.length);
+    // Nothing was spent: both real links still work.
+    expect((await post(server, '/v1/email/verify', { token: verify })).statusCode).toBe(204);
+    expect(
+      (await post(server, '/v1/password/reset', { token: reset, new_password: NEW_PASSWORD }))
+        .statusCode,
+    ).toBe(204);
+  });
+
   it('an expired reset link is refused (30 minutes by default)', async () => {
     const { server, smtp } = await setup(backend);
     const { email } = await signupAndLogin(server, 'late@example.com', PASSWORD);
