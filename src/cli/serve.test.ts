@@ -67,6 +67,7 @@ describe('gatehouse serve', () => {
       'gatehouse warning: GATEHOUSE_ALLOWED_ORIGIN is not a Gatehouse variable and is ignored: did you mean GATEHOUSE_ALLOWED_ORIGINS?',
       'gatehouse warning: GATEHOUSE_PROT is not a Gatehouse variable and is ignored: did you mean GATEHOUSE_PORT?',
       `gatehouse warning: NODE_ENV=production with the issuer http://localhost:${port} (the default: GATEHOUSE_ISSUER is unset): tokens and metadata name an address of this machine; set GATEHOUSE_ISSUER to the public https:// URL of the server`,
+      'gatehouse warning: NODE_ENV=production without GATEHOUSE_SMTP_URL: verification and password-reset messages are written as .eml files into ./data/outbox, not sent; set GATEHOUSE_SMTP_URL',
       `gatehouse cannot start: port ${port} is in use on 127.0.0.1: stop what listens there, or set GATEHOUSE_PORT to a free port`,
       '',
     ]);

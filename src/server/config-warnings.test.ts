@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { configFromEnv, configWarnings, ENV_VARIABLES, type Env } from './config.js';
 
 const warningsFor = (env: Env) => configWarnings(env, configFromEnv(env));
+const SMTP = 'smtp://mail.example.com:587';
 
 describe('ENV_VARIABLES', () => {
   it('holds every GATEHOUSE_* name config.ts reads, and only those', () => {
@@ -39,6 +40,7 @@ describe('configWarnings', () => {
         GATEHOUSE_HOST: '0.0.0.0',
         GATEHOUSE_ISSUER: 'https://auth.example.com',
         GATEHOUSE_PORT: '3001',
+        GATEHOUSE_SMTP_URL: SMTP,
         PATH: '/usr/bin',
         GATEHOUSE_TEST_POSTGRES_URL: 'postgres://localhost/test',
       }),
@@ -84,9 +86,16 @@ describe('configWarnings', () => {
   });
 
   it.each([
-    [{ NODE_ENV: 'production' }, 'http://localhost:3000 (the default: GATEHOUSE_ISSUER is unset)'],
     [
-      { NODE_ENV: 'production', GATEHOUSE_ISSUER: 'http://127.0.0.1:8080' },
+      { NODE_ENV: 'production', GATEHOUSE_SMTP_URL: SMTP },
+      'http://localhost:3000 (the default: GATEHOUSE_ISSUER is unset)',
+    ],
+    [
+      {
+        NODE_ENV: 'production',
+        GATEHOUSE_ISSUER: 'http://127.0.0.1:8080',
+        GATEHOUSE_SMTP_URL: SMTP,
+      },
       'http://127.0.0.1:8080 (GATEHOUSE_ISSUER)',
     ],
   ])('warns of NODE_ENV=production with an issuer on localhost: %j', (env, issuer) => {
@@ -98,7 +107,11 @@ describe('configWarnings', () => {
   it('does not warn of localhost outside production, nor of https://localhost in production', () => {
     expect(warningsFor({ GATEHOUSE_ISSUER: 'http://localhost:3000' })).toEqual([]);
     expect(
-      warningsFor({ NODE_ENV: 'production', GATEHOUSE_ISSUER: 'https://localhost:3000' }),
+      warningsFor({
+        NODE_ENV: 'production',
+        GATEHOUSE_ISSUER: 'https://localhost:3000',
+        GATEHOUSE_SMTP_URL: SMTP,
+      }),
     ).toEqual([]);
   });
 
@@ -122,5 +135,13 @@ describe('configWarnings', () => {
     ['::1', 'http://auth.lan:3000', 'the IPv6 loopback'],
   ])('does not warn of host %s with issuer %s: %s', (host, issuer) => {
     expect(warningsFor({ GATEHOUSE_HOST: host, GATEHOUSE_ISSUER: issuer })).toEqual([]);
+  });
+
+  it('warns of NODE_ENV=production without SMTP, and not without production', () => {
+    const env = { NODE_ENV: 'production', GATEHOUSE_ISSUER: 'https://auth.example.com' };
+    expect(warningsFor(env)).toEqual([
+      'NODE_ENV=production without GATEHOUSE_SMTP_URL: verification and password-reset messages are written as .eml files into ./data/outbox, not sent; set GATEHOUSE_SMTP_URL',
+    ]);
+    expect(warningsFor({ GATEHOUSE_ISSUER: 'https://auth.example.com' })).toEqual([]);
   });
 });

@@ -857,7 +857,8 @@ const isLocalHostname = (hostname: string) =>
  * print at start; nothing stops the start: a GATEHOUSE_* variable the server does not read (with
  * the name it was probably meant to be), NODE_ENV=production with an issuer on localhost, and a
  * server listening for other machines under a plain-HTTP issuer that is not localhost (browsers
- * keep the Secure session cookie only over HTTPS or on localhost).
+ * keep the Secure session cookie only over HTTPS or on localhost), and NODE_ENV=production
+ * without SMTP (messages would only be written as .eml files).
  *
  * @example
  * for (const warning of configWarnings(process.env, config)) console.warn(warning);
@@ -890,6 +891,12 @@ export function configWarnings(env: Env, config: ServerConfig): string[] {
         `${issuerText}: browsers keep the Secure session cookie only over HTTPS or on localhost, ` +
         'so cookie sign-in will fail; serve HTTPS (a proxy in front) and set GATEHOUSE_ISSUER to ' +
         'its https:// URL',
+    );
+  // Mail to .eml files is for development: in production nobody would receive a reset link.
+  if (config.production && config.smtpUrl === null)
+    warnings.push(
+      'NODE_ENV=production without GATEHOUSE_SMTP_URL: verification and password-reset messages ' +
+        `are written as .eml files into ${config.mailOutboxDir}, not sent; set GATEHOUSE_SMTP_URL`,
     );
   return warnings;
 }
