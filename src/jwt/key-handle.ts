@@ -22,6 +22,14 @@ const materials = new WeakMap<JwtKey, KeyMaterial>();
 /** The smallest RSA modulus we import or generate (RFC 7518 section 3.3 and 3.5). */
 export const MIN_RSA_BITS = 2048;
 const MIN_RSA_EXPONENT = 65537n;
+/**
+ * The largest RSA public exponent we import: 2^32 - 1. A verifier's cost grows with the exponent's
+ * length, and a DPoP proof or a fetched JWKS brings a key anyone chose: a 3064-bit exponent makes
+ * each check ~13 ms. Real keys use 65537 (OpenSSL's and jose's default; Chromium's WebCrypto
+ * generates only 3 or 65537); Go refuses exponents above 2^31 - 1 and BoringSSL above 33 bits, so
+ * no key that works elsewhere is lost.
+ */
+const MAX_RSA_EXPONENT = 2n ** 32n - 1n;
 const MAX_KID_LENGTH = 256;
 
 /** node:crypto's names for the JOSE curves (RFC 7518 section 6.2.1.1). */
@@ -98,8 +106,11 @@ export function importKeyObject(
         const bits = details.modulusLength ?? 0;
         if (bits < MIN_RSA_BITS) throw keyError(`RSA keys must have at least ${MIN_RSA_BITS} bits`);
         // Small exponents (1, 3) enable forgeries against lax PKCS#1 v1.5 parsers.
-        if ((details.publicExponent ?? 0n) < MIN_RSA_EXPONENT)
+        const exponent = details.publicExponent ?? 0n;
+        if (exponent < MIN_RSA_EXPONENT)
           throw keyError('RSA public exponent must be at least 65537');
+        if (exponent > MAX_RSA_EXPONENT)
+          throw keyError('RSA public exponent must be at most 2^32 - 1');
         if (hasRocaFingerprint(keyObject))
           throw keyError('RSA modulus has the ROCA fingerprint (CVE-2017-15361)');
         modulusBytes = Math.ceil(bits / 8);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/support/errors.js';
@@ -90,6 +90,30 @@ describe('asymmetric keys are bound to one algorithm and checked for strength', 
     const e3 = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
     expect(codeOf(() => importKeyObject(e3.publicKey, 'RS256'))).toBe('ERR_KEY_INVALID');
     expect(importKeyObject(rsa.publicKey, 'RS256').kind).toBe('public');
+  });
+
+  it('refuses RSA public exponents above 2^32 - 1 (each check would cost a modular exponentiation that size), from a JWK, a PEM or a KeyObject', () => {
+    const n = rsa.publicKey.export({ format: 'jwk' }).n as string;
+    const exponent = (value: bigint) => {
+      const hex = value.toString(16);
+      return Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex').toString('base64url');
+    };
+    const jwkWith = (e: bigint) => ({ kty: 'RSA', n, e: exponent(e) });
+    // A 3064-bit odd exponent: about 13 ms per signature check on a 3072-bit key.
+    const huge = (1n << 3063n) | BigInt(`0x${randomBytes(383).toString('hex')}`) | 1n;
+    for (const e of [huge, (1n << 32n) + 1n]) {
+      expect(codeOf(() => importJwk(jwkWith(e), { alg: 'RS256' }))).toBe('ERR_KEY_INVALID');
+      const keyObject = createPublicKey({ key: jwkWith(e), format: 'jwk' });
+      expect(codeOf(() => importKeyObject(keyObject, 'PS256'))).toBe('ERR_KEY_INVALID');
+      const pem = keyObject.export({ format: 'pem', type: 'spki' }) as string;
+      expect(codeOf(() => importPem(pem, 'RS256'))).toBe('ERR_KEY_INVALID');
+      expect(codeOf(() => importJwks({ keys: [{ ...jwkWith(e), alg: 'RS256' }] }))).toBe(
+        'ERR_KEY_INVALID',
+      );
+    }
+    // The edge: 2^32 - 1 is still taken, and so is the usual 65537.
+    expect(importJwk(jwkWith((1n << 32n) - 1n), { alg: 'RS256' }).kind).toBe('public');
+    expect(importJwk(jwkWith(65537n), { alg: 'RS256' }).kind).toBe('public');
   });
 
   it('refuses a key of the wrong type or curve for the algorithm', () => {

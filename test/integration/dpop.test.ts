@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwtUnverified } from '../../src/jwt/decode.js';
 import { createDpopTestKey, type DpopTestKey, makeProof } from '../support/dpop.js';
 import { type SharedInstances, startSharedInstances } from '../support/instances.js';
+import { createRsaKeyWithExponent, randomExponent } from '../support/rsa-exponent.js';
 import { createTestServer, type TestServer, type TokenPairBody } from '../support/server.js';
 import { serverBackends } from '../support/services.js';
 
@@ -397,6 +398,20 @@ describe.each(BACKENDS)('DPoP over HTTP on %s', (_name, backend) => {
       });
       expect([kty, answer.status, answer.body.error]).toEqual([kty, 401, 'invalid_dpop_proof']);
     }
+  });
+
+  it('a proof key with a huge RSA public exponent is refused at /v1/token (400) and /v1/me (401), though the proof is signed with it', async () => {
+    const pair = await dpopLogin(target, 'owner-rsa-exponent@example.com', owner);
+    // A 3064-bit exponent: about 13 ms per signature check, for a key anyone may choose.
+    const huge = await createRsaKeyWithExponent('RS256', () => randomExponent(3064));
+    await signup(target, 'huge-exponent@example.com');
+    const login = await token(target, passwordGrant('huge-exponent@example.com'), huge);
+    expect([login.status, login.body.error]).toEqual([400, 'invalid_dpop_proof']);
+    const atMe = await me(target, {
+      authorization: `DPoP ${pair.access_token}`,
+      dpop: await resourceProof(target, huge, pair.access_token),
+    });
+    expect([atMe.status, atMe.body.error]).toEqual([401, 'invalid_dpop_proof']);
   });
 
   it('/v1/revoke works for a bound refresh token; its access token then fails', async () => {
