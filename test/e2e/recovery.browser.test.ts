@@ -91,4 +91,42 @@ describe.runIf(chromiumGate('the account-recovery page tests'))('account recover
     expect(await signIn('the new passphrase')).toBe(204);
     expect(violations).toEqual([]);
   });
+
+  it('verify: the link from the sign-up mail opens the page, one press confirms the address', async () => {
+    const email = 'verify-chromium@example.com';
+    const before = smtp.received.length;
+    const signup = await fetch(`${base}/v1/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'a verified password' }),
+    });
+    expect(signup.status).toBe(201);
+    const mails = await smtp.waitFor(before + 1);
+    const link = findLink(mails[before] as never, '/verify-email', base);
+    const page = await browser.newPage();
+    await page.goto(link.url);
+    await expect.poll(() => page.url()).toBe(`${base}/verify-email`);
+    // Opening the page spends nothing (a mail scanner that follows links verifies nothing).
+    const me = async () => {
+      const token = await fetch(`${base}/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'password',
+          username: email,
+          password: 'a verified password',
+        }),
+      });
+      const { access_token } = (await token.json()) as { access_token: string };
+      const answer = await fetch(`${base}/v1/me`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      return ((await answer.json()) as { email_verified: boolean }).email_verified;
+    };
+    expect(await me()).toBe(false);
+    await page.getByRole('button', { name: 'Confirm my address' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('is confirmed');
+    expect(await me()).toBe(true);
+    expect(await page.locator('#resend-email').getAttribute('autocomplete')).toBe('email');
+  });
 });
