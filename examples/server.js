@@ -25,18 +25,18 @@ const printEntry = ({ method, path, scheme, status, reason }) =>
 
 /**
  * The example's Express app. `issuer` is Gatehouse's GATEHOUSE_ISSUER, the URL the browser calls;
- * `log` gets one entry per API request: method, path, the Authorization scheme, the status and,
+ * `publicUrl` is this server's URL as the browser calls it (DPoP proofs name it); `log` gets one entry per API request: method, path, the Authorization scheme, the status and,
  * for a refusal, the guard's reason. `app.locals.guard.close()` stops the guard's feed polling.
  */
-export function createExampleApp({ issuer, audience = issuer, log = printEntry }) {
+export function createExampleApp({ issuer, publicUrl, audience = issuer, log = printEntry }) {
   const here = dirname(fileURLToPath(import.meta.url));
   const app = express();
 
   // The lines that protect an API. followRevocations: the guard polls Gatehouse's revocation
   // feed (every 2 s), so a logout reaches this API within seconds, not at the token's expiry.
-  // DPoP needs no option: a key-bound token must come with a proof of its key for this request
-  // (method and URL, as this server sees them: publicUrl would be needed behind a proxy).
-  const guard = createTokenGuard({ issuer, audience, followRevocations: true });
+  // DPoP: a key-bound token must come with a proof of its key for this request, whose URL must
+  // be publicUrl plus the path (never built from the Host header, which the client chooses).
+  const guard = createTokenGuard({ issuer, audience, publicUrl, followRevocations: true });
   app.locals.guard = guard;
 
   // The API's request log: how each token came, and why one was refused (never the token).
@@ -76,9 +76,8 @@ export function createExampleApp({ issuer, audience = issuer, log = printEntry }
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const issuer = process.env.GATEHOUSE_ISSUER ?? 'http://localhost:3000';
   const port = Number(process.env.EXAMPLE_PORT ?? 4000);
-  createExampleApp({ issuer }).listen(port, '127.0.0.1', () => {
-    process.stderr.write(
-      `example listening on http://localhost:${port} (Gatehouse at ${issuer})\n`,
-    );
+  const publicUrl = process.env.EXAMPLE_PUBLIC_URL ?? `http://localhost:${port}`;
+  createExampleApp({ issuer, publicUrl }).listen(port, '127.0.0.1', () => {
+    process.stderr.write(`example listening on ${publicUrl} (Gatehouse at ${issuer})\n`);
   });
 }

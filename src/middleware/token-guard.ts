@@ -95,8 +95,10 @@ export interface TokenGuardOptions {
   readonly dpopReplayCache?: ReplayCache;
   /**
    * The API's public base URL (e.g. https://api.example.com), to which the request path is
-   * appended to get the URL a proof must name (`htu`). Default: the URL the adapter saw (scheme
-   * and Host of the request), right only when the API sees the Host and scheme clients used.
+   * appended to get the URL a proof must name (`htu`). Needed for DPoP: without it a request
+   * under the DPoP scheme is refused (`dpop_invalid`), and `dpop: 'required'` is a config error.
+   * The request's own Host header cannot stand in for it: the client chooses it, so a proof
+   * captured at another API with the same audience and path would pass with `Host: that-api`.
    */
   readonly publicUrl?: string;
 }
@@ -187,6 +189,8 @@ function checkOptions(options: TokenGuardOptions): void {
     typeof (options.dpopReplayCache as { claim?: unknown }).claim !== 'function'
   )
     problems.push('dpopReplayCache must have a claim(key, expiresAtMs) method');
+  if (options.dpop === 'required' && options.publicUrl === undefined)
+    problems.push("dpop: 'required' needs publicUrl (the URL DPoP proofs must name)");
   for (const name of ['jwksUri', 'revocationFeedUri', 'publicUrl'] as const)
     if (options[name] !== undefined && !isHttpUrl(options[name]))
       problems.push(`${name} must be an http(s) URL`);
@@ -422,10 +426,9 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
     body: { error, error_description: description },
   });
 
-  /** The URL a proof for this request must name: the public base (when set) and the path. */
+  /** The URL a proof for this request must name: the public base and the request's path. */
   const htuOf = (url: string | undefined): string | null => {
-    if (url === undefined) return null;
-    if (publicBase === null) return url;
+    if (url === undefined || publicBase === null) return null;
     try {
       return `${publicBase}${new URL(url).pathname}`;
     } catch {
@@ -456,6 +459,12 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
           );
     if (typeof jkt !== 'string')
       return refuseDpop('dpop_invalid', 'invalid_token', 'The access token is not bound to a key.');
+    if (publicBase === null)
+      return refuseDpop(
+        'dpop_invalid',
+        'invalid_dpop_proof',
+        'DPoP is not accepted here: the API publicUrl must be configured.',
+      );
     const url = htuOf(request.url);
     if (url === null || normaliseHtu(url) === null || request.method === undefined)
       return refuseDpop('dpop_invalid', 'invalid_dpop_proof', 'The DPoP proof is invalid.');

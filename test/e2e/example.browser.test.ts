@@ -71,12 +71,21 @@ describe.runIf(chromiumGate('the example browser tests'))('the example page and 
     const gatehousePort = await listen(probe);
     await closeServer(probe);
     issuer = `http://localhost:${gatehousePort}`;
+    // The example's public URL too: its guard checks every proof against it.
+    const exampleProbe = createServer();
+    const examplePort = await listen(exampleProbe);
+    await closeServer(exampleProbe);
+    base = `http://localhost:${examplePort}`;
     // @ts-expect-error: plain JavaScript example, no declarations
     const { createExampleApp } = await import('../../examples/server.js');
-    const app = createExampleApp({ issuer, log: (entry: ApiLogEntry) => apiLog.push(entry) });
+    const app = createExampleApp({
+      issuer,
+      publicUrl: base,
+      log: (entry: ApiLogEntry) => apiLog.push(entry),
+    });
     guard = app.locals.guard;
     example = createServer(app);
-    base = `http://localhost:${await listen(example)}`;
+    await new Promise<void>((resolve) => example.listen(examplePort, '127.0.0.1', resolve));
     gatehouse = await createTestServer({
       env: { GATEHOUSE_ISSUER: issuer, GATEHOUSE_CORS_ORIGINS: base },
       clock: createFixedClock(Date.now()),

@@ -6,6 +6,7 @@
  * another method, URL or token, and a bound token sent as Bearer are refused, each with its
  * machine-readable reason. Proofs are made by hand with jose (test/support/dpop.ts).
  */
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,27 @@ const ordersProof = (
     accessToken,
     ...extra,
   });
+
+/** GET /orders with a Host header of our choosing (fetch sets its own). */
+function callWithHost(base: string, host: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+    const request = httpRequest(`${base}/orders`, { headers: { ...headers, host } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          body: JSON.parse(text) as Record<string, unknown>,
+        }),
+      );
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 
 beforeAll(async () => {
   server = await createTestServer();
@@ -272,7 +294,7 @@ describe('DPoP at an API behind gatehouse/middleware', () => {
     expect(answer.challenge).toMatch(/^Bearer realm="api", DPoP algs="/);
   });
 
-  it('without publicUrl, the proof names the URL the API saw', async () => {
+  it('without publicUrl, DPoP is refused (the Host header cannot name the URL); Bearer still works', async () => {
     const direct = await startApi({}, true);
     const proof = await makeProof(owner, {
       htm: 'GET',
@@ -280,11 +302,52 @@ describe('DPoP at an API behind gatehouse/middleware', () => {
       nowMs: server.clock.nowMs(),
       accessToken: token,
     });
-    expect((await direct.call({ authorization: `DPoP ${token}`, dpop: proof })).status).toBe(200);
-    const forPublic = await direct.call({
-      authorization: `DPoP ${token}`,
-      dpop: await ordersProof(owner, token),
+    const answer = await direct.call({ authorization: `DPoP ${token}`, dpop: proof });
+    expect([answer.status, answer.reason, answer.body.error]).toEqual([
+      401,
+      'dpop_invalid',
+      'invalid_dpop_proof',
+    ]);
+    expect(answer.body.error_description).toMatch(/publicUrl must be configured/);
+    expect(answer.challenge).toMatch(/^DPoP algs="[^"]+", error="invalid_dpop_proof"/);
+    // Unbound tokens as Bearer are unaffected.
+    await post('/v1/signup', { email: 'plain-direct@example.com', password: PASSWORD });
+    const login = await post('/v1/token', {
+      grant_type: 'password',
+      username: 'plain-direct@example.com',
+      password: PASSWORD,
     });
-    expect(forPublic.reason).toBe('dpop_invalid');
+    const bearer = await direct.call({ authorization: `Bearer ${login.body.access_token}` });
+    expect(bearer.status).toBe(200);
+    // dpop: 'required' without publicUrl could take no request at all: refused at construction.
+    expect(() =>
+      createTokenGuard({
+        issuer: ISSUER,
+        audience: server.config.audience,
+        dpop: 'required',
+      }),
+    ).toThrow(/publicUrl/);
+  });
+
+  it('a proof captured at API A is refused at API B, whatever Host header the replay sends', async () => {
+    const apiA = 'http://api-a.test';
+    const proof = await makeProof(owner, {
+      htm: 'GET',
+      htu: `${apiA}/orders`,
+      nowMs: server.clock.nowMs(),
+      accessToken: token,
+    });
+    // API B: same audience, same path; the attacker sends Host: api-a.test so that a URL built
+    // from the request would match the captured proof.
+    for (const apiB of [
+      await startApi({}, true),
+      await startApi({ publicUrl: 'https://api-b.test' }),
+    ]) {
+      const answer = await callWithHost(apiB.base, 'api-a.test', {
+        authorization: `DPoP ${token}`,
+        dpop: proof,
+      });
+      expect([answer.status, answer.body.error]).toEqual([401, 'invalid_dpop_proof']);
+    }
   });
 });
