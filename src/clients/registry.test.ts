@@ -48,6 +48,7 @@ describe('planClient', () => {
       1000,
     );
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(client.id).toMatch(/^[0-9a-f]{32}$/);
     expect(client.secretHash).toBe(
       createHash('sha256')
         .update(secret as string)

@@ -167,7 +167,8 @@ export function planClient(
     });
   const secret = options.type === 'confidential' ? createClientSecret(random) : null;
   const client: ClientRecord = {
-    id: encodeBase64Url(random.bytes(16)),
+    // Hex, not base64url: an id that began with '-' would read as an option on a command line.
+    id: Array.from(random.bytes(16), (b) => b.toString(16).padStart(2, '0')).join(''),
     name,
     type: options.type,
     secretHash: secret === null ? null : hashSecret(secret),
