@@ -123,7 +123,16 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     ...renderMail(kind, { serviceName, link, validMinutes: Math.round(ttlMs / 60_000) }),
   });
 
-  const issue = async (purpose: EmailTokenPurpose, user: { id: string; email: string }) => {
+  /**
+   * Stores a link and queues its message in one transaction. With `notice`, the message carries no
+   * link and the stored one belongs to no account (a random user id): the same statements and the
+   * same work as a real link, for an address without an account.
+   */
+  const issue = async (
+    purpose: EmailTokenPurpose,
+    user: { id: string; email: string },
+    notice = false,
+  ) => {
     const now = clock.nowMs();
     const ttlMs = ttlOf(purpose);
     const { id, secret, token } = createOpaqueToken(random);
@@ -140,7 +149,9 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
         expiresAtMs: now + ttlMs,
         consumedAtMs: null,
       },
-      message(purpose, user.email, link, ttlMs),
+      notice
+        ? message('reset_unknown', user.email, null, ttlMs)
+        : message(purpose, user.email, link, ttlMs),
     );
   };
 
@@ -212,14 +223,11 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     async requestPasswordReset(email, meta) {
       const normalised = parseEmail(email);
       await throttle(normalised, meta);
-      // Known or not: one lookup, one message queued, one event; the same answer.
+      // Known or not: one lookup, one link stored with its message in one transaction, one
+      // event; the same answer. Unknown: the link is of no account and the message a notice.
       const user = await users.findUserByEmail(normalised);
       if (user !== null) await issue('reset_password', user);
-      else
-        await tokens.enqueueMessage(
-          message('reset_unknown', normalised, null, options.resetTtlMs),
-          clock.nowMs(),
-        );
+      else await issue('reset_password', { id: createRandomId(random), email: normalised }, true);
       await record('password_reset_requested', meta, user?.id ?? null);
     },
 

@@ -23,8 +23,6 @@ export interface EmailTokenStore {
    * without its message, nor a message whose link was not stored.
    */
   issueToken(token: EmailTokenRecord, message: MailMessage): Promise<void>;
-  /** A message announcing no new state (a notice): the outbox alone. */
-  enqueueMessage(message: MailMessage, nowMs: number): Promise<void>;
   findToken(id: string): Promise<EmailTokenRecord | null>;
   /**
    * Consumes a link in one conditional statement: true only for the one call that found it

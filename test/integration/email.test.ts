@@ -320,6 +320,9 @@ describe.each(backends)('email links over HTTP (%s)', (_name, backend) => {
     const notice = mails.find((m) => m.to[0] === 'nobody@example.com');
     expect(notice?.decoded).toContain('no account uses it');
     expect(notice?.decoded).not.toContain('#token=');
+    // The same work: each request stored a link (the unknown one, of no account) with its message.
+    const far = server.clock.nowMs() + 400 * 86_400_000;
+    expect(await server.context.stores.emailTokens.pruneTokens(far)).toBe(3);
     // Throttled per recipient, from any client address, the same way for both: 4 an hour.
     for (const email of ['known@example.com', 'nobody@example.com']) {
       const answers = [];

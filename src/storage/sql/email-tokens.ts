@@ -44,9 +44,6 @@ export function createSqlEmailTokenStore(db: Kysely<Database>): EmailTokenStore 
         await trx.insertInto('outbox').values(outboxRow(message, token.createdAtMs)).execute();
       });
     },
-    async enqueueMessage(message, nowMs) {
-      await db.insertInto('outbox').values(outboxRow(message, nowMs)).execute();
-    },
     async findToken(id) {
       const row = await db
         .selectFrom('email_tokens')
