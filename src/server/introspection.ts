@@ -4,6 +4,11 @@
  * the server's own token check (the in-memory revocation registry), the session is read from
  * storage, so a logout on any instance shows at once. An inactive token gets `{ active: false }`
  * and nothing else, whatever made it inactive (section 2.2: no hint to a prober).
+ *
+ * Refresh tokens are always `{ active: false }`: the caller is a resource server, which never
+ * receives one, and an API that checked only `active` would take a stolen refresh token (DPoP-
+ * bound or not: it has no `cnf` to check) as a credential. RFC 7662 section 2.2 lets the server
+ * decide what is active for which caller; refresh tokens are revoked at /v1/revoke.
  */
 import {
   type AccessTokenProfile,
@@ -11,11 +16,9 @@ import {
   accessVerifierOptions,
   type RevocationRegistry,
 } from '../access/index.js';
-import { DEFAULT_CLIENT_ID } from '../clients/index.js';
 import { AuthError, type Clock, parseOpaqueToken } from '../core/index.js';
 import { createJwtVerifier, type JwtPayload, type KeyRing } from '../jwt/index.js';
-import type { RefreshStore } from '../refresh/index.js';
-import { type SessionService, secretMatches } from '../sessions/index.js';
+import type { SessionService } from '../sessions/index.js';
 
 /** An active access token: its claims, and how it must be presented. */
 export interface ActiveAccessToken {
@@ -34,37 +37,20 @@ export interface ActiveAccessToken {
   readonly cnf?: Readonly<Record<string, unknown>>;
 }
 
-/** An active refresh token (RFC 7662 has no token_type for it: it is no access token). */
-export interface ActiveRefreshToken {
-  readonly active: true;
-  readonly iss: string;
-  readonly sub: string;
-  readonly exp: number;
-  readonly iat: number;
-  /** The refresh token's id: the part before the dot, which is no secret. */
-  readonly jti: string;
-  readonly sid: string;
-  readonly client_id: string;
-}
-
-export type IntrospectionAnswer =
-  | { readonly active: false }
-  | ActiveAccessToken
-  | ActiveRefreshToken;
+export type IntrospectionAnswer = { readonly active: false } | ActiveAccessToken;
 
 export interface IntrospectionOptions {
   readonly keyRing: KeyRing;
   readonly profile: AccessTokenProfile;
   readonly sessions: Pick<SessionService, 'findActive'>;
-  readonly refreshTokens: Pick<RefreshStore, 'findRefreshToken'>;
   readonly revocations: Pick<RevocationRegistry, 'isRevoked'>;
   readonly clock: Clock;
 }
 
 export interface Introspection {
   /**
-   * Whether the token (access or refresh, told apart by shape; RFC 7662 lets the hint be
-   * ignored) is active now.
+   * Whether the access token is active now (a refresh token, told apart by shape, never is;
+   * RFC 7662 lets the hint be ignored).
    * @throws AuthError ERR_STORE_UNAVAILABLE when storage cannot say (503: retry, not "inactive")
    */
   introspect(token: string): Promise<IntrospectionAnswer>;
@@ -79,11 +65,11 @@ const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
  * Creates the introspection service.
  *
  * @example
- * const introspection = createIntrospection({ keyRing, profile, sessions, refreshTokens: stores.refresh, revocations, clock });
+ * const introspection = createIntrospection({ keyRing, profile, sessions, revocations, clock });
  * const answer = await introspection.introspect(token); // { active: false } or the claims
  */
 export function createIntrospection(options: IntrospectionOptions): Introspection {
-  const { profile, sessions, refreshTokens, revocations, clock } = options;
+  const { profile, sessions, revocations, clock } = options;
   // The server's own profile: signature, iss, aud, typ, exp, and the age bound of tokens.ts.
   const verifier = createJwtVerifier(
     accessVerifierOptions({
@@ -126,32 +112,10 @@ export function createIntrospection(options: IntrospectionOptions): Introspectio
     };
   };
 
-  const refreshToken = async (parsed: {
-    id: string;
-    secret: string;
-  }): Promise<IntrospectionAnswer> => {
-    const record = await refreshTokens.findRefreshToken(parsed.id);
-    if (record === null || !secretMatches(parsed.secret, record.secretHash)) return INACTIVE;
-    // A consumed token only replays its successor within the grace window: not usable.
-    if (record.consumedAtMs !== null || clock.nowMs() >= record.expiresAtMs) return INACTIVE;
-    const session = await sessions.findActive(record.sessionId);
-    if (session === null) return INACTIVE;
-    return {
-      active: true,
-      iss: profile.issuer,
-      sub: session.userId,
-      exp: Math.floor(record.expiresAtMs / 1000),
-      iat: Math.floor(record.createdAtMs / 1000),
-      jti: record.id,
-      sid: session.id,
-      client_id: session.clientId ?? DEFAULT_CLIENT_ID,
-    };
-  };
-
   return {
     introspect(token) {
-      const opaque = parseOpaqueToken(token);
-      return opaque === null ? accessToken(token) : refreshToken(opaque);
+      // No storage read for a refresh token: its answer is the same whether it exists or not.
+      return parseOpaqueToken(token) === null ? accessToken(token) : Promise.resolve(INACTIVE);
     },
   };
 }

@@ -16,7 +16,6 @@ export function introspectionRoutes(ctx: ServerContext, secret: string): Fastify
     keyRing: ctx.keyRing,
     profile: ctx.access.profile,
     sessions: ctx.sessions,
-    refreshTokens: ctx.stores.refresh,
     revocations: ctx.revocations,
     clock: ctx.clock,
   });
@@ -28,7 +27,7 @@ export function introspectionRoutes(ctx: ServerContext, secret: string): Fastify
         schema: {
           tags: ['oauth'],
           summary:
-            'Token introspection for resource servers (RFC 7662): is this access or refresh token active now?',
+            'Token introspection for resource servers (RFC 7662): is this access token active now? (A refresh token never is.)',
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           security: [{ introspectionBasic: [] }],
           body: IntrospectionRequest,
