@@ -272,6 +272,38 @@ describe.each(backends)('email links over HTTP (%s)', (_name, backend) => {
     ).toBe(204);
   });
 
+  it('resend: the same answer for unknown, unverified and verified addresses; a link only to the unverified; throttled', async () => {
+    const { server, smtp } = await setup(backend);
+    await signupAndLogin(server, 'unverified@example.com', PASSWORD);
+    await signupAndLogin(server, 'verified@example.com', PASSWORD);
+    const mails = await smtp.waitFor(2);
+    const done = mails.find((m) => m.to[0] === 'verified@example.com');
+    const token = linkToken(done as never, '/verify-email');
+    expect((await post(server, '/v1/email/verify', { token })).statusCode).toBe(204);
+    const answers = [];
+    for (const email of ['unverified@example.com', 'verified@example.com', 'nobody@example.com'])
+      answers.push(await post(server, '/v1/email/verification', { email }, '203.0.113.50'));
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202]);
+    expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+    await server.jobs.deliverMail();
+    expect(smtp.received.map((m) => m.to[0])).toHaveLength(3);
+    expect(smtp.received[2]?.to).toEqual(['unverified@example.com']);
+    // Per recipient: a few, then 429 with Retry-After, for any address alike.
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push(
+        (
+          await post(
+            server,
+            '/v1/email/verification',
+            { email: 'nobody@example.com' },
+            `203.0.113.${60 + i}`,
+          )
+        ).statusCode,
+      );
+    expect(statuses).toEqual([202, 202, 202, 429]);
+  });
+
   it('an expired reset link is refused (30 minutes by default)', async () => {
     const { server, smtp } = await setup(backend);
     const { email } = await signupAndLogin(server, 'late@example.com', PASSWORD);
