@@ -77,8 +77,9 @@ export interface AuthFlows {
    * The password grant: checks that the client may use it and may ask for the scopes, checks the
    * password, grants the scopes the user's roles open, starts a token session bound to the client
    * and, when the request came with a verified DPoP proof, to its key
-   * (`dpopJkt`: the refresh tokens then need that key, the access tokens carry `cnf.jkt`), issues
-   * the first pair.
+   * (`proof.jkt`: the refresh tokens then need that key, the access tokens carry `cnf.jkt`),
+   * issues the first pair. The proof is claimed (single use) once the password holds.
+   * @throws AuthError ERR_DPOP_PROOF_INVALID (a replayed proof), ERR_DPOP_REPLAY_CACHE_FULL
    * @throws AuthError ERR_CLIENT_UNAUTHORIZED, ERR_SCOPE_INVALID, ERR_AUTH_INVALID_CREDENTIALS,
    *   ERR_AUTH_RATE_LIMITED
    */
@@ -87,7 +88,7 @@ export interface AuthFlows {
     password: string,
     client: TokenClient,
     meta: SessionMeta,
-    dpopJkt?: string | null,
+    proof?: { readonly jkt: string; claim(): Promise<void> } | null,
   ): Promise<TokenPair>;
   /**
    * Checks the password and starts a cookie session.
@@ -116,8 +117,12 @@ export interface AuthFlows {
     authorization: string | undefined,
     binding?: RefreshBinding,
   ): Promise<TokenPair>;
-  /** RFC 7009: revokes the session of a refresh token or access token; unknown tokens are ignored. */
-  revokeToken(token: string): Promise<void>;
+  /**
+   * RFC 7009: revokes the session of a refresh token or (unexpired) access token; unknown tokens
+   * are ignored, and so is the token of a key-bound (DPoP) session unless `proofJkt`, the key of
+   * the request's verified proof, is that key.
+   */
+  revokeToken(token: string, proofJkt?: string | null): Promise<void>;
   /** Ends this session, or with `global` every session of the user; records a `logout` event. */
   logout(principal: Principal, scope: 'session' | 'global', meta?: SessionMeta): Promise<void>;
   /**
@@ -177,11 +182,14 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     });
 
   return {
-    async passwordLogin(username, password, { client, requestedScopes }, meta, dpopJkt = null) {
+    async passwordLogin(username, password, { client, requestedScopes }, meta, proof = null) {
+      const dpopJkt = proof?.jkt ?? null;
       checkGrantAllowed(client, 'password');
       // A scope the client may not ask for is refused before any password work.
       decideScopes({ requested: requestedScopes, client, policy: scopePolicy, roles: [] });
       const user = await accounts.authenticate(username, password, meta.ip);
+      // The proof is spent only now: a wrong password or a junk grant takes no cache place.
+      await proof?.claim();
       const userRoles = await roles.listUserRoles(user.id);
       const scopes = decideScopes({
         requested: requestedScopes,
@@ -239,14 +247,20 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       return refresh.refresh(refreshToken, client.id, expectSessionId, {
         dpopJkt: binding?.dpopJkt ?? null,
         ...(binding?.meta === undefined ? {} : { meta: binding.meta }),
+        ...(binding?.claimProof === undefined ? {} : { claimProof: binding.claimProof }),
         authorize,
       });
     },
 
-    async revokeToken(token) {
-      const sessionId =
-        (await refresh.sessionOf(token)) ?? access.sessionOf(token, { allowExpired: true });
-      if (sessionId !== null) await sessions.revoke(sessionId, 'revoked_by_client');
+    async revokeToken(token, proofJkt = null) {
+      // An expired access token is not taken: one found in an old log must not end a session.
+      const sessionId = (await refresh.sessionOf(token)) ?? access.sessionOf(token);
+      if (sessionId === null) return;
+      const session = await sessions.findActive(sessionId);
+      if (session === null) return;
+      const boundJkt = session.dpopJkt ?? null;
+      if (boundJkt !== null && boundJkt !== proofJkt) return;
+      await sessions.revoke(sessionId, 'revoked_by_client');
     },
 
     async logout(principal, scope, meta = NO_META) {

@@ -54,6 +54,11 @@ export interface RefreshBinding {
    * Absent: no scopes, no claims.
    */
   readonly authorize?: (session: SessionRecord) => Promise<AccessExtras>;
+  /**
+   * Claims the request's DPoP proof (single use), once the token, its client and its key have
+   * been checked and before anything is issued, replayed or declared a reuse.
+   */
+  readonly claimProof?: () => Promise<void>;
 }
 
 export interface RefreshServiceOptions {
@@ -154,6 +159,7 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
 
     async refresh(presented, clientId, expectSessionId, binding) {
       const presentedJkt = binding?.dpopJkt ?? null;
+      let proofClaimed = false;
       // Two passes at most: a lost race on the atomic consume means another request rotated it
       // a moment ago, so the second pass finds it consumed and (within the grace) replays.
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -188,6 +194,10 @@ export function createRefreshService(options: RefreshServiceOptions): RefreshSer
             'the refresh token is bound to another DPoP key',
             { reason: presentedJkt === null ? 'proof_missing' : 'key_mismatch' },
           );
+        }
+        if (!proofClaimed && binding?.claimProof !== undefined) {
+          proofClaimed = true;
+          await binding.claimProof();
         }
         const now = clock.nowMs();
         const plan = planRotation(record, session, now, policy);

@@ -33,12 +33,20 @@ export interface ServerDpop {
   readonly challenge: string;
   /**
    * The key (jkt) of a token request's proof: checked for POST at the public token endpoint with
-   * a server nonce (a proof made in advance by script cannot be used later), and claimed. Null
-   * when no proof came and none is required.
-   * @throws AuthError ERR_DPOP_PROOF_INVALID, ERR_DPOP_NONCE_REQUIRED, ERR_DPOP_REPLAY_CACHE_FULL,
-   *   ERR_STORE_UNAVAILABLE
+   * a server nonce (a proof made in advance by script cannot be used later). Not claimed yet:
+   * the flow calls `claim()` once the grant holds, so proofs sent with junk grants (anyone can
+   * sign them) never take a place in the replay cache. Null when no proof came and none is
+   * required.
+   * @throws AuthError ERR_DPOP_PROOF_INVALID, ERR_DPOP_NONCE_REQUIRED
    */
-  tokenRequestKey(proof: string | readonly string[] | undefined): Promise<string | null>;
+  tokenRequestKey(proof: string | readonly string[] | undefined): Promise<TokenRequestProof | null>;
+  /**
+   * The key (jkt) of a revocation request's proof (POST at the public revocation URL, `iat`
+   * within its window, claimed once), or null when none came or it does not verify: a
+   * revocation answers 200 either way (RFC 7009), and a key-bound session is ended only with a
+   * proof of its key.
+   */
+  revocationKey(proof: string | readonly string[] | undefined): Promise<string | null>;
   /**
    * Checks the proof of a resource request made with a DPoP-bound access token: method, the
    * public URL (issuer and path, no query), `ath` of the token, the token's key, single use.
@@ -54,6 +62,16 @@ export interface ServerDpop {
     accessToken: string,
     boundJkt: string,
   ): Promise<void>;
+}
+
+/** A verified token-request proof, to be claimed (single use) before anything is issued. */
+export interface TokenRequestProof {
+  readonly jkt: string;
+  /**
+   * @throws AuthError ERR_DPOP_PROOF_INVALID (replayed), ERR_DPOP_REPLAY_CACHE_FULL,
+   *   ERR_STORE_UNAVAILABLE
+   */
+  claim(): Promise<void>;
 }
 
 export interface ServerDpopOptions {
@@ -78,6 +96,7 @@ export function createServerDpop(options: ServerDpopOptions): ServerDpop | null 
   const nonces = createDpopNonces({ secret: options.nonceSecret, clock });
   const verifier = createDpopVerifier({ replay: options.replay, nonces, clock });
   const tokenEndpoint = `${issuer}/v1/token`;
+  const revocationEndpoint = `${issuer}/v1/revoke`;
   const required = options.mode === 'required';
   return Object.freeze({
     mode: options.mode,
@@ -91,8 +110,18 @@ export function createServerDpop(options: ServerDpopOptions): ServerDpop | null 
         method: 'POST',
         url: tokenEndpoint,
         requireNonce: true,
+        deferClaim: true,
       });
-      return verified.jkt;
+      return { jkt: verified.jkt, claim: verified.claim as () => Promise<void> };
+    },
+    async revocationKey(proof: string | readonly string[] | undefined) {
+      if (proof === undefined) return null;
+      try {
+        return (await verifier.verify({ proof, method: 'POST', url: revocationEndpoint })).jkt;
+      } catch (error) {
+        if (error instanceof AuthError && error.code.startsWith('ERR_DPOP_')) return null;
+        throw error;
+      }
     },
     async checkResourceProof(
       request: {

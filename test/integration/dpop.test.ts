@@ -414,13 +414,84 @@ describe.each(BACKENDS)('DPoP over HTTP on %s', (_name, backend) => {
     expect([atMe.status, atMe.body.error]).toEqual([401, 'invalid_dpop_proof']);
   });
 
-  it('/v1/revoke works for a bound refresh token; its access token then fails', async () => {
+  it('/v1/revoke ends a bound session only with a proof of its key: a copied token alone ends nothing', async () => {
+    // Sign-ups are throttled per address (10 an hour): this file has made its ten.
+    server.clock.advanceMs(3_600_000);
     const pair = await dpopLogin(target, 'owner-revoke@example.com', owner);
-    const revoke = await send(target.base, 'POST', '/v1/revoke', {}, { token: pair.refresh_token });
+    const revokeProof = (key: DpopTestKey, extra: Partial<Parameters<typeof makeProof>[1]> = {}) =>
+      makeProof(key, { htm: 'POST', htu: `${ISSUER}/v1/revoke`, nowMs: target.nowMs(), ...extra });
+    // The thief: no proof, its own key's proof, a proof for another URL. RFC 7009: 200 each time,
+    // and the session lives on.
+    for (const headers of [
+      {},
+      { dpop: await revokeProof(thief) },
+      { dpop: await revokeProof(owner, { htu: TOKEN_URL }) },
+    ]) {
+      for (const token of [pair.refresh_token, pair.access_token]) {
+        const revoke = await send(target.base, 'POST', '/v1/revoke', headers, { token });
+        expect(revoke.status).toBe(200);
+      }
+    }
+    expect((await dpopMe(target, pair.access_token, owner)).status).toBe(200);
+    // The owner, with a proof of the key: the session ends, its access token fails.
+    const revoke = await send(
+      target.base,
+      'POST',
+      '/v1/revoke',
+      { dpop: await revokeProof(owner) },
+      { token: pair.refresh_token },
+    );
     expect(revoke.status).toBe(200);
     const after = await dpopMe(target, pair.access_token, owner);
     expect(after.status).toBe(401);
     expect(after.body.error).toBe('invalid_token');
+  });
+
+  it('a proof sent with a wrong password or a junk grant is not spent: it still works once after', async () => {
+    const email = 'unspent@example.com';
+    server.clock.advanceMs(3_600_000);
+    await signup(target, email);
+    const first = await token(target, passwordGrant(email), owner);
+    const nonce = first.headers.get('dpop-nonce') as string;
+    const proof = await tokenProof(target, owner, nonce);
+    const wrong = await send(
+      target.base,
+      'POST',
+      '/v1/token',
+      { dpop: proof },
+      {
+        ...passwordGrant(email),
+        password: 'not the password',
+      },
+    );
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toBe('invalid_grant');
+    const junk = await send(
+      target.base,
+      'POST',
+      '/v1/token',
+      { dpop: proof },
+      refreshGrant('junk'),
+    );
+    expect(junk.body.error).toBe('invalid_grant');
+    const good = await send(
+      target.base,
+      'POST',
+      '/v1/token',
+      { dpop: proof },
+      passwordGrant(email),
+    );
+    expect(good.status).toBe(200);
+    // Spent now: the same proof again is a replay.
+    const again = await send(
+      target.base,
+      'POST',
+      '/v1/token',
+      { dpop: proof },
+      passwordGrant(email),
+    );
+    expect(again.status).toBe(400);
+    expect(again.body.error).toBe('invalid_dpop_proof');
   });
 });
 

@@ -49,7 +49,7 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const client = await authenticateClient(presented, ctx.stores.clients);
         const tokenClient = { client, requestedScopes: parseScopeParameter(body.scope) };
         // Before the grant: a proof without the nonce costs no password hash and no rotation.
-        const dpopJkt =
+        const proof =
           ctx.dpop === null ? null : await ctx.dpop.tokenRequestKey(request.headers.dpop);
         const meta = { userAgent: request.headers['user-agent'] ?? null, ip: request.ip };
         switch (body.grant_type) {
@@ -63,7 +63,7 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
               body.password,
               tokenClient,
               meta,
-              dpopJkt,
+              proof,
             );
           case 'refresh_token':
             if (body.refresh_token === undefined) throw missing('refresh_token is');
@@ -71,7 +71,11 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
               body.refresh_token,
               tokenClient,
               request.headers.authorization,
-              { dpopJkt, meta },
+              {
+                dpopJkt: proof?.jkt ?? null,
+                meta,
+                ...(proof === null ? {} : { claimProof: proof.claim }),
+              },
             );
           default:
             throw new AuthError('ERR_GRANT_UNSUPPORTED', 'Supported: password, refresh_token.');
@@ -95,7 +99,11 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const token = request.body.token;
         if (token === undefined) throw missing('token is');
         // RFC 7009 2.2: 200 whether or not the token was valid, so the answer reveals nothing.
-        await ctx.flows.revokeToken(token);
+        // A key-bound session is ended only with a proof of its key: a copied token without the
+        // key cannot log its owner out.
+        const proofJkt =
+          ctx.dpop === null ? null : await ctx.dpop.revocationKey(request.headers.dpop);
+        await ctx.flows.revokeToken(token, proofJkt);
         return reply.status(200).send(null);
       },
     );
