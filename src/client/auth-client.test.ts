@@ -4,7 +4,7 @@
  * what a strict RFC 9449 server accepts. The real server is in test/integration/client.test.ts.
  */
 import { calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../test/support/random.js';
 import { createFixedClock, encodeBase64Url } from '../core/index.js';
 import { type AuthClientOptions, type AuthEvent, createAuthClient } from './auth-client.js';
@@ -117,12 +117,17 @@ function fakeServer(
   };
 
   const fetch: typeof globalThis.fetch = async (input, init = {}) => {
-    const url = new URL(String(input));
-    const headers = new Headers(init.headers);
-    const method = (init.method ?? 'GET').toUpperCase();
+    // As fetch does: a Request gives the URL, and its method, headers and body unless init does.
+    const request = input instanceof Request ? new Request(input, init) : null;
+    const url = new URL(request?.url ?? String(input));
+    const headers = request?.headers ?? new Headers(init.headers);
+    const method = (request?.method ?? init.method ?? 'GET').toUpperCase();
     const authorization = headers.get('authorization');
+    const text = request !== null ? await request.text() : init.body;
     const body =
-      typeof init.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : null;
+      typeof text === 'string' && text !== ''
+        ? (JSON.parse(text) as Record<string, unknown>)
+        : null;
     const accessToken = authorization?.replace(/^(DPoP|Bearer) /, '');
     const checked = await checkProof(
       headers.get('dpop'),
@@ -312,6 +317,51 @@ describe('gatehouse/client with DPoP', () => {
     }
     await client.fetch(`${API}/orders`);
     expect(server.calls.at(-1)?.authorization).toMatch(/^DPoP /);
+  });
+
+  it('a Request is sent where its url points: to evil.example without Authorization or proof, even from a page on an API origin', async () => {
+    // In a page on the API's origin a Request once stringified to "[object Request]", resolved
+    // against location, passed the origin check, and the token went to the Request's real URL.
+    vi.stubGlobal('location', { href: `${API}/app/page` });
+    try {
+      const server = fakeServer();
+      const { client } = makeClient(server);
+      await client.login('ada@example.com', 'right');
+      await client.fetch(new Request('https://evil.example/x', { headers: { 'x-test': '1' } }));
+      expect(server.calls.at(-1)).toMatchObject({
+        url: 'https://evil.example/x',
+        authorization: null,
+        proof: null,
+      });
+
+      // A Request to an API origin: its method, headers and body, with the token and a proof.
+      const token = (await client.getAccessToken()) as string;
+      const response = await client.fetch(
+        new Request(`${API}/orders?page=2`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', 'x-test': '1' },
+          body: '{"item":"tea"}',
+        }),
+      );
+      expect(response.status).toBe(200);
+      const call = server.calls.at(-1);
+      expect(call).toMatchObject({
+        url: `${API}/orders?page=2`,
+        method: 'PUT',
+        authorization: `DPoP ${token}`,
+        body: { item: 'tea' },
+      });
+      expect(call?.proof).toMatchObject({ htm: 'PUT', htu: `${API}/orders` });
+      expect(server.failures).toEqual([]);
+
+      // Anything but a string, URL or Request is refused before any request.
+      const before = server.calls.length;
+      const sneaky = { toString: () => `${API}/orders` } as unknown as string;
+      await expect(client.fetch(sneaky)).rejects.toThrow(TypeError);
+      expect(server.calls.length).toBe(before);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('apiOrigins entries that are not origins are all refused at construction', () => {

@@ -101,9 +101,11 @@ export interface AuthClient {
   /**
    * fetch, with the access token (and a DPoP proof) when the URL's origin is the auth server's or
    * in `apiOrigins`; retries once after a 401 `use_dpop_nonce`, once after a 401 `invalid_token`.
-   * A body that is retried must be sendable twice (a string, Blob, FormData; not a stream).
+   * A body that is retried must be sendable twice (a string, Blob, FormData; not a stream). A
+   * Request goes to its `url`, with its method, headers and body unless `init` gives them.
+   * @throws TypeError for an input that is not a string, URL or Request (before any request)
    */
-  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** A fresh access token, refreshing first when needed; null when signed out. */
   getAccessToken(): Promise<string | null>;
   /** The RFC 7638 thumbprint of the DPoP key (the tokens' `cnf.jkt`); null with `dpop: false`. */
@@ -197,6 +199,26 @@ function resolveUrl(input: string | URL): URL | null {
   } catch {
     return null;
   }
+}
+
+/** What auth.fetch was given: the URL the request will go to, and the Request if it was one. */
+interface FetchTarget {
+  readonly url: URL | null;
+  readonly request: Request | null;
+}
+
+/**
+ * The target of a fetch. Only a string, URL or Request: any other object would be stringified
+ * (a Request of another realm to "[object Request]", resolved against the page's own origin),
+ * so the URL whose origin we check would not be the one the token is sent to.
+ * @throws TypeError for any other input
+ */
+function targetOf(input: unknown): FetchTarget {
+  if (typeof Request !== 'undefined' && input instanceof Request)
+    return { url: resolveUrl(input.url), request: input };
+  if (typeof input !== 'string' && !(input instanceof URL))
+    throw new TypeError('auth.fetch takes a string, a URL or a Request');
+  return { url: resolveUrl(input), request: null };
 }
 
 /** RFC 9449 section 9: a 401 `WWW-Authenticate: DPoP error="use_dpop_nonce"`. */
@@ -480,14 +502,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
 
   const send = async (
-    input: string | URL,
+    request: Request | null,
     url: URL,
     init: RequestInit,
     tokens: StoredTokens,
   ): Promise<Response> => {
-    const headers = new Headers(init.headers);
+    // As fetch(request, init) does: init's headers and method, else the Request's.
+    const headers = new Headers(init.headers ?? request?.headers);
     if (tokens.tokenType === 'DPoP') {
-      const method = (init.method ?? 'GET').toUpperCase();
+      const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
       headers.set('authorization', `DPoP ${tokens.accessToken}`);
       headers.set(
         'dpop',
@@ -497,18 +520,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       headers.set('authorization', `Bearer ${tokens.accessToken}`);
       headers.delete('dpop');
     }
-    const response = await fetchImpl(input, { ...init, headers });
+    // Sent to the URL whose origin was checked; a Request is cloned, so a retry can send it again.
+    const response = await fetchImpl(request === null ? url.href : request.clone(), {
+      ...init,
+      headers,
+    });
     if (tokens.tokenType === 'DPoP') rememberNonce(resourceNonceKey(url), response);
     return response;
   };
 
-  const authFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
-    const url = resolveUrl(input);
+  const authFetch = async (
+    input: string | URL | Request,
+    init: RequestInit = {},
+  ): Promise<Response> => {
+    const { url, request } = targetOf(input);
     if (url === null || !tokenOrigins.has(url.origin)) return fetchImpl(input, init);
     const initial = await freshTokens();
     if (initial === null) return fetchImpl(input, init);
     let tokens: StoredTokens = initial;
-    let response = await send(input, url, init, tokens);
+    let response = await send(request, url, init, tokens);
     let nonceRetried = false;
     let refreshed = false;
     // At most three sends: once more with a new nonce, once more after a refresh.
@@ -522,7 +552,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         response.headers.has('dpop-nonce')
       ) {
         nonceRetried = true;
-        response = await send(input, url, init, tokens);
+        response = await send(request, url, init, tokens);
         continue;
       }
       if (refreshed || !challenge.includes('invalid_token')) return response;
@@ -534,7 +564,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         current.accessToken === tokens.accessToken ? await refresh(current) : current;
       if (fresh === null) return response;
       tokens = fresh;
-      response = await send(input, url, init, tokens);
+      response = await send(request, url, init, tokens);
     }
   };
 
