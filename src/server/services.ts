@@ -59,8 +59,13 @@ export interface ServerContext {
  * @example
  * const context = createServices({ config, stores, keyRing, dummyHash, clock, random });
  */
+/** A `dpop_key_mismatch` event is recorded at most once a minute per session. */
+const MISMATCH_EVENT_INTERVAL_MS = 60_000;
+
 export function createServices(deps: ServicesDeps): ServerContext {
   const { config, stores, keyRing, clock, random } = deps;
+  /** Session id -> when its last key-mismatch event was recorded. */
+  const mismatchRecorded = new Map<string, number>();
   const revocations = createRevocationRegistry({
     source: stores.sessions,
     accessTokenTtlMs: config.accessTokenTtlSeconds * 1000,
@@ -127,15 +132,23 @@ export function createServices(deps: ServicesDeps): ServerContext {
         userAgent: null,
         atMs: clock.nowMs(),
       }),
-    onKeyMismatch: (session, meta) =>
-      stores.events.recordEvent({
+    onKeyMismatch: async (session, meta) => {
+      // One event per session a minute: a thief retrying in a loop must not become unbounded
+      // writes (the metric still counts every try).
+      const now = clock.nowMs();
+      const last = mismatchRecorded.get(session.id);
+      if (last !== undefined && now - last < MISMATCH_EVENT_INTERVAL_MS) return;
+      if (mismatchRecorded.size >= 10_000) mismatchRecorded.clear();
+      mismatchRecorded.set(session.id, now);
+      await stores.events.recordEvent({
         type: 'dpop_key_mismatch',
         userId: session.userId,
         sessionId: session.id,
         ip: meta.ip,
         userAgent: meta.userAgent,
-        atMs: clock.nowMs(),
-      }),
+        atMs: now,
+      });
+    },
     clock,
     random,
   });
