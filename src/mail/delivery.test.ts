@@ -63,4 +63,40 @@ describe('createMailDelivery over the SQLite outbox', () => {
       await handle.close();
     }
   });
+
+  it('a pass told to stop ends after the message in hand and gives the rest back, due at once', async () => {
+    const handle = await openSqlite(':memory:');
+    try {
+      const stores = createSqliteStores(handle.db);
+      const clock = createFixedClock(1_000_000);
+      const sent: string[] = [];
+      const transport: MailTransport = {
+        async send(m) {
+          sent.push(m.id);
+        },
+        close() {},
+      };
+      for (const id of ['a', 'b', 'c'])
+        await stores.outbox.enqueue({ ...message, id }, clock.nowMs());
+      const one = createMailDelivery({
+        outbox: stores.outbox,
+        transport,
+        clock,
+        random: systemRandom,
+      });
+      expect(await one.deliverDue(() => sent.length > 0)).toBe(1);
+      expect(await stores.outbox.countPending()).toBe(2);
+      // Another instance takes them at once, without waiting for the first one's lease.
+      const two = createMailDelivery({
+        outbox: stores.outbox,
+        transport,
+        clock,
+        random: systemRandom,
+      });
+      expect(await two.deliverDue()).toBe(2);
+      expect([...sent].sort()).toEqual(['a', 'b', 'c']);
+    } finally {
+      await handle.close();
+    }
+  });
 });

@@ -20,8 +20,12 @@ export interface MailDeliveryOptions {
 }
 
 export interface MailDelivery {
-  /** One pass; resolves with how many messages were sent. Rejects only when storage fails. */
-  deliverDue(): Promise<number>;
+  /**
+   * One pass; resolves with how many messages were sent. Rejects only when storage fails. When
+   * `shouldStop` turns true (the instance is closing), the pass ends after the message in hand and
+   * gives the rest of its claim back, due at once: another instance need not wait for the lease.
+   */
+  deliverDue(shouldStop?: () => boolean): Promise<number>;
 }
 
 const SECOND = 1000;
@@ -49,10 +53,15 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   const leaseMs = options.leaseMs ?? 60 * SECOND;
   const batchSize = options.batchSize ?? 20;
   return {
-    async deliverDue() {
+    async deliverDue(shouldStop = () => false) {
       const claimed = await outbox.claimDue(clock.nowMs(), leaseMs, owner, batchSize);
       let sent = 0;
-      for (const message of claimed) {
+      for (const [index, message] of claimed.entries()) {
+        if (shouldStop()) {
+          for (const rest of claimed.slice(index))
+            await outbox.markFailed(rest.id, owner, clock.nowMs(), 'STOPPED');
+          break;
+        }
         try {
           await transport.send(message);
         } catch (error) {

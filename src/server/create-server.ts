@@ -109,7 +109,17 @@ export async function createServer(options: CreateServerOptions): Promise<Gateho
   nudgeMail = jobs.nudgeMail;
   app.addHook('onClose', async () => {
     jobs.stop();
-    await jobs.deliverMail();
+    // The pass in flight ends after its message in hand; a transport that hangs does not hold the
+    // close longer than 5 s (its message is then sent again after its lease: at least once).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      jobs.deliverMail(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 5000);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
     transport.close();
     await feed?.close();
   });

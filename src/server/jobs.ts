@@ -102,7 +102,9 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
     if (queued !== null) return queued;
     const next = running.then(() => {
       queued = null;
-      return stopped ? undefined : mail.deliverDue().then(() => {}, failed('mail-delivery'));
+      return stopped
+        ? undefined
+        : mail.deliverDue(() => stopped).then(() => {}, failed('mail-delivery'));
     });
     queued = next;
     running = next;
