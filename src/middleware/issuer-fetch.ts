@@ -84,25 +84,60 @@ export function createRetryGate(task: () => Promise<void>, options: RetryGateOpt
 }
 
 /**
- * GETs `url` as text, failing on a status other than 2xx and on a timeout (AbortSignal): a
- * stalled socket (an issuer that accepts and never answers, or stops mid-body) fails after
- * `timeoutMs` instead of holding the requests that wait for it.
+ * The largest metadata or JWKS body read: 1 MiB. A JWKS of twenty 4096-bit RSA keys is ~16 KB; a
+ * bigger body is an issuer (or whatever answers for it) filling the API's memory.
+ */
+export const MAX_DOCUMENT_BYTES = 1_048_576;
+
+/**
+ * The largest revocation feed page read: 8 MiB. Gatehouse sends at most 5000 entries a page
+ * (FEED_PAGE_LIMIT), ~70 bytes each, so ~350 KB: the margin is for whitespace and growth.
+ */
+export const MAX_FEED_PAGE_BYTES = 8 * 1_048_576;
+
+/**
+ * GETs `url` as text, failing on a status other than 2xx, on a body over `maxBytes` (declared or
+ * read: the read stops there), and on a timeout (AbortSignal): a stalled socket (an issuer that
+ * accepts and never answers, or stops mid-body) fails after `timeoutMs` instead of holding the
+ * requests that wait for it.
  *
  * @example
- * const text = await fetchText(fetch, 'https://auth.example.com/.well-known/jwks.json', 3000);
+ * const text = await fetchText(fetch, 'https://auth.example.com/.well-known/jwks.json', 3000, MAX_DOCUMENT_BYTES);
  */
 export async function fetchText(
   fetchImpl: typeof globalThis.fetch,
   url: string,
   timeoutMs: number,
+  maxBytes: number,
 ): Promise<string> {
   const signal = AbortSignal.timeout(timeoutMs);
   const response = await fetchImpl(url, { headers: { accept: 'application/json' }, signal });
+  // Free the connection: an unread body keeps the socket busy.
+  const discard = () => response.body?.cancel().catch(() => undefined);
   if (!response.ok) {
-    // Free the connection: an unread body keeps the socket busy.
-    await response.body?.cancel().catch(() => undefined);
+    await discard();
     throw new Error(`${url} answered ${response.status}`);
   }
+  const tooLarge = () => new Error(`${url} answered a body over ${maxBytes} bytes`);
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await discard();
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
   // The same signal bounds the body: a server that sends headers and then stalls is cut too.
-  return await response.text();
+  const reader = response.body.getReader();
+  // As response.text(): UTF-8, a BOM dropped, bad bytes replaced (the JSON parse then fails).
+  const decoder = new TextDecoder();
+  let bytes = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 }

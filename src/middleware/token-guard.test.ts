@@ -225,6 +225,65 @@ describe('an unreachable issuer', () => {
   });
 });
 
+describe('issuer bodies are bounded', () => {
+  it('metadata or a JWKS over 1 MiB is a failed fetch (503 issuer_unavailable)', async () => {
+    const clock = createFixedClock(T0);
+    const issuer = fakeIssuer();
+    // Valid JSON padded with whitespace: only its size is wrong.
+    const padded =
+      (path: string, bytes: number): typeof globalThis.fetch =>
+      async (input, init) => {
+        const response = await issuer.fetch(input, init);
+        if (new URL(String(input)).pathname !== path) return response;
+        return new Response(`${await response.text()}${' '.repeat(bytes)}`);
+      };
+    for (const path of ['/.well-known/oauth-authorization-server', '/jwks']) {
+      const guard = createTokenGuard({ ...base, fetch: padded(path, 1_048_576), clock });
+      expect([path, refusal(await guard.check(token(clock))).reason]).toEqual([
+        path,
+        'issuer_unavailable',
+      ]);
+    }
+    // Just under the limit is fine.
+    const body = JSON.stringify(exportPublicJwks([KEY]));
+    const guard = createTokenGuard({
+      ...base,
+      fetch: padded('/jwks', 1_048_576 - body.length),
+      clock,
+    });
+    expect((await guard.check(token(clock))).ok).toBe(true);
+  });
+
+  it('a feed page over 8 MiB is a failed read (revocations_stale); 2 MiB is read', async () => {
+    const clock = createFixedClock(T0);
+    const issuer = fakeIssuer();
+    issuer.state.revoked.push(['session-1', T0 / 1000 + 60]);
+    const padded =
+      (bytes: number): typeof globalThis.fetch =>
+      async (input, init) => {
+        const response = await issuer.fetch(input, init);
+        if (!String(input).includes('/v1/revocations')) return response;
+        return new Response(`${await response.text()}${' '.repeat(bytes)}`);
+      };
+    const huge = createTokenGuard({
+      ...base,
+      fetch: padded(8 * 1_048_576),
+      clock,
+      followRevocations: true,
+    });
+    expect(refusal(await huge.check(token(clock))).reason).toBe('revocations_stale');
+    huge.close();
+    const large = createTokenGuard({
+      ...base,
+      fetch: padded(2 * 1_048_576),
+      clock,
+      followRevocations: true,
+    });
+    expect(refusal(await large.check(token(clock))).reason).toBe('revoked');
+    large.close();
+  });
+});
+
 describe('followRevocations', () => {
   const follow = (
     issuer: ReturnType<typeof fakeIssuer>,

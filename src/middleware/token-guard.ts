@@ -34,7 +34,13 @@ import {
   type JwtPayload,
   publicKeyOf,
 } from '../jwt/index.js';
-import { createRetryGate, fetchText, IssuerUnavailableError } from './issuer-fetch.js';
+import {
+  createRetryGate,
+  fetchText,
+  IssuerUnavailableError,
+  MAX_DOCUMENT_BYTES,
+  MAX_FEED_PAGE_BYTES,
+} from './issuer-fetch.js';
 import { createRevocationFollower, type RevocationFollower } from './revocation-follower.js';
 
 export interface TokenGuardOptions {
@@ -250,7 +256,8 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
     initialBackoffMs: options.initialBackoffMs ?? 1000,
     maxBackoffMs: options.maxBackoffMs ?? 10_000,
   };
-  const get = (url: string) => fetchText(fetchImpl, url, fetchTimeoutMs);
+  const get = (url: string, maxBytes = MAX_DOCUMENT_BYTES) =>
+    fetchText(fetchImpl, url, fetchTimeoutMs, maxBytes);
 
   // The verifier is built now, over a ring filled on first use, so that bad options (a negative
   // tolerance, say) fail here with ERR_CONFIG_INVALID instead of every request failing later.
@@ -312,7 +319,7 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
             if (uri === undefined) throw new Error('the issuer announces no revocation feed');
             return uri;
           },
-          fetchText: get,
+          fetchText: (url) => get(url, MAX_FEED_PAGE_BYTES),
           clock,
           pollIntervalMs: options.revocationPollIntervalMs ?? 2000,
           staleAfterMs: options.revocationStaleAfterMs ?? 10_000,
