@@ -3,6 +3,8 @@
  * pushed between them by pub/sub) and one key ring, as two processes behind a load balancer would,
  * each listening on its own port.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createFixedClock } from '../../src/core/clock.js';
 import { createKeyRing, generateJwtKey } from '../../src/jwt/index.js';
 import { createDummyHash } from '../../src/passwords/hash.js';
@@ -37,6 +39,8 @@ export async function startSharedInstances(env: Env, count = 2): Promise<SharedI
     GATEHOUSE_ISSUER: 'https://auth.test',
     GATEHOUSE_DATABASE_URL: POSTGRES_URL,
     GATEHOUSE_REDIS_URL: REDIS_URL,
+    // Mail as .eml files in a temporary directory, never ./data/outbox of the checkout.
+    GATEHOUSE_MAIL_OUTBOX: join(tmpdir(), `gatehouse-test-outbox-${process.pid}`),
     ...env,
   });
   const clock = createFixedClock(T0);
