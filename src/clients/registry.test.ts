@@ -141,6 +141,8 @@ describe('scopes', () => {
     expect(decide(['orders:write', 'profile'], null, [])).toEqual(['profile']);
     expect(decide(['admin'], null, ['admin'])).toEqual(['admin']);
     expect(decide(null, null, ['no-such-role'])).toEqual(['profile']);
+    // Roles named after Object.prototype members are plain unknown roles, not a TypeError.
+    expect(decide(null, null, ['constructor', 'toString', '__proto__'])).toEqual(['profile']);
     for (const [requested, scopes] of [
       [['admin'], ['profile']],
       [['unknown'], null],

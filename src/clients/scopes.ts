@@ -94,7 +94,11 @@ export function decideScopes(request: ScopeRequest): string[] {
     }
   }
   const permitted = new Set(policy.userScopes);
-  for (const role of roles) for (const scope of policy.roleScopes[role] ?? []) permitted.add(scope);
+  // Object.hasOwn: a role named after an Object.prototype member (constructor, toString) is a
+  // role like any other, not a way into the prototype (a 500).
+  for (const role of roles)
+    if (Object.hasOwn(policy.roleScopes, role))
+      for (const scope of policy.roleScopes[role] ?? []) permitted.add(scope);
   const base = requested ?? ceiling ?? clientScopes;
   return base.filter(
     (scope) =>
