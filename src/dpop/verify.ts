@@ -260,9 +260,10 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
       const { kid: _kid, ...members } = jwk;
       key = importJwk(members, { alg });
       wireThumbprint = calculateJwkThumbprint(jwk);
-    } catch (error) {
-      if (error instanceof AuthError) throw invalid('jwk');
-      throw error;
+    } catch {
+      // Whatever the import throws (node:crypto's own errors included), a key anyone may send
+      // that cannot be imported is a refused proof, never a 500.
+      throw invalid('jwk');
     }
     // The thumbprint other servers compute from the header must be the one we bind to: a JWK
     // spelt differently from its key's canonical form (an RSA modulus with a leading zero) is
