@@ -78,7 +78,12 @@ function run(name, options) {
         rps: result.requests.average,
         p50: result.latency.p50,
         p99: result.latency.p99,
-        mean: result.latency.average,
+        // autocannon's latency has a resolution of about a millisecond; with one connection (a
+        // closed loop) the mean time per request is exactly 1 / throughput, client work included.
+        mean:
+          (options.connections ?? CONNECTIONS) === 1
+            ? 1000 / result.requests.average
+            : result.latency.average,
         total: result.requests.total,
         bad,
       });

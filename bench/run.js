@@ -280,7 +280,8 @@ async function dpopRow() {
   const count = Number(process.env.BENCH_DPOP_PROOFS ?? 40_000);
   const proofs = [];
   for (let i = 0; i < count; i++) {
-    const payload = { jti: randomBytes(16).toString('base64url'), htm: 'GET', htu, iat: now, ath };
+    const iat = Math.floor(Date.now() / 1000);
+    const payload = { jti: randomBytes(16).toString('base64url'), htm: 'GET', htu, iat, ath };
     const input = `${header}.${b64(JSON.stringify(payload))}`;
     const signature = cryptoSign('sha256', Buffer.from(input), {
       key: key.privateKey,
@@ -288,7 +289,9 @@ async function dpopRow() {
     });
     proofs.push(`${input}.${signature.toString('base64url')}`);
   }
-  const ours = createDpopVerifier({ replay: createMemoryReplayCache({ maxEntries: count * 2 }) });
+  const ours = createDpopVerifier({
+    replay: createMemoryReplayCache({ maxEntries: count * 2, maxEntriesPerKey: count * 2 }),
+  });
   const request = { method: 'GET', url: htu, accessToken };
   let next = 0;
   const take = () => {
