@@ -6,5 +6,5 @@ export {
   createAccountService,
   type PublicUser,
 } from './service.js';
-export type { AccountStore, UserRecord } from './store.js';
+export type { AccountStore, UserListQuery, UserRecord } from './store.js';
 export { reserveAll, type ThrottleKey } from './throttle.js';

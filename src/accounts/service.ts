@@ -227,6 +227,11 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
           'the email address of this account is not verified yet',
         );
       }
+      // Also only now: a guesser cannot tell a disabled account from a wrong password.
+      if ((user.disabledAtMs ?? null) !== null) {
+        for (const entry of keys) await limits.refund(entry.key);
+        throw new AuthError('ERR_AUTH_ACCOUNT_DISABLED', 'this account is disabled');
+      }
       // The owner proved the password: this address's budget for the account starts over, and
       // the wider budgets get this attempt's slot back.
       const [first, ...wider] = keys;

@@ -7,6 +7,17 @@ export interface UserRecord {
   readonly updatedAtMs: number;
   /** When the owner proved the address; null or absent: not verified. */
   readonly emailVerifiedAtMs?: number | null;
+  /** When an operator disabled the account; null or absent: enabled. */
+  readonly disabledAtMs?: number | null;
+}
+
+/** One page of users for an operator (`gatehouse users list`), ordered by email. */
+export interface UserListQuery {
+  /** Only users whose email contains this text (already lower-cased). */
+  readonly emailContains?: string;
+  /** Only users whose email sorts after this one (the last email of the previous page). */
+  readonly afterEmail?: string;
+  readonly limit: number;
 }
 
 export interface AccountStore {
@@ -20,4 +31,17 @@ export interface AccountStore {
    * (or the account is gone).
    */
   markEmailVerified(userId: string, email: string, nowMs: number): Promise<boolean>;
+  /**
+   * Disables the account (`disabledAtMs`) or enables it again (null); false when there is no such
+   * account. Its sessions are the caller's to end (through the session service).
+   */
+  setUserDisabled(userId: string, disabledAtMs: number | null, nowMs: number): Promise<boolean>;
+  listUsers(query: UserListQuery): Promise<UserRecord[]>;
+  /**
+   * Deletes the account and its personal data in one transaction: sessions, refresh tokens, email
+   * links, roles, security events, queued messages to its address. End its sessions first (and
+   * let the servers' revocation poll read them: it reads session rows). False when there was no
+   * such account.
+   */
+  deleteUser(userId: string): Promise<boolean>;
 }

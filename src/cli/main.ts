@@ -10,6 +10,7 @@ import * as migrate from './commands/migrate.js';
 import * as serve from './commands/serve.js';
 import * as tokenDecode from './commands/token-decode.js';
 import * as tokenVerify from './commands/token-verify.js';
+import * as users from './commands/users.js';
 import * as usersSetRole from './commands/users-set-role.js';
 import { type CliIo, type ExitCode, processIo, UsageError } from './io.js';
 
@@ -33,6 +34,12 @@ const COMMANDS: Record<string, Command> = {
   'clients show': clients.show,
   'clients rotate-secret': clients.rotateSecret,
   'clients remove': clients.remove,
+  'users list': users.list,
+  'users show': users.show,
+  'users disable': users.disable,
+  'users enable': users.enable,
+  'users sign-out': users.signOut,
+  'users delete': users.remove,
   'users set-role': usersSetRole,
 };
 

@@ -79,6 +79,8 @@ export const ERROR_CATALOGUE = {
     'The in-memory DPoP replay cache holds its maximum of live entries: the proof is refused rather than forget a live one (503, retry shortly; use Redis for a larger shared cache).',
   ERR_AUTH_EMAIL_NOT_VERIFIED:
     'The email and password are right, but the account has not verified its address and the server requires it (GATEHOUSE_REQUIRE_VERIFIED_EMAIL); checked only after the password, so it tells nothing to whoever does not know it.',
+  ERR_AUTH_ACCOUNT_DISABLED:
+    'The email and password are right, but an operator disabled the account (gatehouse users disable); checked only after the password, so it tells nothing to whoever does not know it.',
   ERR_EMAIL_LINK_INVALID:
     'An email link (verification or password reset) is malformed, unknown, altered, already used, expired, or no longer matches the account (its address changed); `details.reason` says which, for the log only.',
 } as const;

@@ -42,7 +42,12 @@ export interface SecurityEvent {
     | 'email_verified'
     | 'password_reset_requested'
     | 'password_reset'
-    | 'email_link_refused';
+    | 'email_link_refused'
+    /** An operator disabled, enabled, signed out or deleted the account (`gatehouse users`). */
+    | 'account_disabled'
+    | 'account_enabled'
+    | 'account_signed_out'
+    | 'account_deleted';
   readonly userId: string | null;
   readonly sessionId: string | null;
   readonly ip: string | null;

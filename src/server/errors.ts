@@ -162,6 +162,11 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     description:
       'Confirm your email address first: follow the link sent to it, or ask for a new one (POST /v1/email/verification).',
   },
+  ERR_AUTH_ACCOUNT_DISABLED: {
+    status: 403,
+    error: 'account_disabled',
+    description: 'This account is disabled; ask the operator of this service.',
+  },
   // Used, expired, altered or unknown look alike outside: the precise reason goes to the log.
   ERR_EMAIL_LINK_INVALID: {
     status: 400,

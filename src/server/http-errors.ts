@@ -82,6 +82,11 @@ export const HTTP_ERROR_CATALOGUE = {
     description:
       'At /v1/token, /v1/session (and with Basic): the password is right but the account has not confirmed its email address, and GATEHOUSE_REQUIRE_VERIFIED_EMAIL=true. Follow the link of the verification message, or ask for a new one at POST /v1/email/verification.',
   },
+  account_disabled: {
+    statuses: [403],
+    description:
+      'At /v1/token, /v1/session (and with Basic): the password is right but an operator disabled the account (gatehouse users disable); its sessions were ended. Only the operator can enable it again (gatehouse users enable).',
+  },
   invalid_link: {
     statuses: [400],
     description:

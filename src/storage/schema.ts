@@ -11,6 +11,8 @@ export interface UsersTable {
   updated_at: number;
   /** When the owner proved the address (0008); null: not verified. */
   email_verified_at: number | null;
+  /** When an operator disabled the account (0009); null: enabled. */
+  disabled_at: number | null;
 }
 
 export interface SessionsTable {

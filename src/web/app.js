@@ -49,6 +49,7 @@ function explain(status, body) {
     email_taken: 'An account with this email already exists. Sign in instead.',
     email_not_verified:
       'Confirm your email address first: follow the link we sent you, or ask for a new one on the Verify email page (/verify-email).',
+    account_disabled: 'This account is disabled. Ask the operator of this service.',
     invalid_password: 'Passwords must be 8 to 256 characters.',
     invalid_request: 'Please check the form: something is missing or malformed.',
     temporarily_unavailable: 'The service is temporarily unavailable. Try again in a moment.',

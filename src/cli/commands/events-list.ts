@@ -26,6 +26,10 @@ const SECURITY_EVENT_TYPES = [
   'password_reset_requested',
   'password_reset',
   'email_link_refused',
+  'account_disabled',
+  'account_enabled',
+  'account_signed_out',
+  'account_deleted',
 ] as const satisfies readonly SecurityEventType[];
 const everyType: Exclude<SecurityEventType, (typeof SECURITY_EVENT_TYPES)[number]> extends never
   ? true

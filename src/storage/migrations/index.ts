@@ -12,6 +12,7 @@ import * as securityEventUserAgent from './0004-security-event-user-agent.js';
 import * as dpop from './0005-dpop.js';
 import * as clientsRolesScopes from './0006-clients-roles-scopes.js';
 import * as email from './0008-email.js';
+import * as userDisabled from './0009-user-disabled.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0005_dpop': dpop,
   '0006_clients_roles_scopes': clientsRolesScopes,
   '0008_email': email,
+  '0009_user_disabled': userDisabled,
 };
 
 export const migrationProvider: MigrationProvider = {

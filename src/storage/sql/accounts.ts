@@ -1,5 +1,5 @@
 /** Users in SQL: e-mail addresses are unique, so a second sign-up with one inserts nothing. */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { AccountStore, UserRecord } from '../../accounts/index.js';
 import type { Database, UsersTable } from '../schema.js';
 
@@ -10,6 +10,7 @@ const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   createdAtMs: Number(row.created_at),
   updatedAtMs: Number(row.updated_at),
   emailVerifiedAtMs: row.email_verified_at === null ? null : Number(row.email_verified_at),
+  disabledAtMs: row.disabled_at === null ? null : Number(row.disabled_at),
 });
 
 /**
@@ -29,6 +30,7 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
           created_at: user.createdAtMs,
           updated_at: user.updatedAtMs,
           email_verified_at: user.emailVerifiedAtMs ?? null,
+          disabled_at: user.disabledAtMs ?? null,
         })
         .onConflict((oc) => oc.column('email').doNothing())
         .executeTakeFirst();
@@ -61,6 +63,44 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
         .where('email', '=', email)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+    async setUserDisabled(userId, disabledAtMs, nowMs) {
+      const result = await db
+        .updateTable('users')
+        .set({ disabled_at: disabledAtMs, updated_at: nowMs })
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async listUsers(query) {
+      let select = db.selectFrom('users').selectAll();
+      if (query.emailContains !== undefined && query.emailContains !== '') {
+        // A literal substring: LIKE's wildcards and its escape character escaped.
+        const pattern = `%${query.emailContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        select = select.where(sql<boolean>`email like ${pattern} escape '\\'`);
+      }
+      if (query.afterEmail !== undefined) select = select.where('email', '>', query.afterEmail);
+      const rows = await select.orderBy('email').limit(query.limit).execute();
+      return rows.map(toUser);
+    },
+    async deleteUser(userId) {
+      return db.transaction().execute(async (trx) => {
+        const user = await trx
+          .selectFrom('users')
+          .select(['id', 'email'])
+          .where('id', '=', userId)
+          .executeTakeFirst();
+        if (user === undefined) return false;
+        const sessionIds = trx.selectFrom('sessions').select('id').where('user_id', '=', userId);
+        await trx.deleteFrom('refresh_tokens').where('session_id', 'in', sessionIds).execute();
+        await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('security_events').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('outbox').where('recipient', '=', user.email).execute();
+        await trx.deleteFrom('users').where('id', '=', userId).execute();
+        return true;
+      });
     },
   };
 }
