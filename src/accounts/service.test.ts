@@ -43,4 +43,37 @@ describe('account service', () => {
       await sqlite.close();
     }
   });
+
+  it('refuses a disabled account only after its password matched, and signs it in once enabled', async () => {
+    const sqlite = await openSqlite(':memory:');
+    try {
+      const stores = createSqlStores(sqlite.db, 'sqlite');
+      const clock = createFixedClock(1_000_000);
+      const accounts = createAccountService({
+        store: stores.accounts,
+        limits: stores.limits,
+        events: stores.events,
+        passwordParams: { memoryKiB: 19_456, iterations: 2, parallelism: 1 },
+        dummyHash: 'x',
+        clock,
+        random: systemRandom,
+      });
+      const user = await accounts.signup('d@x.io', 'disabled password', null);
+      expect(await stores.accounts.setUserDisabled(user.id, clock.nowMs(), clock.nowMs())).toBe(
+        true,
+      );
+      const codeOf = (password: string) =>
+        accounts.authenticate('d@x.io', password, '192.0.2.1').then(
+          () => 'signed in',
+          (error: { code: string }) => error.code,
+        );
+      expect(await codeOf('wrong password 1')).toBe('ERR_AUTH_INVALID_CREDENTIALS');
+      expect(await codeOf('disabled password')).toBe('ERR_AUTH_ACCOUNT_DISABLED');
+      expect(await stores.accounts.setUserDisabled(user.id, null, clock.nowMs())).toBe(true);
+      expect(await codeOf('disabled password')).toBe('signed in');
+      expect(await stores.accounts.setUserDisabled('missing', null, clock.nowMs())).toBe(false);
+    } finally {
+      await sqlite.close();
+    }
+  });
 });

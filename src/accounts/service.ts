@@ -38,8 +38,9 @@ export interface AccountServiceOptions {
   readonly random: RandomSource;
   /**
    * How long `findUser` may answer from memory (default 30 s; 0 turns it off). `{id, email}`
-   * only changes when an account is deleted (not yet possible), so a request authenticated by a
-   * token that verified in memory needs no storage read either.
+   * only changes when an account is deleted (`gatehouse users delete`, which ends its sessions
+   * first), so a request authenticated by a token that verified in memory needs no storage read
+   * either.
    */
   readonly userCacheTtlMs?: number;
   /** The bounded queue every argon2id hash and verification goes through (default: 4 running, 64 waiting). */
@@ -220,17 +221,17 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
         throw invalidCredentials();
       }
       // Only now, with the password proven: the answer tells nothing to whoever does not know it.
+      // A disabled account first: verifying its address would not let it in.
+      if ((user.disabledAtMs ?? null) !== null) {
+        for (const entry of keys) await limits.refund(entry.key);
+        throw new AuthError('ERR_AUTH_ACCOUNT_DISABLED', 'this account is disabled');
+      }
       if (options.requireVerifiedEmail === true && (user.emailVerifiedAtMs ?? null) === null) {
         for (const entry of keys) await limits.refund(entry.key);
         throw new AuthError(
           'ERR_AUTH_EMAIL_NOT_VERIFIED',
           'the email address of this account is not verified yet',
         );
-      }
-      // Also only now: a guesser cannot tell a disabled account from a wrong password.
-      if ((user.disabledAtMs ?? null) !== null) {
-        for (const entry of keys) await limits.refund(entry.key);
-        throw new AuthError('ERR_AUTH_ACCOUNT_DISABLED', 'this account is disabled');
       }
       // The owner proved the password: this address's budget for the account starts over, and
       // the wider budgets get this attempt's slot back.
