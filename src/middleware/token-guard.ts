@@ -514,52 +514,73 @@ export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
           'invalid_request',
           'Send the access token as Authorization: Bearer or DPoP.',
         );
-      if (!loaded) {
-        try {
-          await keys.run();
-        } catch (error) {
-          return issuerDown(error);
-        }
-      }
-      const verified = await verify(credentials.value);
-      if (verified.refusal !== undefined) return verified.refusal;
-      // The verifier checks that sid and client_id are present, not their type; handlers get
-      // GatehouseClaims, so a payload that does not fit it is refused rather than mistyped.
-      const claims = accessClaimsOf(verified.payload);
-      if (claims === null) return invalid('invalid_token');
-      const possession = await checkPossession(claims, credentials.value, scheme, request);
-      if (possession !== null) return possession;
-      if (follower !== null) {
-        const state = await follower.stateOf(claims.sid);
-        if (state === 'revoked') return invalid('revoked');
-        // The issuer's own age bound: entries last the current access-token lifetime, so a token
-        // issued under a longer one (before a restart) is refused by age, as at the issuer.
-        const maxAge = follower.maxTokenAgeSeconds();
-        if (maxAge !== null && clock.nowMs() > (claims.iat + maxAge + toleranceSeconds) * 1000)
-          return invalid('expired');
-        if (state === 'stale' && options.whenRevocationsStale !== 'accept')
-          return unavailable(
-            'revocations_stale',
-            "The issuer's revocation list cannot be read.",
-            follower.retryInMs(),
-          );
-      }
-      if (requiredScopes.length > 0) {
-        const granted = new Set(claims.scope === undefined ? [] : claims.scope.split(' '));
-        if (requiredScopes.some((s) => !granted.has(s))) {
-          const description = 'The access token lacks a required scope.';
-          return {
-            ...refuse(403, 'insufficient_scope', 'insufficient_scope', description),
-            headers: {
-              'www-authenticate': `${challenge('insufficient_scope', description)}, scope="${requiredScopes.join(' ')}"`,
-            },
-          };
-        }
-      }
-      return { ok: true, claims };
+      const result = await checkToken(credentials.value, scheme, request);
+      // RFC 9449 section 7.1: a request under the DPoP scheme is answered with a DPoP challenge.
+      if (result.ok || scheme !== 'dpop' || result.status === 503) return result;
+      const challenge = result.headers['www-authenticate'];
+      if (challenge === undefined || challenge.startsWith('DPoP')) return result;
+      const scope = / scope="[^"]*"$/.exec(challenge)?.[0] ?? '';
+      return {
+        ...result,
+        headers: {
+          ...result.headers,
+          'www-authenticate': `${dpopChallenge}, error="${result.body.error}", error_description="${result.body.error_description}"${scope === '' ? '' : `,${scope}`}`,
+        },
+      };
     },
     close() {
       follower?.close();
     },
   };
+
+  /** The checks of a token under a known scheme (the header is well formed). */
+  async function checkToken(
+    token: string,
+    scheme: 'bearer' | 'dpop',
+    request: GuardRequest,
+  ): Promise<GuardResult> {
+    if (!loaded) {
+      try {
+        await keys.run();
+      } catch (error) {
+        return issuerDown(error);
+      }
+    }
+    const verified = await verify(token);
+    if (verified.refusal !== undefined) return verified.refusal;
+    // The verifier checks that sid and client_id are present, not their type; handlers get
+    // GatehouseClaims, so a payload that does not fit it is refused rather than mistyped.
+    const claims = accessClaimsOf(verified.payload);
+    if (claims === null) return invalid('invalid_token');
+    const possession = await checkPossession(claims, token, scheme, request);
+    if (possession !== null) return possession;
+    if (follower !== null) {
+      const state = await follower.stateOf(claims.sid);
+      if (state === 'revoked') return invalid('revoked');
+      // The issuer's own age bound: entries last the current access-token lifetime, so a token
+      // issued under a longer one (before a restart) is refused by age, as at the issuer.
+      const maxAge = follower.maxTokenAgeSeconds();
+      if (maxAge !== null && clock.nowMs() > (claims.iat + maxAge + toleranceSeconds) * 1000)
+        return invalid('expired');
+      if (state === 'stale' && options.whenRevocationsStale !== 'accept')
+        return unavailable(
+          'revocations_stale',
+          "The issuer's revocation list cannot be read.",
+          follower.retryInMs(),
+        );
+    }
+    if (requiredScopes.length > 0) {
+      const granted = new Set(claims.scope === undefined ? [] : claims.scope.split(' '));
+      if (requiredScopes.some((s) => !granted.has(s))) {
+        const description = 'The access token lacks a required scope.';
+        return {
+          ...refuse(403, 'insufficient_scope', 'insufficient_scope', description),
+          headers: {
+            'www-authenticate': `${challenge('insufficient_scope', description)}, scope="${requiredScopes.join(' ')}"`,
+          },
+        };
+      }
+    }
+    return { ok: true, claims };
+  }
 }

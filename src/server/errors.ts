@@ -456,6 +456,15 @@ function challengeOf(auth: AuthError | null, http: HttpError, dpop: DpopAnswers 
  * @example
  * const http = toHttpError(error, { tokenEndpoint: true }) ?? internalError;
  */
+/** What to fix for the DPoP proof checks whose failure a client can act on. */
+const DPOP_REASON_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  htu: "The DPoP proof's htu must be the request's URL at the issuer (GATEHOUSE_ISSUER, as the metadata names its endpoints), without query or fragment: a proof for another host, scheme or port is refused.",
+  htm: "The DPoP proof's htm must be this request's method.",
+  ath: "The DPoP proof's ath must be the base64url SHA-256 of the access token sent with it (and absent when none is).",
+  iat_window: "The DPoP proof's iat is too far from the server's clock: make a new proof now.",
+  replayed: 'This DPoP proof was used already: make a new one for every request.',
+};
+
 export function toHttpError(
   error: unknown,
   options: { readonly tokenEndpoint: boolean; readonly dpop?: DpopAnswers | null },
@@ -465,6 +474,14 @@ export function toHttpError(
   if (auth !== null) {
     const mapped = MAP[auth.code];
     http = mapped.description === FROM_MESSAGE ? { ...mapped, description: auth.message } : mapped;
+    // A refused DPoP proof says which check failed when that tells the client what to fix.
+    const reason = auth.details?.reason;
+    if (
+      auth.code === 'ERR_DPOP_PROOF_INVALID' &&
+      typeof reason === 'string' &&
+      Object.hasOwn(DPOP_REASON_DESCRIPTIONS, reason)
+    )
+      http = { ...http, description: DPOP_REASON_DESCRIPTIONS[reason] as string };
   } else {
     const { code, statusCode, validation, validationContext } = (error ?? {}) as {
       code?: unknown;

@@ -228,22 +228,24 @@ describe.each(BACKENDS)('DPoP over HTTP on %s', (_name, backend) => {
 
   it('a proof for another method, URL or token is refused: htm, htu, ath', async () => {
     const pair = await dpopLogin(target, 'owner-claims@example.com', owner);
-    const cases: Array<Partial<Parameters<typeof makeProof>[1]>> = [
-      { htm: 'POST' },
-      { htu: `${ISSUER}/v1/sessions` },
+    // Each answer names the claim to fix.
+    const cases: Array<[Partial<Parameters<typeof makeProof>[1]>, RegExp]> = [
+      [{ htm: 'POST' }, /htm must be this request's method/],
+      [{ htu: `${ISSUER}/v1/sessions` }, /htu must be the request's URL at the issuer/],
       // The address the request reached (Host) is not the public URL: never trusted.
-      { htu: `${target.base}/v1/me` },
-      { htu: 'https://evil.test/v1/me' },
-      { accessToken: `${pair.access_token}x` },
-      { claims: { ath: undefined } },
+      [{ htu: `${target.base}/v1/me` }, /htu must be the request's URL at the issuer/],
+      [{ htu: 'https://evil.test/v1/me' }, /htu must be/],
+      [{ accessToken: `${pair.access_token}x` }, /ath must be the base64url SHA-256/],
+      [{ claims: { ath: undefined } }, /ath must be/],
     ];
-    for (const extra of cases) {
+    for (const [extra, description] of cases) {
       const answer = await dpopMe(target, pair.access_token, owner, extra);
       expect({ extra, status: answer.status, error: answer.body.error }).toEqual({
         extra,
         status: 401,
         error: 'invalid_dpop_proof',
       });
+      expect(answer.body.error_description).toMatch(description);
     }
     // None of those used anything up: the right proof still passes.
     expect((await dpopMe(target, pair.access_token, owner)).status).toBe(200);

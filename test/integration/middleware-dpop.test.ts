@@ -287,6 +287,18 @@ describe('DPoP at an API behind gatehouse/middleware', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('answers a refused token under the DPoP scheme with a DPoP challenge, whatever the reason', async () => {
+    const [head, body] = token.split('.');
+    const forged = `${head}.${body}.${'A'.repeat(86)}`;
+    const answer = await api.call({
+      authorization: `DPoP ${forged}`,
+      dpop: await ordersProof(owner, forged),
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.reason).toBe('invalid_token');
+    expect(answer.challenge).toMatch(/^DPoP algs="[^"]+", error="invalid_token"/);
+  });
+
   it('offers both schemes when no token comes', async () => {
     const answer = await api.call({});
     expect(answer.status).toBe(401);
