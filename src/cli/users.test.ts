@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestServer, T0, type TestServer } from '../../test/support/server.js';
+import { REDIS_URL, redisReachable, serviceGate } from '../../test/support/services.js';
 import { processIo } from './io.js';
 import { main } from './main.js';
 import type { StorageCliIo } from './with-storage.js';
@@ -19,15 +20,18 @@ const PASSWORD = 'cli password 1';
 const NOTE =
   'running servers refuse its access tokens within GATEHOUSE_REVOCATION_SYNC_INTERVAL (1 s); its refresh tokens and cookies no longer work';
 
+// Cookie sessions live in Redis when it is configured: the commands that end sessions open it.
+const REDIS = serviceGate('Redis', await redisReachable()) ? [REDIS_URL] : [];
+
 let server: TestServer | null = null;
 afterEach(async () => {
   await server?.close();
   server = null;
 });
 
-async function setUp() {
+async function setUp(redisUrl?: string) {
   const path = join(mkdtempSync(join(tmpdir(), 'gatehouse-users-')), 'db.sqlite');
-  const s = await createTestServer({ path });
+  const s = await createTestServer({ path, ...(redisUrl === undefined ? {} : { redisUrl }) });
   server = s;
   const ids: string[] = [];
   for (const email of [EMAIL, 'other@example.com']) {
@@ -43,7 +47,13 @@ async function setUp() {
   const run = async (...args: string[]) => {
     const io: StorageCliIo & { out: string; err: string } = {
       ...processIo,
-      env: { GATEHOUSE_DATABASE_URL: `sqlite:${path}`, GATEHOUSE_REVOCATION_SYNC_INTERVAL: '1' },
+      env: {
+        GATEHOUSE_DATABASE_URL: `sqlite:${path}`,
+        GATEHOUSE_REVOCATION_SYNC_INTERVAL: '1',
+        ...(s.redis === null || redisUrl === undefined
+          ? {}
+          : { GATEHOUSE_REDIS_URL: redisUrl, GATEHOUSE_REDIS_PREFIX: s.redis.prefix }),
+      },
       clock: s.clock,
       out: '',
       err: '',
@@ -203,3 +213,25 @@ describe('gatehouse users', () => {
     expect((await run('users', 'show', 'other@example.com')).code).toBe(0);
   });
 });
+
+for (const redisUrl of REDIS)
+  describe('gatehouse users with Redis', () => {
+    it('disable ends the cookie sessions kept in Redis too', async () => {
+      const { s, run } = await setUp(redisUrl);
+      const cookieLogin = await s.app.inject({
+        method: 'POST',
+        url: '/v1/session',
+        payload: { email: EMAIL, password: PASSWORD },
+        headers: { origin: 'https://auth.test' },
+      });
+      expect(cookieLogin.statusCode).toBe(204);
+      const cookie = String(cookieLogin.headers['set-cookie']).split(';')[0] as string;
+      const me = () => s.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } });
+      expect((await me()).statusCode).toBe(200);
+      expect((await login(s)).statusCode).toBe(200);
+
+      const out = await run('users', 'disable', EMAIL);
+      expect(out.out).toContain(`${EMAIL}: disabled; ended 2 session(s)\n`);
+      expect((await me()).statusCode).toBe(401);
+    });
+  });

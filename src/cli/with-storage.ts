@@ -21,10 +21,20 @@ export interface StorageCliIo extends CliIo {
 export async function withStorage(
   io: StorageCliIo,
   work: (stores: Stores, config: ServerConfig, clock: Clock) => Promise<ExitCode>,
+  options: {
+    /**
+     * Open GATEHOUSE_REDIS_URL too when it is set (cookie sessions live there): for commands that
+     * end a user's sessions.
+     */
+    readonly redis?: boolean;
+  } = {},
 ): Promise<ExitCode> {
   try {
     const config = configFromEnv(io.env);
-    const storage = await openStorage(config.database);
+    const storage = await openStorage(
+      config.database,
+      options.redis === true ? config.redis : null,
+    );
     try {
       return await work(storage.stores, config, io.clock ?? systemClock);
     } finally {

@@ -19,6 +19,8 @@ type EventType = Parameters<Stores['events']['recordEvent']>[0]['type'];
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
 const RECENT_EVENTS = 10;
+/** Redis too, when configured: a user's cookie sessions live there. */
+const USERS_STORAGE = { redis: true } as const;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const verified = (u: User) => ((u.emailVerifiedAtMs ?? null) === null ? 'no' : 'yes');
@@ -175,30 +177,34 @@ export const show = {
   async run(args: readonly string[], io: StorageCliIo): Promise<ExitCode> {
     const { positionals } = parseArgs({ args: [...args], strict: true, allowPositionals: true });
     const which = oneUser(positionals);
-    return withStorage(io, async (stores, _config, clock) => {
-      const user = await findUser(stores, which, io);
-      if (user === null) return 1;
-      const roles = await stores.roles.listUserRoles(user.id);
-      const sessions = await stores.sessions.listUserSessions(user.id, clock.nowMs());
-      const events = await stores.events.listEvents({ userId: user.id, limit: RECENT_EVENTS });
-      const lines = [
-        `id: ${user.id}`,
-        `email: ${user.email}`,
-        `verified: ${verified(user)}`,
-        `disabled: ${disabled(user)}`,
-        `roles: ${roles.join(' ') || '-'}`,
-        `created: ${iso(user.createdAtMs)}`,
-        `active sessions: ${sessions.length}`,
-        'recent events:',
-        ...(events.length === 0
-          ? ['  -']
-          : events.map(
-              (e) => `  ${iso(e.atMs)}  ${e.type}  ${e.sessionId ?? '-'}  ${e.ip ?? '-'}`,
-            )),
-      ];
-      io.stdout(`${lines.join('\n')}\n`);
-      return 0;
-    });
+    return withStorage(
+      io,
+      async (stores, _config, clock) => {
+        const user = await findUser(stores, which, io);
+        if (user === null) return 1;
+        const roles = await stores.roles.listUserRoles(user.id);
+        const sessions = await stores.sessions.listUserSessions(user.id, clock.nowMs());
+        const events = await stores.events.listEvents({ userId: user.id, limit: RECENT_EVENTS });
+        const lines = [
+          `id: ${user.id}`,
+          `email: ${user.email}`,
+          `verified: ${verified(user)}`,
+          `disabled: ${disabled(user)}`,
+          `roles: ${roles.join(' ') || '-'}`,
+          `created: ${iso(user.createdAtMs)}`,
+          `active sessions: ${sessions.length}`,
+          'recent events:',
+          ...(events.length === 0
+            ? ['  -']
+            : events.map(
+                (e) => `  ${iso(e.atMs)}  ${e.type}  ${e.sessionId ?? '-'}  ${e.ip ?? '-'}`,
+              )),
+        ];
+        io.stdout(`${lines.join('\n')}\n`);
+        return 0;
+      },
+      USERS_STORAGE,
+    );
   },
 };
 
@@ -210,16 +216,20 @@ export const disable = {
   async run(args: readonly string[], io: StorageCliIo): Promise<ExitCode> {
     const { positionals } = parseArgs({ args: [...args], strict: true, allowPositionals: true });
     const which = oneUser(positionals);
-    return withStorage(io, async (stores, config, clock) => {
-      const user = await findUser(stores, which, io);
-      if (user === null) return 1;
-      const { already, ended } = await disableUser(stores, config, clock, user);
-      io.stdout(
-        `${user.email}: ${already ? 'was already disabled' : 'disabled'}; ended ${ended.length} session(s)\n`,
-      );
-      if (ended.length > 0) io.stdout(`note: ${syncNote(config)}\n`);
-      return 0;
-    });
+    return withStorage(
+      io,
+      async (stores, config, clock) => {
+        const user = await findUser(stores, which, io);
+        if (user === null) return 1;
+        const { already, ended } = await disableUser(stores, config, clock, user);
+        io.stdout(
+          `${user.email}: ${already ? 'was already disabled' : 'disabled'}; ended ${ended.length} session(s)\n`,
+        );
+        if (ended.length > 0) io.stdout(`note: ${syncNote(config)}\n`);
+        return 0;
+      },
+      USERS_STORAGE,
+    );
   },
 };
 
@@ -252,14 +262,18 @@ export const signOut = {
   async run(args: readonly string[], io: StorageCliIo): Promise<ExitCode> {
     const { positionals } = parseArgs({ args: [...args], strict: true, allowPositionals: true });
     const which = oneUser(positionals);
-    return withStorage(io, async (stores, config, clock) => {
-      const user = await findUser(stores, which, io);
-      if (user === null) return 1;
-      const ended = await signOutUser(stores, config, clock, user);
-      io.stdout(`${user.email}: ended ${ended.length} session(s)\n`);
-      if (ended.length > 0) io.stdout(`note: ${syncNote(config)}\n`);
-      return 0;
-    });
+    return withStorage(
+      io,
+      async (stores, config, clock) => {
+        const user = await findUser(stores, which, io);
+        if (user === null) return 1;
+        const ended = await signOutUser(stores, config, clock, user);
+        io.stdout(`${user.email}: ended ${ended.length} session(s)\n`);
+        if (ended.length > 0) io.stdout(`note: ${syncNote(config)}\n`);
+        return 0;
+      },
+      USERS_STORAGE,
+    );
   },
 };
 
@@ -279,24 +293,28 @@ export const remove = {
     });
     const which = oneUser(positionals);
     if (!values.yes) throw new UsageError('deleting a user cannot be undone: add --yes');
-    return withStorage(io, async (stores, config, clock) => {
-      const user = await findUser(stores, which, io);
-      if (user === null) return 1;
-      // One poll interval and a second: every running server has read the revocations.
-      const waitMs = (config.revocationSyncSeconds + 1) * 1000;
-      const ended = await deleteUser(stores, config, clock, user, async () => {
-        io.stdout(
-          `ended the user's sessions; waiting ${waitMs / 1000} s for running servers to read that\n`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-      });
-      if (ended === null) {
-        io.stderr('error: no such user\n');
-        return 1;
-      }
-      io.stdout(`deleted user ${user.id}; ended ${ended.length} session(s)\n`);
-      if (ended.length > 0) io.stdout(`note: ${syncNote(config)}\n`);
-      return 0;
-    });
+    return withStorage(
+      io,
+      async (stores, config, clock) => {
+        const user = await findUser(stores, which, io);
+        if (user === null) return 1;
+        // One poll interval and a second: every running server has read the revocations.
+        const waitMs = (config.revocationSyncSeconds + 1) * 1000;
+        const ended = await deleteUser(stores, config, clock, user, async () => {
+          io.stdout(
+            `ended the user's sessions; waiting ${waitMs / 1000} s for running servers to read that\n`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        });
+        if (ended === null) {
+          io.stderr('error: no such user\n');
+          return 1;
+        }
+        io.stdout(`deleted user ${user.id}; ended ${ended.length} session(s)\n`);
+        if (ended.length > 0) io.stdout(`note: ${syncNote(config)}\n`);
+        return 0;
+      },
+      USERS_STORAGE,
+    );
   },
 };
