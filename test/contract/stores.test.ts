@@ -130,6 +130,52 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
   });
 
   it.runIf(enabled)(
+    'accounts: list by email (paged, literal filter), disable, delete',
+    async () => {
+      const { accounts, sessions, roles, events } = backend.stores;
+      for (const [id, email] of [
+        ['pg1', 'pg1@list.io'],
+        ['pg2', 'pg2@list.io'],
+        ['p_g', 'p_g@other.io'],
+      ] as const)
+        await accounts.createUser(user(id, email));
+      const emails = async (query: Parameters<typeof accounts.listUsers>[0]) =>
+        (await accounts.listUsers(query)).map((u) => u.email);
+      expect(await emails({ emailContains: '@list.io', limit: 1 })).toEqual(['pg1@list.io']);
+      expect(
+        await emails({ emailContains: '@list.io', afterEmail: 'pg1@list.io', limit: 1 }),
+      ).toEqual(['pg2@list.io']);
+      // LIKE's wildcards are literal: '_g' is not "any character, then g".
+      expect(await emails({ emailContains: '_g', limit: 10 })).toEqual(['p_g@other.io']);
+      expect(await emails({ emailContains: '%', limit: 10 })).toEqual([]);
+
+      expect(await accounts.setUserDisabled('pg1', T + 1, T + 1)).toBe(true);
+      expect(await accounts.findUserById('pg1')).toMatchObject({ disabledAtMs: T + 1 });
+      expect(await accounts.setUserDisabled('pg1', null, T + 2)).toBe(true);
+      expect(await accounts.findUserById('pg1')).toMatchObject({ disabledAtMs: null });
+      expect(await accounts.setUserDisabled('missing', T + 1, T + 1)).toBe(false);
+
+      await sessions.createSession(session('pg2-session', 'pg2'));
+      await roles.addUserRole('pg2', 'editor', T);
+      await events.recordEvent({
+        type: 'login',
+        userId: 'pg2',
+        sessionId: 'pg2-session',
+        ip: '192.0.2.1',
+        userAgent: 'ua',
+        atMs: T,
+      });
+      expect(await accounts.deleteUser('pg2')).toBe(true);
+      expect(await accounts.findUserByEmail('pg2@list.io')).toBeNull();
+      expect(await sessions.findSession('pg2-session')).toBeNull();
+      expect(await roles.listUserRoles('pg2')).toEqual([]);
+      expect(await events.listEvents({ userId: 'pg2', limit: 10 })).toEqual([]);
+      expect(await accounts.deleteUser('pg2')).toBe(false);
+      expect(await accounts.findUserById('pg1')).not.toBeNull();
+    },
+  );
+
+  it.runIf(enabled)(
     'sessions: create, touch, list active, revoke one and all but one, list revoked',
     async () => {
       const { accounts, sessions } = backend.stores;
