@@ -229,7 +229,14 @@ describe.each([
   });
 
   it.each([
-    ['no credential', undefined, 401, 'invalid_request', /^Bearer realm="api", DPoP algs="[^"]+"$/, 'no_token'],
+    [
+      'no credential',
+      undefined,
+      401,
+      'invalid_request',
+      /^Bearer realm="api", DPoP algs="[^"]+"$/,
+      'no_token',
+    ],
     [
       'a wrong scheme',
       'Basic dXNlcjpwYXNz',

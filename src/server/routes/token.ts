@@ -58,13 +58,7 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           case 'password':
             if (body.username === undefined || body.password === undefined)
               throw missing('username and password are');
-            return ctx.flows.passwordLogin(
-              body.username,
-              body.password,
-              tokenClient,
-              meta,
-              proof,
-            );
+            return ctx.flows.passwordLogin(body.username, body.password, tokenClient, meta, proof);
           case 'refresh_token':
             if (body.refresh_token === undefined) throw missing('refresh_token is');
             return ctx.flows.refreshGrant(
