@@ -49,8 +49,15 @@ function formDecode(text: string): string | null {
 /** Parameters sent without a value count as omitted (RFC 6749 section 3.2). */
 const given = (value: unknown) => value !== undefined && value !== null && value !== '';
 
-/** The id and secret of a Basic credential, or null when it is not well-formed. */
-function readBasic(token68: string): { id: string; secret: string } | null {
+/**
+ * The id and secret of an HTTP Basic client credential (RFC 6749 section 2.3.1: each
+ * form-encoded, joined by ':', base64), or null when it is not well-formed. Used by every
+ * endpoint that authenticates clients (token, introspection).
+ *
+ * @example
+ * readBasicCredentials('bXktYXBwOnNlY3JldA==') // { id: 'my-app', secret: 'secret' }
+ */
+export function readBasicCredentials(token68: string): { id: string; secret: string } | null {
   if (!BASE64.test(token68)) return null;
   let text: string;
   try {
@@ -108,7 +115,7 @@ export function readClientCredentials(request: ClientPresentation): PresentedCli
       throw refused('malformed Authorization header');
   } else if (credentials.kind === 'credentials') {
     if (credentials.scheme === 'basic') {
-      const read = readBasic(credentials.value);
+      const read = readBasicCredentials(credentials.value);
       if (read === null) throw refused('malformed Basic credentials');
       if (!CLIENT_ID.test(read.id))
         throw refused('the Basic client id is not 1 to 128 visible ASCII characters');

@@ -5,6 +5,7 @@ export {
   type ClientPresentation,
   checkGrantAllowed,
   type PresentedClient,
+  readBasicCredentials,
   readClientCredentials,
 } from './credentials.js';
 export { checkRedirectUri } from './redirect-uris.js';

@@ -5,9 +5,9 @@
  * base64) or client_secret_post (`client_id` and `client_secret` in the body), never both. Issue
  * 12 adds registered confidential clients: this is the one function to extend.
  */
-import { Buffer } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseAuthorization } from '../access/index.js';
+import { readBasicCredentials } from '../clients/index.js';
 import { AuthError } from '../core/index.js';
 
 /** The client id resource servers introspect under. */
@@ -23,37 +23,9 @@ export interface IntrospectionCallerPresentation {
   readonly clientSecret: unknown;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 // One answer for every failure: which part was wrong is not the caller's to learn.
 const refused = () =>
   new AuthError('ERR_INTROSPECTION_CLIENT_INVALID', 'introspection caller not authenticated');
-
-/** RFC 6749 Appendix B decoding of one value; null when malformed. */
-function formDecode(text: string): string | null {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return null;
-  }
-}
-
-/** The id and secret of a Basic credential, or null when it is not well-formed. */
-function readBasic(token68: string): { id: string; secret: string } | null {
-  if (!BASE64.test(token68)) return null;
-  let text: string;
-  try {
-    text = utf8.decode(Buffer.from(token68, 'base64'));
-  } catch {
-    return null;
-  }
-  const colon = text.indexOf(':');
-  if (colon === -1) return null;
-  const id = formDecode(text.slice(0, colon));
-  const secret = formDecode(text.slice(colon + 1));
-  return id === null || secret === null ? null : { id, secret };
-}
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -86,7 +58,7 @@ export function createIntrospectionCallerCheck(
       if (credentials.scheme !== 'basic') throw refused();
       // RFC 6749 section 2.3: one authentication method per request.
       if (presentation.clientSecret !== undefined) throw refused();
-      const basic = readBasic(credentials.value);
+      const basic = readBasicCredentials(credentials.value);
       if (basic === null) throw refused();
       if (presentation.clientId !== undefined && presentation.clientId !== basic.id)
         throw refused();
