@@ -589,18 +589,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       await save(null, 'signed_out');
       if (tokens === null) return { revoked: false };
       try {
-        // A DPoP-bound session is ended only with a proof of its key (a copied token alone
-        // cannot log its owner out); the revocation endpoint asks for no nonce.
-        const revokeUrl = new URL(`${baseUrl}/v1/revoke`);
-        const headers: Record<string, string> =
-          useDpop && tokens.tokenType === 'DPoP'
-            ? { dpop: await proofFor('POST', revokeUrl, 'revoke', tokens) }
-            : {};
-        const response = await postJson(
-          revokeUrl,
-          { token: tokens.refreshToken, client_id: clientId },
-          headers,
-        );
+        const response = await postJson(new URL(`${baseUrl}/v1/revoke`), {
+          token: tokens.refreshToken,
+          client_id: clientId,
+        });
         return { revoked: response.ok };
       } catch {
         return { revoked: false };

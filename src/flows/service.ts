@@ -119,10 +119,9 @@ export interface AuthFlows {
   ): Promise<TokenPair>;
   /**
    * RFC 7009: revokes the session of a refresh token or (unexpired) access token; unknown tokens
-   * are ignored, and so is the token of a key-bound (DPoP) session unless `proofJkt`, the key of
-   * the request's verified proof, is that key.
+   * are ignored.
    */
-  revokeToken(token: string, proofJkt?: string | null): Promise<void>;
+  revokeToken(token: string): Promise<void>;
   /** Ends this session, or with `global` every session of the user; records a `logout` event. */
   logout(principal: Principal, scope: 'session' | 'global', meta?: SessionMeta): Promise<void>;
   /**
@@ -252,15 +251,10 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       });
     },
 
-    async revokeToken(token, proofJkt = null) {
+    async revokeToken(token) {
       // An expired access token is not taken: one found in an old log must not end a session.
       const sessionId = (await refresh.sessionOf(token)) ?? access.sessionOf(token);
-      if (sessionId === null) return;
-      const session = await sessions.findActive(sessionId);
-      if (session === null) return;
-      const boundJkt = session.dpopJkt ?? null;
-      if (boundJkt !== null && boundJkt !== proofJkt) return;
-      await sessions.revoke(sessionId, 'revoked_by_client');
+      if (sessionId !== null) await sessions.revoke(sessionId, 'revoked_by_client');
     },
 
     async logout(principal, scope, meta = NO_META) {

@@ -41,13 +41,6 @@ export interface ServerDpop {
    */
   tokenRequestKey(proof: string | readonly string[] | undefined): Promise<TokenRequestProof | null>;
   /**
-   * The key (jkt) of a revocation request's proof (POST at the public revocation URL, `iat`
-   * within its window, claimed once), or null when none came or it does not verify: a
-   * revocation answers 200 either way (RFC 7009), and a key-bound session is ended only with a
-   * proof of its key.
-   */
-  revocationKey(proof: string | readonly string[] | undefined): Promise<string | null>;
-  /**
    * Checks the proof of a resource request made with a DPoP-bound access token: method, the
    * public URL (issuer and path, no query), `ath` of the token, the token's key, single use.
    * @throws AuthError ERR_DPOP_PROOF_INVALID, ERR_DPOP_NONCE_REQUIRED, ERR_DPOP_KEY_MISMATCH,
@@ -96,7 +89,6 @@ export function createServerDpop(options: ServerDpopOptions): ServerDpop | null 
   const nonces = createDpopNonces({ secret: options.nonceSecret, clock });
   const verifier = createDpopVerifier({ replay: options.replay, nonces, clock });
   const tokenEndpoint = `${issuer}/v1/token`;
-  const revocationEndpoint = `${issuer}/v1/revoke`;
   const required = options.mode === 'required';
   return Object.freeze({
     mode: options.mode,
@@ -113,15 +105,6 @@ export function createServerDpop(options: ServerDpopOptions): ServerDpop | null 
         deferClaim: true,
       });
       return { jkt: verified.jkt, claim: verified.claim as () => Promise<void> };
-    },
-    async revocationKey(proof: string | readonly string[] | undefined) {
-      if (proof === undefined) return null;
-      try {
-        return (await verifier.verify({ proof, method: 'POST', url: revocationEndpoint })).jkt;
-      } catch (error) {
-        if (error instanceof AuthError && error.code.startsWith('ERR_DPOP_')) return null;
-        throw error;
-      }
     },
     async checkResourceProof(
       request: {
