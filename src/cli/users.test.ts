@@ -186,8 +186,11 @@ describe('gatehouse users', () => {
     expect(deleted.out).not.toContain(EMAIL);
     expect((await refresh(s, pair.refresh_token)).statusCode).toBe(400);
     expect((await login(s)).statusCode).toBe(400);
-    expect((await run('users', 'show', userId)).code).toBe(1);
-    expect((await run('users', 'delete', userId, '--yes')).code).toBe(1);
+    // Ids are base64url: one may begin with '-', so it goes after '--' (as for any option parser).
+    expect((await run('users', 'show', '--', userId)).code).toBe(1);
+    expect((await run('users', 'delete', '--yes', '--', userId)).code).toBe(1);
+    // An id that looks like an option is still an id after '--' (not found, not a usage error).
+    expect((await run('users', 'show', '--', '-notAnId')).code).toBe(1);
 
     const db = s.sqlite.db;
     expect(await db.selectFrom('users').select('id').where('email', '=', EMAIL).execute()).toEqual(
