@@ -287,8 +287,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   accounts: ['core', 'passwords', 'limits'],
   // The OAuth client registry, client authentication, scopes and roles.
   clients: ['core', 'access', 'sessions'],
+  // The code flow with PKCE and OpenID Connect ID tokens: request checks, codes, claims.
+  oauth: ['core', 'jwt', 'sessions', 'clients'],
   // What a user does (login, refresh, revoke, logout, password change) over the services.
-  flows: ['core', 'access', 'accounts', 'sessions', 'refresh', 'clients'],
+  flows: ['core', 'access', 'accounts', 'sessions', 'refresh', 'clients', 'oauth'],
   storage: [
     'core',
     'jwt',
@@ -301,6 +303,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'clients',
     'mail',
     'lifecycle',
+    'oauth',
   ],
   server: [
     'core',
@@ -317,6 +320,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'clients',
     'mail',
     'lifecycle',
+    'oauth',
   ],
   middleware: ['core', 'jwt', 'access', 'dpop'],
   client: ['core'],
@@ -337,6 +341,7 @@ const DOMAIN = [
   'refresh',
   'accounts',
   'clients',
+  'oauth',
   'flows',
   'middleware',
   'client',

@@ -20,6 +20,7 @@ export {
   GRANT_TYPES,
   type GrantType,
   type NewClientOptions,
+  OIDC_SCOPES,
   planClient,
   SCOPE_TOKEN,
   SDK_CLIENT_ID,

@@ -60,7 +60,8 @@ describe('planClient', () => {
       name: 'Shop',
       type: 'confidential',
       grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: [],
+      // A client of the code flow may ask for the OpenID Connect scopes unless told otherwise.
+      scopes: ['openid', 'email'],
       createdAtMs: 1000,
     });
   });
@@ -117,8 +118,31 @@ const client = (scopes: string[] | null): ClientRecord => ({
 });
 
 describe('scopes', () => {
-  it('supportedScopes is every configured scope, sorted', () => {
-    expect(supportedScopes(policy)).toEqual(['admin', 'orders:read', 'orders:write', 'profile']);
+  it('supportedScopes is every configured scope and the OpenID Connect ones, sorted', () => {
+    expect(supportedScopes(policy)).toEqual([
+      'admin',
+      'email',
+      'openid',
+      'orders:read',
+      'orders:write',
+      'profile',
+    ]);
+  });
+
+  it('the OpenID Connect scopes are open to every user, but granted only when asked for', () => {
+    const client = { ...BUILT_IN_CLIENTS.get('gatehouse'), scopes: null } as ClientRecord;
+    expect(decideScopes({ requested: null, client, policy, roles: [] })).not.toContain('openid');
+    expect(decideScopes({ requested: ['openid', 'email'], client, policy, roles: [] })).toEqual([
+      'openid',
+      'email',
+    ]);
+    const registered = { ...client, scopes: ['openid', 'orders:read'] } as ClientRecord;
+    expect(
+      decideScopes({ requested: null, client: registered, policy, roles: ['editor'] }),
+    ).toEqual(['orders:read']);
+    expect(() =>
+      decideScopes({ requested: ['email'], client: registered, policy, roles: [] }),
+    ).toThrow(/not allowed for this client/);
   });
 
   it('parseScopeParameter: absent or empty is null; duplicates go; a bad token or double space is invalid_scope', () => {

@@ -102,8 +102,16 @@ export interface NewClientOptions {
   readonly postLogoutRedirectUris?: readonly string[];
   /** Default: authorization_code and refresh_token (the password grant only when named). */
   readonly grantTypes?: readonly string[];
+  /** Default: `openid email` for a client of the code flow, else none. */
   readonly scopes?: readonly string[];
 }
+
+/**
+ * The OpenID Connect scopes (Core section 5.4): known without configuration, open to every user,
+ * and never granted unless asked for. `openid` makes a request an OpenID Connect one (an ID
+ * token); `email` opens the `email` and `email_verified` claims at UserInfo.
+ */
+export const OIDC_SCOPES: readonly string[] = Object.freeze(['openid', 'email']);
 
 /** RFC 6749 Appendix A.4: scope-token = 1*NQCHAR. */
 export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
@@ -153,7 +161,9 @@ export function planClient(
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0)
     problems.push('the authorization_code grant needs at least one redirect URI');
   const scopes: string[] = [];
-  for (const scope of options.scopes ?? []) {
+  // A client of the code flow may ask for the OpenID Connect scopes unless told otherwise.
+  const defaultScopes = grantTypes.includes('authorization_code') ? OIDC_SCOPES : [];
+  for (const scope of options.scopes ?? defaultScopes) {
     if (!SCOPE_TOKEN.test(scope)) problems.push(`scope "${scope}" is not a scope token`);
     else if (knownScopes !== undefined && !knownScopes.includes(scope))
       problems.push(

@@ -12,7 +12,7 @@
  * never more (section 6), and loses what the user's roles no longer open.
  */
 import { AuthError } from '../core/index.js';
-import { type ClientRecord, SCOPE_TOKEN } from './registry.js';
+import { type ClientRecord, OIDC_SCOPES, SCOPE_TOKEN } from './registry.js';
 
 /** Roles per user. */
 export interface RoleStore {
@@ -37,13 +37,18 @@ export const ROLE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 const invalidScope = (message: string) => new AuthError('ERR_SCOPE_INVALID', message);
 
+const configuredScopes = (policy: ScopePolicy): string[] => [
+  ...new Set([...policy.userScopes, ...Object.values(policy.roleScopes).flat()]),
+];
+
 /**
- * Every scope the configuration knows, sorted (`scopes_supported`).
+ * Every scope the server knows, sorted (`scopes_supported`): the configured ones and the OpenID
+ * Connect ones.
  *
- * @example supportedScopes({ userScopes: ['profile'], roleScopes: { admin: ['admin'] } }); // ['admin', 'profile']
+ * @example supportedScopes({ userScopes: ['profile'], roleScopes: { admin: ['admin'] } }); // ['admin', 'email', 'openid', 'profile']
  */
 export function supportedScopes(policy: ScopePolicy): string[] {
-  return [...new Set([...policy.userScopes, ...Object.values(policy.roleScopes).flat()])].sort();
+  return [...new Set([...configuredScopes(policy), ...OIDC_SCOPES])].sort();
 }
 
 /**
@@ -93,13 +98,14 @@ export function decideScopes(request: ScopeRequest): string[] {
         throw invalidScope(`The scope "${scope}" was not granted at sign-in (RFC 6749 section 6).`);
     }
   }
-  const permitted = new Set(policy.userScopes);
+  const permitted = new Set([...policy.userScopes, ...OIDC_SCOPES]);
   // Object.hasOwn: a role named after an Object.prototype member (constructor, toString) is a
   // role like any other, not a way into the prototype (a 500).
   for (const role of roles)
     if (Object.hasOwn(policy.roleScopes, role))
       for (const scope of policy.roleScopes[role] ?? []) permitted.add(scope);
-  const base = requested ?? ceiling ?? clientScopes;
+  // Asked for nothing: the client's scopes, but OpenID Connect scopes only when asked for.
+  const base = requested ?? ceiling ?? clientScopes.filter((scope) => !OIDC_SCOPES.includes(scope));
   return base.filter(
     (scope) =>
       clientScopes.includes(scope) &&

@@ -67,6 +67,10 @@ export const ERROR_CATALOGUE = {
     'The client authenticated but is not registered for the grant it asked for (RFC 6749 section 5.2, unauthorized_client); `details.grant` names it.',
   ERR_SCOPE_INVALID:
     'The requested scope is malformed, unknown, not allowed for the client, or (on a refresh) wider than the original grant (RFC 6749 sections 3.3, 5.2 and 6, invalid_scope).',
+  ERR_SCOPE_INSUFFICIENT:
+    'The access token is valid but lacks a scope the endpoint requires (RFC 6750 section 3.1, insufficient_scope): UserInfo needs `openid`; `details.scope` names it.',
+  ERR_CODE_INVALID:
+    "The authorization code (RFC 6749 section 4.1.3) is malformed, unknown, of another client, expired, already exchanged (then the session its first exchange started is ended), sent with another redirect_uri than its request, or with a code_verifier whose S256 challenge is not the request's (RFC 7636), or its user was disabled since; `details.reason` says which, for the log only (invalid_grant).",
   ERR_INTROSPECTION_CLIENT_INVALID:
     'A caller of the introspection endpoint (RFC 7662 section 2.1) did not authenticate: no credentials, malformed Basic, Basic and a body secret at once, a client id other than `resource-server`, or a secret other than GATEHOUSE_INTROSPECTION_SECRET (invalid_client).',
   ERR_DPOP_PROOF_INVALID:

@@ -4,7 +4,9 @@ export {
   type AuthFlowsOptions,
   type ClaimsContext,
   type ClaimsHook,
+  type CodeTokenResponse,
   createAuthFlows,
   type Principal,
+  type SignedIn,
   type TokenClient,
 } from './service.js';

@@ -4,7 +4,7 @@
  * HTTP to these calls. Knows nothing of HTTP.
  */
 import { type AccessTokens, parseAuthorization } from '../access/index.js';
-import type { AccountService, AccountServiceOptions } from '../accounts/index.js';
+import type { AccountService, AccountServiceOptions, AccountStore } from '../accounts/index.js';
 import {
   type ClientRecord,
   checkGrantAllowed,
@@ -13,6 +13,7 @@ import {
   type ScopePolicy,
 } from '../clients/index.js';
 import { AuthError, type Clock } from '../core/index.js';
+import type { AuthorizationCodes, AuthorizationRequest, IdTokenGrant } from '../oauth/index.js';
 import type { AccessExtras, RefreshBinding, RefreshService, TokenPair } from '../refresh/index.js';
 import type { SessionMeta, SessionRecord, SessionService } from '../sessions/index.js';
 
@@ -37,7 +38,28 @@ export interface AuthFlowsOptions {
   readonly scopePolicy: ScopePolicy;
   /** The custom-claims hook (ServerOptions.claims); absent: none. */
   readonly claims?: ClaimsHook | null;
+  /** The code flow's single-use codes. */
+  readonly codes: AuthorizationCodes;
+  /** Reads an account as stored now (not cached): a disabled account's code is refused. */
+  readonly users: Pick<AccountStore, 'findUserById'>;
+  /** Signs an ID token (issuer, lifetime and key are the server's). */
+  readonly signIdToken: (grant: Omit<IdTokenGrant, 'issuer' | 'ttlSeconds'>) => string;
   readonly clock: Clock;
+}
+
+/** The token endpoint's answer to the code grant: a pair, and an ID token for OpenID Connect. */
+export type CodeTokenResponse = Omit<TokenPair, 'refresh_token' | 'refresh_token_expires_in'> & {
+  /** Absent when the client is not registered for the refresh_token grant. */
+  readonly refresh_token?: string;
+  readonly refresh_token_expires_in?: number;
+  /** OpenID Connect Core 3.1.3.3: present when `openid` was granted. */
+  readonly id_token?: string;
+};
+
+/** Who signed in at the authorization endpoint, and when (OpenID Connect `auth_time`). */
+export interface SignedIn {
+  readonly userId: string;
+  readonly authTimeMs: number;
 }
 
 /** What the custom-claims hook is told about one access token. */
@@ -118,6 +140,26 @@ export interface AuthFlows {
     binding?: RefreshBinding,
   ): Promise<TokenPair>;
   /**
+   * The authorization endpoint, once the user is signed in: decides the scopes (those the client
+   * may ask for and the user's roles open) and issues a single-use code bound to the client, the
+   * redirect URI and the PKCE challenge.
+   * @throws AuthError ERR_SCOPE_INVALID
+   */
+  authorizeCode(request: AuthorizationRequest, signedIn: SignedIn): Promise<string>;
+  /**
+   * The authorization_code grant (RFC 6749 section 4.1.3, RFC 7636 section 4.6): redeems the
+   * code once, starts a token session bound to the client (and to the DPoP key of `proof`),
+   * issues a pair and, when `openid` was granted, an ID token. A code presented twice ends the
+   * session the first exchange started.
+   * @throws AuthError ERR_CLIENT_UNAUTHORIZED, ERR_CODE_INVALID, ERR_DPOP_PROOF_INVALID
+   */
+  codeGrant(
+    exchange: { code: unknown; redirectUri: string | null; codeVerifier: unknown },
+    client: TokenClient,
+    meta: SessionMeta,
+    proof?: { readonly jkt: string; claim(): Promise<void> } | null,
+  ): Promise<CodeTokenResponse>;
+  /**
    * RFC 7009: revokes the session of a refresh token or (unexpired) access token; unknown tokens
    * are ignored.
    */
@@ -150,7 +192,7 @@ export interface AuthFlows {
  * const pair = await flows.passwordLogin(email, password, { client, requestedScopes: null }, { ip, userAgent });
  */
 export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
-  const { accounts, sessions, refresh, access, events, clock, roles, scopePolicy } = options;
+  const { accounts, sessions, refresh, access, events, clock, roles, scopePolicy, codes } = options;
   const extrasFor = async (
     user: { id: string; email: string; emailVerified: boolean },
     client: ClientRecord,
@@ -249,6 +291,77 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
         ...(binding?.claimProof === undefined ? {} : { claimProof: binding.claimProof }),
         authorize,
       });
+    },
+
+    async authorizeCode(request, signedIn) {
+      const userRoles = await roles.listUserRoles(signedIn.userId);
+      const scopes = decideScopes({
+        requested: request.scopes,
+        client: request.client,
+        policy: scopePolicy,
+        roles: userRoles,
+      });
+      return codes.issue({
+        clientId: request.client.id,
+        userId: signedIn.userId,
+        redirectUri: request.redirectUri,
+        redirectUriGiven: request.redirectUriGiven,
+        codeChallenge: request.codeChallenge,
+        scopes,
+        nonce: request.nonce,
+        authTimeMs: signedIn.authTimeMs,
+      });
+    },
+
+    async codeGrant(exchange, { client }, meta, proof = null) {
+      checkGrantAllowed(client, 'authorization_code');
+      const code = await codes.redeem({ ...exchange, clientId: client.id });
+      const stored = await options.users.findUserById(code.userId);
+      // Disabled or deleted between the sign-in and the exchange: no session starts.
+      if (stored === null || (stored.disabledAtMs ?? null) !== null)
+        throw new AuthError('ERR_CODE_INVALID', 'authorization code refused: user', {
+          reason: 'user',
+        });
+      await proof?.claim();
+      const user = {
+        id: stored.id,
+        email: stored.email,
+        emailVerified: (stored.emailVerifiedAtMs ?? null) !== null,
+      };
+      const userRoles = await roles.listUserRoles(user.id);
+      // The grant decided at sign-in bounds it; roles taken away since take their scopes.
+      const scopes = decideScopes({
+        requested: null,
+        client,
+        policy: scopePolicy,
+        roles: userRoles,
+        ceiling: code.scopes,
+      });
+      const extras = await extrasFor(user, client, userRoles, scopes);
+      const { session } = await sessions.start(
+        user.id,
+        'token',
+        meta,
+        client.id,
+        proof?.jkt ?? null,
+        scopes,
+      );
+      await codes.attach(code, session.id);
+      const pair = await refresh.issue(session, client.id, extras);
+      const { refresh_token, refresh_token_expires_in, ...rest } = pair;
+      const answer: CodeTokenResponse = client.grantTypes.includes('refresh_token') ? pair : rest;
+      if (!scopes.includes('openid')) return answer;
+      return {
+        ...answer,
+        id_token: options.signIdToken({
+          clientId: client.id,
+          userId: user.id,
+          sessionId: session.id,
+          nonce: code.nonce,
+          authTimeMs: code.authTimeMs,
+          accessToken: pair.access_token,
+        }),
+      };
     },
 
     async revokeToken(token) {

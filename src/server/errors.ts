@@ -128,6 +128,14 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     description: 'This client is not registered for this grant type.',
   },
   ERR_SCOPE_INVALID: { status: 400, error: 'invalid_scope', description: FROM_MESSAGE },
+  ERR_SCOPE_INSUFFICIENT: { status: 403, error: 'insufficient_scope', description: FROM_MESSAGE },
+  // Every reason looks alike outside (RFC 6749 5.2: invalid_grant); the precise one is logged.
+  ERR_CODE_INVALID: {
+    status: 400,
+    error: 'invalid_grant',
+    description:
+      'The authorization code is invalid, expired or already used, or the redirect_uri or code_verifier does not match its request.',
+  },
   ERR_INTROSPECTION_CLIENT_INVALID: {
     status: 401,
     error: 'invalid_client',
@@ -504,6 +512,10 @@ export function toHttpError(
   if (auth?.code === 'ERR_CLIENT_INVALID' || auth?.code === 'ERR_INTROSPECTION_CLIENT_INVALID') {
     // RFC 6749 section 5.2: invalid_client answers 401 with a challenge of the client's scheme.
     headers['www-authenticate'] = 'Basic realm="gatehouse"';
+  } else if (auth?.code === 'ERR_SCOPE_INSUFFICIENT') {
+    // RFC 6750 section 3.1: the scope the request needs goes with the challenge.
+    headers['www-authenticate'] =
+      `Bearer realm="gatehouse", error="insufficient_scope", scope="${quoted(String(auth.details?.scope ?? ''))}"`;
   } else if (http.status === 401) {
     headers['www-authenticate'] = challengeOf(auth, http, options.dpop ?? null);
   }

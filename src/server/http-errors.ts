@@ -32,7 +32,7 @@ export const HTTP_ERROR_CATALOGUE = {
   invalid_grant: {
     statuses: [400],
     description:
-      'At /v1/token: the username and password do not match an account, or the refresh token is unknown, expired, already used, issued to another client, or sent with an access token of another session. A refused refresh token stays refused: sign in again.',
+      'At /v1/token: the username and password do not match an account; the refresh token is unknown, expired, already used, issued to another client, or sent with an access token of another session; or the authorization code is unknown, expired, already used (which also ends the session its first use started), of another client, or sent with another redirect_uri or a code_verifier that does not match its code_challenge. A refused refresh token or code stays refused: sign in again.',
   },
   unauthorized_client: {
     statuses: [400],
@@ -44,9 +44,35 @@ export const HTTP_ERROR_CATALOGUE = {
     description:
       'At /v1/token: the scope parameter is malformed, names a scope the server does not know or the client may not ask for, or on a refresh asks for more than was granted at sign-in (RFC 6749 sections 3.3 and 6). Ask for fewer scopes; scopes_supported in the metadata lists those configured.',
   },
+  insufficient_scope: {
+    statuses: [403],
+    description:
+      'The access token is valid but was not granted a scope this endpoint needs (RFC 6750 section 3.1); WWW-Authenticate names it. At /userinfo: sign in again asking for the openid scope.',
+  },
+  login_required: {
+    statuses: [302],
+    description:
+      'Sent back to the redirect URI by /authorize (OpenID Connect Core 3.1.2.6): prompt=none was asked and the user is not signed in, or not recently enough for max_age. Send the user to /authorize without prompt=none.',
+  },
+  unsupported_response_type: {
+    statuses: [302],
+    description:
+      'Sent back to the redirect URI by /authorize: response_type is not code (the only one supported; the implicit flow is not offered, per OAuth 2.1).',
+  },
+  request_not_supported: {
+    statuses: [302],
+    description:
+      'Sent back to the redirect URI by /authorize: the request parameter (a request object) is not supported; send the parameters themselves.',
+  },
+  request_uri_not_supported: {
+    statuses: [302],
+    description:
+      'Sent back to the redirect URI by /authorize: request_uri is not supported; send the parameters themselves.',
+  },
   unsupported_grant_type: {
     statuses: [400],
-    description: 'At /v1/token: grant_type is neither password nor refresh_token.',
+    description:
+      'At /v1/token: grant_type is not one of authorization_code, refresh_token and password.',
   },
   invalid_token: {
     statuses: [401],

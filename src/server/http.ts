@@ -27,6 +27,7 @@ import { createHttpMetrics, createMetricsTokenCheck, type HttpMetrics } from './
 import { fastifyTrustProxyOf } from './proxy.js';
 import { createRouteMethods } from './route-methods.js';
 import { accountRoutes } from './routes/accounts.js';
+import { authorizeRoutes } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { emailRoutes } from './routes/email.js';
 import { introspectionRoutes } from './routes/introspection.js';
@@ -406,6 +407,7 @@ export async function createHttpApp(
   await app.register(accountRoutes(context));
   await app.register(emailRoutes(context));
   await app.register(tokenRoutes(context));
+  await app.register(authorizeRoutes(context));
   await app.register(sessionRoutes(context));
   await app.register(revocationRoutes(context));
   // RFC 7662 introspection only with a caller secret: otherwise no route at all (404).

@@ -82,6 +82,10 @@ export const TokenRequest = Type.Object(
     username: Type.Optional(Type.String({ maxLength: 320 })),
     password: Type.Optional(Type.String({ maxLength: 1024 })),
     refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
+    // The authorization_code grant (RFC 6749 4.1.3, RFC 7636 4.5).
+    code: Type.Optional(Type.String({ maxLength: 512 })),
+    redirect_uri: Type.Optional(Type.String({ maxLength: 2048 })),
+    code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
     client_id: Type.Optional(Type.String({ maxLength: 128 })),
     // client_secret_post (RFC 6749 2.3.1); the value is never logged.
     client_secret: Type.Optional(Type.String({ maxLength: 512 })),
@@ -95,10 +99,13 @@ export const TokenResponse = Type.Object({
   // DPoP when the request came with a DPoP proof: the access token is bound to its key.
   token_type: Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')]),
   expires_in: Type.Integer(),
-  refresh_token: Type.String(),
-  refresh_token_expires_in: Type.Integer(),
+  // Absent only from a code grant of a client not registered for the refresh_token grant.
+  refresh_token: Type.Optional(Type.String()),
+  refresh_token_expires_in: Type.Optional(Type.Integer()),
   // The granted scopes, space-separated (RFC 6749 5.1); absent when none were granted.
   scope: Type.Optional(Type.String()),
+  // OpenID Connect Core 3.1.3.3: the code grant's answer when openid was granted.
+  id_token: Type.Optional(Type.String()),
 });
 
 /** RFC 7009 section 2.1. */

@@ -14,6 +14,7 @@ import type { Clock, RandomSource } from '../core/index.js';
 import { type AuthFlows, createAuthFlows } from '../flows/index.js';
 import type { KeyRing } from '../jwt/index.js';
 import { type AccountLifecycle, createAccountLifecycle } from '../lifecycle/index.js';
+import { type AuthorizationCodes, createAuthorizationCodes, signIdToken } from '../oauth/index.js';
 import { createWorkQueue } from '../passwords/index.js';
 import { createRefreshService, type RefreshService } from '../refresh/index.js';
 import { createSessionService, type SessionService } from '../sessions/index.js';
@@ -46,6 +47,8 @@ export interface ServerContext {
   readonly access: AccessTokens;
   readonly revocations: RevocationRegistry;
   readonly flows: AuthFlows;
+  /** The code flow's single-use codes. */
+  readonly codes: AuthorizationCodes;
   /** Email verification and password reset (messages go through the outbox). */
   readonly lifecycle: AccountLifecycle;
   readonly clock: Clock;
@@ -152,6 +155,12 @@ export function createServices(deps: ServicesDeps): ServerContext {
     clock,
     random,
   });
+  const codes = createAuthorizationCodes({
+    store: stores.codes,
+    revokeSession: async (sessionId) => void (await sessions.revoke(sessionId, 'code_reused')),
+    clock,
+    random,
+  });
   const flows = createAuthFlows({
     accounts,
     sessions,
@@ -161,6 +170,15 @@ export function createServices(deps: ServicesDeps): ServerContext {
     roles: stores.roles,
     scopePolicy: { userScopes: config.userScopes, roleScopes: config.roleScopes },
     claims: config.claims,
+    codes,
+    users: stores.accounts,
+    // The key that signs access tokens signs ID tokens (when it is asymmetric; see oauth/id-token.ts).
+    signIdToken: (grant) =>
+      signIdToken(
+        { ...grant, issuer: config.issuer, ttlSeconds: config.accessTokenTtlSeconds },
+        keyRing.signingKey(),
+        clock.nowMs(),
+      ),
     clock,
   });
   const lifecycle = withMailNudge(
@@ -190,6 +208,7 @@ export function createServices(deps: ServicesDeps): ServerContext {
     access,
     revocations,
     flows,
+    codes,
     clock,
     dpop: deps.dpop ?? null,
   };

@@ -143,6 +143,27 @@ export interface UserRolesTable {
   created_at: number;
 }
 
+export interface AuthorizationCodesTable {
+  id: string;
+  /** SHA-256 (base64url) of the code's secret part. */
+  secret_hash: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  /** 1 when the authorization request named the redirect URI. */
+  redirect_uri_given: number;
+  code_challenge: string;
+  /** Space-separated granted scopes ('' for none). */
+  scope: string;
+  nonce: string | null;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+  token_session_id: string | null;
+  reused_at: number | null;
+}
+
 export interface Database {
   signing_keys: SigningKeysTable;
   users: UsersTable;
@@ -155,4 +176,5 @@ export interface Database {
   user_roles: UserRolesTable;
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
+  authorization_codes: AuthorizationCodesTable;
 }

@@ -9,6 +9,7 @@ import type { SigningKeyStore } from '../jwt/index.js';
 import type { EmailTokenStore } from '../lifecycle/index.js';
 import type { LimitStore, SecurityEventStore } from '../limits/index.js';
 import type { OutboxStore } from '../mail/index.js';
+import type { AuthorizationCodeStore } from '../oauth/index.js';
 import type { RefreshStore } from '../refresh/index.js';
 import type { SessionStore } from '../sessions/index.js';
 
@@ -35,6 +36,8 @@ export interface Stores {
   readonly outbox: OutboxStore;
   /** Single-use email links: verification, password reset (SQL backends). */
   readonly emailTokens: EmailTokenStore;
+  /** Single-use authorization codes of the code flow (SQL backends). */
+  readonly codes: AuthorizationCodeStore;
   /** Resolves when every backend answers a trivial query. */
   ping(): Promise<void>;
   /** Each backend by name ('database', 'redis'), up or not. */

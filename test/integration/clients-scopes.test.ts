@@ -306,9 +306,11 @@ describe.each(BACKENDS)('clients and scopes (%s)', (_name, backend) => {
       await fetch(`${base}/.well-known/oauth-authorization-server`)
     ).json()) as Record<string, unknown>;
     expect(meta).toMatchObject({
-      grant_types_supported: ['password', 'refresh_token'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'password'],
       token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
-      scopes_supported: ['admin', 'orders:read', 'orders:write', 'profile'],
+      // The configured scopes and the OpenID Connect ones (the server signs with ES256).
+      scopes_supported: ['admin', 'email', 'openid', 'orders:read', 'orders:write', 'profile'],
+      code_challenge_methods_supported: ['S256'],
     });
   });
 

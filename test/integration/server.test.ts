@@ -43,7 +43,10 @@ describe('discovery', () => {
       token_endpoint: 'https://auth.test/v1/token',
       jwks_uri: 'https://auth.test/.well-known/jwks.json',
       revocation_endpoint: 'https://auth.test/v1/revoke',
-      grant_types_supported: ['password', 'refresh_token'],
+      authorization_endpoint: 'https://auth.test/authorize',
+      grant_types_supported: ['authorization_code', 'refresh_token', 'password'],
+      response_types_supported: ['code'],
+      authorization_response_iss_parameter_supported: true,
     });
     const jwksResponse = await server.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
     // Cached briefly on purpose (key rotation counts on it); every other answer is no-store.

@@ -50,7 +50,8 @@ export const add = {
   --grant: ${GRANT_TYPES.join(', ')} (default: authorization_code refresh_token).
     The password grant is off unless named here.
   --scope: scopes the client may ask for, and its default; each must be configured
-    (GATEHOUSE_USER_SCOPES or GATEHOUSE_ROLE_SCOPES). Default: none.
+    (GATEHOUSE_USER_SCOPES or GATEHOUSE_ROLE_SCOPES) or be openid or email (OpenID Connect).
+    Default: openid email for a client of the code flow, else none.
 `,
   async run(args: readonly string[], io: StorageCliIo): Promise<ExitCode> {
     const { values } = parseArgs({
@@ -79,7 +80,7 @@ export const add = {
           redirectUris: values['redirect-uri'] ?? [],
           postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
           ...(values.grant === undefined ? {} : { grantTypes: values.grant }),
-          scopes: values.scope ?? [],
+          ...(values.scope === undefined ? {} : { scopes: values.scope }),
         },
         systemRandom,
         clock.nowMs(),

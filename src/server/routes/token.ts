@@ -23,7 +23,8 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         config: { form: true, oauth: true },
         schema: {
           tags: ['oauth'],
-          summary: 'Token endpoint: grant_type=password or refresh_token (RFC 6749)',
+          summary:
+            'Token endpoint: grant_type=authorization_code (with PKCE), refresh_token or password (RFC 6749)',
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           body: TokenRequest,
           response: {
@@ -59,6 +60,20 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             if (body.username === undefined || body.password === undefined)
               throw missing('username and password are');
             return ctx.flows.passwordLogin(body.username, body.password, tokenClient, meta, proof);
+          case 'authorization_code':
+            if (body.code === undefined) throw missing('code is');
+            if (body.code_verifier === undefined)
+              throw missing('code_verifier is (PKCE, RFC 7636)');
+            return ctx.flows.codeGrant(
+              {
+                code: body.code,
+                redirectUri: body.redirect_uri ?? null,
+                codeVerifier: body.code_verifier,
+              },
+              tokenClient,
+              meta,
+              proof,
+            );
           case 'refresh_token':
             if (body.refresh_token === undefined) throw missing('refresh_token is');
             return ctx.flows.refreshGrant(
@@ -72,7 +87,10 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
               },
             );
           default:
-            throw new AuthError('ERR_GRANT_UNSUPPORTED', 'Supported: password, refresh_token.');
+            throw new AuthError(
+              'ERR_GRANT_UNSUPPORTED',
+              'Supported: authorization_code, refresh_token, password.',
+            );
         }
       },
     );

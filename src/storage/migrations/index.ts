@@ -13,6 +13,7 @@ import * as dpop from './0005-dpop.js';
 import * as clientsRolesScopes from './0006-clients-roles-scopes.js';
 import * as email from './0008-email.js';
 import * as userDisabled from './0009-user-disabled.js';
+import * as authorizationCodes from './0010-authorization-codes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0006_clients_roles_scopes': clientsRolesScopes,
   '0008_email': email,
   '0009_user_disabled': userDisabled,
+  '0010_authorization_codes': authorizationCodes,
 };
 
 export const migrationProvider: MigrationProvider = {

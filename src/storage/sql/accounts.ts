@@ -95,6 +95,7 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
         await trx.deleteFrom('refresh_tokens').where('session_id', 'in', sessionIds).execute();
         await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
         await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('authorization_codes').where('user_id', '=', userId).execute();
         await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
         await trx.deleteFrom('security_events').where('user_id', '=', userId).execute();
         await trx.deleteFrom('outbox').where('recipient', '=', user.email).execute();

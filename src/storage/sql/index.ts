@@ -9,6 +9,7 @@ import type { Database } from '../schema.js';
 import type { Stores } from '../stores.js';
 import { withUnavailable, wrapUnavailable } from '../unavailable.js';
 import { createSqlAccountStore } from './accounts.js';
+import { createSqlAuthorizationCodeStore } from './authorization-codes.js';
 import { createSqlClientStore, createSqlRoleStore } from './clients.js';
 import type { SqlDialectName } from './dialect.js';
 import { createSqlEmailTokenStore } from './email-tokens.js';
@@ -45,6 +46,7 @@ export function createSqlStores(db: Kysely<Database>, dialect: SqlDialectName): 
     events: wrapUnavailable(createSqlSecurityEventStore(db)),
     outbox: wrapUnavailable(createSqlOutboxStore(db)),
     emailTokens: wrapUnavailable(createSqlEmailTokenStore(db)),
+    codes: wrapUnavailable(createSqlAuthorizationCodeStore(db)),
     ping,
     health: async () => ({
       database: await ping().then(

@@ -1,0 +1,159 @@
+/**
+ * The pages of the authorization endpoint, rendered on the server: the sign-in form that carries
+ * the authorization request in hidden fields (no script needed), and the page that shows an
+ * error which must not go back to an unverified redirect URI. Every value is HTML-escaped; the
+ * Content-Security-Policy allows no script at all, and the form posts only to this origin and
+ * (after the sign-in's redirect) to the client's redirect URI.
+ */
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Text made safe for HTML content and double-quoted attributes. */
+export const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+
+/** The parameters of an authorization request that the form carries back, in this order. */
+export const CARRIED_PARAMETERS = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'response_mode',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'nonce',
+  'max_age',
+  'login_hint',
+] as const;
+
+/**
+ * The page's Content-Security-Policy: no script, this origin's style, and a form that may post
+ * here and follow the sign-in's redirect to the client (Chromium applies form-action to the
+ * redirects of a form submission).
+ */
+export function authorizePagePolicy(redirectUri: string | null): string {
+  let target = '';
+  if (redirectUri !== null) {
+    const url = new URL(redirectUri);
+    target =
+      url.protocol === 'http:' || url.protocol === 'https:' ? ` ${url.origin}` : ` ${url.protocol}`;
+  }
+  return [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    `form-action 'self'${target}`,
+  ].join('; ');
+}
+
+const shell = (title: string, body: string) => `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="referrer" content="no-referrer">
+  <title>${escapeHtml(title)}</title>
+  <link rel="stylesheet" href="/assets/app.css">
+</head>
+<body>
+  <header>
+    <strong class="brand">Gatehouse</strong>
+  </header>
+  <main>
+${body}
+  </main>
+</body>
+</html>
+`;
+
+/** What the sign-in form shows. */
+export interface SignInPage {
+  /** The client's name, as registered. */
+  readonly clientName: string;
+  /** The authorization request's parameters, carried back in hidden fields. */
+  readonly parameters: Readonly<Record<string, string | undefined>>;
+  /** The email to prefill (login_hint, or what was typed). */
+  readonly email: string | null;
+  /** A message after a failed attempt; null: none. */
+  readonly error: string | null;
+}
+
+/** The sign-in form of the authorization endpoint. */
+export function renderSignInPage(page: SignInPage): string {
+  const hidden = CARRIED_PARAMETERS.filter((name) => page.parameters[name] !== undefined)
+    .map(
+      (name) =>
+        `      <input type="hidden" name="${name}" value="${escapeHtml(page.parameters[name] as string)}">`,
+    )
+    .join('\n');
+  const error =
+    page.error === null
+      ? ''
+      : `    <p id="notice" class="error" role="alert">${escapeHtml(page.error)}</p>\n`;
+  const email = page.email === null ? '' : ` value="${escapeHtml(page.email)}"`;
+  return shell(
+    'Sign in',
+    `    <h1>Sign in</h1>
+    <p>to continue to <strong>${escapeHtml(page.clientName)}</strong></p>
+${error}    <form method="post" action="/authorize">
+${hidden}
+      <label for="email">Email</label>
+      <input id="email" name="email" type="email" autocomplete="username" required maxlength="320"${email}${page.error === null ? ' autofocus' : ''}>
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${page.error === null ? '' : ' autofocus'}>
+      <div class="buttons"><button type="submit">Sign in</button></div>
+    </form>
+    <p><a href="/forgot-password">Forgot your password?</a> · <a href="/">Create an account</a></p>`,
+  );
+}
+
+/** A page for an error that cannot go back to the client (RFC 6749 section 4.1.2.1). */
+export function renderErrorPage(error: string, description: string): string {
+  return shell(
+    'Cannot sign in',
+    `    <h1>This sign-in link does not work</h1>
+    <p id="notice" class="error" role="alert">${escapeHtml(description)}</p>
+    <p class="hint">Error code: <code>${escapeHtml(error)}</code>. Go back to the app and try again; if it keeps happening, tell its developers.</p>`,
+  );
+}
+
+/** The page after a logout with no registered place to return to. */
+export function renderSignedOutPage(): string {
+  return shell(
+    'Signed out',
+    `    <h1>You are signed out</h1>
+    <p><a href="/">Sign in again</a></p>`,
+  );
+}
+
+/** Asks the user to confirm a logout that came without an ID token naming the session. */
+export function renderLogoutConfirmPage(
+  parameters: Readonly<Record<string, string | undefined>>,
+): string {
+  const hidden = (['client_id', 'post_logout_redirect_uri', 'state'] as const)
+    .filter((name) => parameters[name] !== undefined)
+    .map(
+      (name) =>
+        `      <input type="hidden" name="${name}" value="${escapeHtml(parameters[name] as string)}">`,
+    )
+    .join('\n');
+  return shell(
+    'Sign out',
+    `    <h1>Sign out?</h1>
+    <p>An app asked to sign you out of this device.</p>
+    <form method="post" action="/end-session">
+${hidden}
+      <input type="hidden" name="confirm" value="yes">
+      <div class="buttons"><button type="submit">Sign out</button></div>
+    </form>`,
+  );
+}
