@@ -180,6 +180,7 @@ export async function registerTestClient(
     grantTypes?: readonly GrantType[];
     scopes?: readonly string[];
     redirectUris?: readonly string[];
+    postLogoutRedirectUris?: readonly string[];
   } = {},
 ): Promise<ClientRecord> {
   const client: ClientRecord = {
@@ -188,7 +189,7 @@ export async function registerTestClient(
     type: options.secret === undefined ? 'public' : 'confidential',
     secretHash: options.secret === undefined ? null : hashSecret(options.secret),
     redirectUris: options.redirectUris ?? [],
-    postLogoutRedirectUris: [],
+    postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
     grantTypes: options.grantTypes ?? ['password', 'refresh_token'],
     scopes: options.scopes ?? [],
     createdAtMs: 0,

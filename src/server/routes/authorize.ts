@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseAuthorization } from '../../access/index.js';
-import { findClient } from '../../clients/index.js';
+import { decideScopes, findClient } from '../../clients/index.js';
 import { AuthError } from '../../core/index.js';
 import { createJwtVerifier } from '../../jwt/index.js';
 import {
@@ -122,6 +122,25 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       return back(reply, status, request.redirectUri, { code, state: request.state });
     };
 
+    /**
+     * A scope the client may not ask for is refused before the user is asked anything (which
+     * scopes the user's roles open is decided at the code's issue).
+     */
+    const scopeRefusal = (request: AuthorizationRequest): string | null => {
+      try {
+        decideScopes({
+          requested: request.scopes,
+          client: request.client,
+          policy: { userScopes: ctx.config.userScopes, roleScopes: ctx.config.roleScopes },
+          roles: [],
+        });
+        return null;
+      } catch (error) {
+        if (error instanceof AuthError && error.code === 'ERR_SCOPE_INVALID') return error.message;
+        throw error;
+      }
+    };
+
     /** OpenID Connect needs ID tokens a client can verify: an asymmetric signing key. */
     const oidcUnavailable = (request: AuthorizationRequest) =>
       request.openid && !canSignIdTokens(ctx.keyRing.signingKey());
@@ -165,6 +184,13 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             error: 'invalid_scope',
             error_description:
               'OpenID Connect needs an asymmetric signing key; this server signs with an HMAC secret (GATEHOUSE_JWT_SECRET).',
+            state: request.state,
+          });
+        const badScope = scopeRefusal(request);
+        if (badScope !== null)
+          return back(reply, 302, request.redirectUri, {
+            error: 'invalid_scope',
+            error_description: badScope,
             state: request.state,
           });
         const session = await cookieSession(httpRequest);
@@ -220,6 +246,13 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           return back(reply, 303, request.redirectUri, {
             error: 'invalid_scope',
             error_description: 'OpenID Connect needs an asymmetric signing key.',
+            state: request.state,
+          });
+        const badScope = scopeRefusal(request);
+        if (badScope !== null)
+          return back(reply, 303, request.redirectUri, {
+            error: 'invalid_scope',
+            error_description: badScope,
             state: request.state,
           });
         const email = typeof body.email === 'string' ? body.email : null;
