@@ -56,7 +56,9 @@ const sendPage = (reply: FastifyReply, status: number, html: string, redirectUri
     .status(status)
     .header('content-security-policy', authorizePagePolicy(redirectUri))
     .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the
+    // form's POST, and the login-CSRF check could not tell our page from any other.
+    .header('referrer-policy', 'same-origin')
     .type('text/html; charset=utf-8')
     .send(html);
 
