@@ -72,7 +72,7 @@ export const ERROR_CATALOGUE = {
   ERR_CODE_INVALID:
     "The authorization code (RFC 6749 section 4.1.3) is malformed, unknown, of another client, expired, already exchanged (then the session its first exchange started is ended), sent with another redirect_uri than its request, or with a code_verifier whose S256 challenge is not the request's (RFC 7636), or its user was disabled since; `details.reason` says which, for the log only (invalid_grant).",
   ERR_INTROSPECTION_CLIENT_INVALID:
-    'A caller of the introspection endpoint (RFC 7662 section 2.1) did not authenticate: no credentials, malformed Basic, Basic and a body secret at once, a client id other than `resource-server`, or a secret other than GATEHOUSE_INTROSPECTION_SECRET (invalid_client).',
+    'A caller of the introspection endpoint (RFC 7662 section 2.1) did not authenticate: no credentials, malformed Basic, Basic and a body secret at once, `resource-server` with a secret other than GATEHOUSE_INTROSPECTION_SECRET (or none configured), or a client id that is not a registered confidential client with that secret (invalid_client).',
   ERR_DPOP_PROOF_INVALID:
     'The DPoP proof (RFC 9449 section 4.3) is missing where required, sent twice, malformed, of the wrong `typ`, signed with an algorithm not allowed or a `jwk` that is private or unfit, badly signed, for another method or URL (`htm`, `htu`), outside its `iat` window, without a usable `jti`, with a wrong or unexpected `ath`, or already used; `details.reason` says which (invalid_dpop_proof).',
   ERR_DPOP_NONCE_REQUIRED:

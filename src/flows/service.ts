@@ -161,9 +161,10 @@ export interface AuthFlows {
   ): Promise<CodeTokenResponse>;
   /**
    * RFC 7009: revokes the session of a refresh token or (unexpired) access token; unknown tokens
-   * are ignored.
+   * are ignored, and so are tokens of another client than `clientId` when one is given (an
+   * authenticated confidential client revokes only its own, section 2.1).
    */
-  revokeToken(token: string): Promise<void>;
+  revokeToken(token: string, clientId?: string): Promise<void>;
   /** Ends this session, or with `global` every session of the user; records a `logout` event. */
   logout(principal: Principal, scope: 'session' | 'global', meta?: SessionMeta): Promise<void>;
   /**
@@ -364,10 +365,15 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
       };
     },
 
-    async revokeToken(token) {
+    async revokeToken(token, clientId) {
       // An expired access token is not taken: one found in an old log must not end a session.
       const sessionId = (await refresh.sessionOf(token)) ?? access.sessionOf(token);
-      if (sessionId !== null) await sessions.revoke(sessionId, 'revoked_by_client');
+      if (sessionId === null) return;
+      if (clientId !== undefined) {
+        const session = await sessions.findActive(sessionId);
+        if (session === null || session.clientId !== clientId) return;
+      }
+      await sessions.revoke(sessionId, 'revoked_by_client');
     },
 
     async logout(principal, scope, meta = NO_META) {

@@ -140,7 +140,7 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     status: 401,
     error: 'invalid_client',
     description:
-      'Introspection callers authenticate as resource-server with GATEHOUSE_INTROSPECTION_SECRET: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post).',
+      'Introspection callers authenticate as resource-server with GATEHOUSE_INTROSPECTION_SECRET, or as a registered confidential client with its secret: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post).',
   },
   // RFC 9449 sections 7.1 and 5: 401 at a resource, 400 at the token endpoint (its dialect).
   ERR_DPOP_PROOF_INVALID: {

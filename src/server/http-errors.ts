@@ -27,7 +27,7 @@ export const HTTP_ERROR_CATALOGUE = {
   invalid_client: {
     statuses: [401],
     description:
-      'Client authentication at /v1/token failed (RFC 6749 section 5.2): the client is not registered (gatehouse clients add), a confidential client sent no secret or a wrong one, a public client sent a secret, or the request used two methods at once. A public client sends client_id in the body (or Basic with an empty secret); a confidential client sends its secret with client_secret_basic or client_secret_post, not both; another scheme, or a body client_id other than the Basic one, is refused. At /v1/introspect: the caller is not resource-server with GATEHOUSE_INTROSPECTION_SECRET (HTTP Basic, or client_id and client_secret in the body, not both).',
+      'Client authentication at /v1/token failed (RFC 6749 section 5.2): the client is not registered (gatehouse clients add), a confidential client sent no secret or a wrong one, a public client sent a secret, or the request used two methods at once. A public client sends client_id in the body (or Basic with an empty secret); a confidential client sends its secret with client_secret_basic or client_secret_post, not both; another scheme, or a body client_id other than the Basic one, is refused. At /v1/introspect: the caller is neither resource-server with GATEHOUSE_INTROSPECTION_SECRET nor a registered confidential client with its secret (HTTP Basic, or client_id and client_secret in the body, not both).',
   },
   invalid_grant: {
     statuses: [400],

@@ -410,9 +410,9 @@ export async function createHttpApp(
   await app.register(authorizeRoutes(context));
   await app.register(sessionRoutes(context));
   await app.register(revocationRoutes(context));
-  // RFC 7662 introspection only with a caller secret: otherwise no route at all (404).
-  if (config.introspectionSecret !== null)
-    await app.register(introspectionRoutes(context, config.introspectionSecret));
+  // RFC 7662 introspection: resource-server with GATEHOUSE_INTROSPECTION_SECRET, and registered
+  // confidential clients with their own secrets.
+  await app.register(introspectionRoutes(context, config.introspectionSecret));
   await app.register(webRoutes());
   if (metrics !== null && config.metricsToken !== null) {
     const tokenMatches = createMetricsTokenCheck(config.metricsToken);

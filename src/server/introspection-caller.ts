@@ -1,17 +1,24 @@
 /**
- * Who may call the introspection endpoint (RFC 7662 section 2.1: the caller authenticates).
- * Today one caller: client id `resource-server` with GATEHOUSE_INTROSPECTION_SECRET, sent as
- * client_secret_basic (RFC 6749 section 2.3.1: id and secret form-encoded, joined by ':', then
- * base64) or client_secret_post (`client_id` and `client_secret` in the body), never both. Issue
- * 12 adds registered confidential clients: this is the one function to extend.
+ * Who may call the introspection endpoint (RFC 7662 section 2.1: the caller authenticates):
+ * client id `resource-server` with GATEHOUSE_INTROSPECTION_SECRET (any token), or a registered
+ * confidential client with its own secret (its own tokens only: RFC 7662 section 4 lets the
+ * server limit what each caller learns). Credentials as client_secret_basic (RFC 6749 section
+ * 2.3.1: id and secret form-encoded, joined by ':', then base64) or client_secret_post
+ * (`client_id` and `client_secret` in the body), never both.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseAuthorization } from '../access/index.js';
-import { readBasicCredentials } from '../clients/index.js';
+import { type ClientStore, findClient, readBasicCredentials } from '../clients/index.js';
+import { secretMatches as clientSecretMatches } from '../sessions/index.js';
 import { AuthError } from '../core/index.js';
 
 /** The client id resource servers introspect under. */
 export const INTROSPECTION_CLIENT_ID = 'resource-server';
+
+/** Who asked: the resource-server caller (every token), or a registered confidential client (its own tokens). */
+export type IntrospectionCaller =
+  | { readonly kind: 'resource-server' }
+  | { readonly kind: 'client'; readonly clientId: string };
 
 /** What an introspection request says about its caller. */
 export interface IntrospectionCallerPresentation {
@@ -30,18 +37,20 @@ const refused = () =>
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /**
- * Builds the caller check over the configured secret. The secret is compared in constant time:
- * both sides are hashed to SHA-256 first, so timingSafeEqual compares equal lengths and the time
- * taken says nothing of the secret's length or of the first differing byte.
+ * Builds the caller check over the configured secret (null: no resource-server caller) and the
+ * client registry. Secrets are compared in constant time: the configured one after hashing both
+ * sides to SHA-256 (equal lengths: the time says nothing of its length or of the first differing
+ * byte), a client's against its stored SHA-256.
  *
  * @example
- * const authenticateCaller = createIntrospectionCallerCheck(config.introspectionSecret);
- * const callerId = authenticateCaller({ authorization, clientId: body.client_id, clientSecret: body.client_secret });
+ * const authenticateCaller = createIntrospectionCallerCheck(config.introspectionSecret, stores.clients);
+ * const caller = await authenticateCaller({ authorization, clientId: body.client_id, clientSecret: body.client_secret });
  */
 export function createIntrospectionCallerCheck(
-  secret: string,
-): (presentation: IntrospectionCallerPresentation) => string {
-  const expected = digest(secret);
+  secret: string | null,
+  clients: ClientStore,
+): (presentation: IntrospectionCallerPresentation) => Promise<IntrospectionCaller> {
+  const expected = digest(secret ?? '');
   /**
    * The caller's client id.
    *
@@ -49,7 +58,7 @@ export function createIntrospectionCallerCheck(
    *   Basic) for no credentials, malformed Basic, two methods at once, another client id, or a
    *   wrong secret. Nothing of the credential is in the error.
    */
-  return (presentation) => {
+  return async (presentation) => {
     const credentials = parseAuthorization(presentation.authorization);
     let id: unknown;
     let given: unknown;
@@ -68,10 +77,21 @@ export function createIntrospectionCallerCheck(
       id = presentation.clientId;
       given = presentation.clientSecret;
     }
-    if (typeof given !== 'string') throw refused();
-    // Hash and compare even for an unknown id: the time does not tell which part was wrong.
-    const secretMatches = timingSafeEqual(digest(given), expected);
-    if (id !== INTROSPECTION_CLIENT_ID || !secretMatches) throw refused();
-    return INTROSPECTION_CLIENT_ID;
+    if (typeof given !== 'string' || typeof id !== 'string' || id.length > 128) throw refused();
+    if (id === INTROSPECTION_CLIENT_ID) {
+      // Hash and compare even when no secret is configured: the time does not tell.
+      const secretMatches = timingSafeEqual(digest(given), expected);
+      if (secret === null || !secretMatches) throw refused();
+      return { kind: 'resource-server' };
+    }
+    const client = await findClient(clients, id);
+    if (
+      client === null ||
+      client.type !== 'confidential' ||
+      client.secretHash === null ||
+      !clientSecretMatches(given, client.secretHash)
+    )
+      throw refused();
+    return { kind: 'client', clientId: client.id };
   };
 }

@@ -114,6 +114,8 @@ export const RevokeRequest = Type.Object(
     token: Type.Optional(Type.String({ maxLength: 4096 })),
     token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
     client_id: Type.Optional(Type.String({ maxLength: 128 })),
+    // A confidential client authenticates (RFC 7009 section 2.1); the value is never logged.
+    client_secret: Type.Optional(Type.String({ maxLength: 512 })),
   },
   { additionalProperties: true },
 );

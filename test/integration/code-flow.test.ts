@@ -299,6 +299,56 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
     expect(right.body.id_token).toEqual(expect.any(String));
   });
 
+  it('revocation: a confidential client authenticates and ends only its own tokens', async () => {
+    const { base } = await start(backend);
+    const shopFlow = newFlow({ client_id: SHOP, redirect_uri: SHOP_URI, scope: 'openid' });
+    const shopCode = codeOf(await signIn(base, shopFlow), shopFlow, SHOP_URI);
+    const shop = await token(
+      base,
+      {
+        grant_type: 'authorization_code',
+        code: shopCode,
+        redirect_uri: SHOP_URI,
+        code_verifier: shopFlow.verifier,
+      },
+      basic(SHOP, SECRET),
+    );
+    const spaFlow = newFlow();
+    const spa = await exchange(base, codeOf(await signIn(base, spaFlow), spaFlow), spaFlow);
+    const revoke = (tokenValue: string, authorization: string) =>
+      fetch(`${base}/v1/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization },
+        body: query({ token: tokenValue }),
+      });
+    const active = async (refreshToken: string, client: string, authorization?: string) =>
+      (
+        await token(
+          base,
+          {
+            grant_type: 'refresh_token',
+            refresh_token: refreshToken,
+            ...(authorization === undefined ? { client_id: client } : {}),
+          },
+          authorization,
+        )
+      ).status === 200;
+
+    const wrong = await revoke(shop.body.refresh_token as string, basic(SHOP, `${SECRET}x`));
+    expect(wrong.status).toBe(401);
+    // The shop cannot end the SPA's session (RFC 7009 2.1: only tokens issued to it).
+    expect((await revoke(spa.body.refresh_token as string, basic(SHOP, SECRET))).status).toBe(200);
+    const spaPair = await token(base, {
+      grant_type: 'refresh_token',
+      client_id: SPA,
+      refresh_token: spa.body.refresh_token as string,
+    });
+    expect(spaPair.status).toBe(200);
+    expect((await revoke(shop.body.refresh_token as string, basic(SHOP, SECRET))).status).toBe(200);
+    expect(await active(shop.body.refresh_token as string, SHOP, basic(SHOP, SECRET))).toBe(false);
+    expect(await active(spaPair.body.refresh_token as string, SPA)).toBe(true);
+  });
+
   it('refuses a wrong verifier, another redirect_uri, client A’s code at client B, and an expired code', async () => {
     const { base, server } = await start(backend);
     const flow = newFlow();

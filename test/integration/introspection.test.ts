@@ -10,7 +10,12 @@ import { generateJwtKey } from '../../src/jwt/index.js';
 import { signJwt } from '../../src/jwt/sign.js';
 import { createDpopTestKey, makeProof } from '../support/dpop.js';
 import { startSharedInstances } from '../support/instances.js';
-import { createTestServer, type TestServer, type TokenPairBody } from '../support/server.js';
+import {
+  createTestServer,
+  registerTestClient,
+  type TestServer,
+  type TokenPairBody,
+} from '../support/server.js';
 import { serverBackends } from '../support/services.js';
 
 const BACKENDS = await serverBackends();
@@ -260,32 +265,71 @@ describe.each(BACKENDS)('introspection on %s', (_name, backend) => {
   });
 });
 
-describe('introspection switched off', () => {
+describe('introspection without GATEHOUSE_INTROSPECTION_SECRET: registered confidential clients only', () => {
   let server: TestServer;
   let base: string;
+  const CLIENT_SECRET = 'introspecting-client-secret-0123456789abcdef';
   beforeAll(async () => {
     server = await createTestServer();
     base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+    await registerTestClient(server, 'api-gateway', {
+      secret: CLIENT_SECRET,
+      grantTypes: ['password', 'refresh_token'],
+    });
+    await registerTestClient(server, 'other-app', {
+      secret: `${CLIENT_SECRET}-other`,
+      grantTypes: ['password', 'refresh_token'],
+    });
   });
   afterAll(async () => {
     await server?.close();
   });
 
-  it('without GATEHOUSE_INTROSPECTION_SECRET there is no endpoint and no metadata for it', async () => {
-    const answer = await post(
+  it('resource-server is refused (no secret configured); a confidential client learns of its own tokens only', async () => {
+    const refused = await post(
       base,
       '/v1/introspect',
       { token: 'anything', client_id: 'resource-server', client_secret: SECRET },
       {},
       false,
     );
-    expect(answer.status).toBe(404);
-    expect(answer.body.error).toBe('not_found');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('invalid_client');
+
+    const password = 'introspection password';
+    await post(base, '/v1/signup', { email: 'own@example.com', password }, {}, false);
+    const tokenOf = async (client: string, secret: string) => {
+      const answer = await post(
+        base,
+        '/v1/token',
+        { grant_type: 'password', username: 'own@example.com', password },
+        { authorization: basic(client, secret) },
+      );
+      expect(answer.status).toBe(200);
+      return answer.body.access_token as string;
+    };
+    const mine = await tokenOf('api-gateway', CLIENT_SECRET);
+    const theirs = await tokenOf('other-app', `${CLIENT_SECRET}-other`);
+    const asGateway = (token: string, secret = CLIENT_SECRET) =>
+      post(base, '/v1/introspect', { token }, { authorization: basic('api-gateway', secret) });
+    const own = await asGateway(mine);
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ active: true, client_id: 'api-gateway' });
+    expect((await asGateway(theirs)).body).toEqual({ active: false });
+    const wrong = await asGateway(mine, `${CLIENT_SECRET}x`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).not.toContain(CLIENT_SECRET);
+    // A public client cannot introspect, even naming itself.
+    const publicCaller = await post(base, '/v1/introspect', {
+      token: mine,
+      client_id: 'gatehouse',
+    });
+    expect(publicCaller.status).toBe(401);
+
     const metadata = (await (
       await fetch(`${base}/.well-known/oauth-authorization-server`)
     ).json()) as Record<string, unknown>;
-    expect(metadata).not.toHaveProperty('introspection_endpoint');
-    expect(metadata).not.toHaveProperty('introspection_endpoint_auth_methods_supported');
+    expect(metadata.introspection_endpoint).toBe('https://auth.test/v1/introspect');
   });
 
   it('refuses a secret shorter than 32 bytes, or with spaces, at start, never repeating it', async () => {

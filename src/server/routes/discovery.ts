@@ -47,7 +47,11 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           'client_secret_post',
         ],
         scopes_supported: scopes,
-        revocation_endpoint_auth_methods_supported: ['none'],
+        revocation_endpoint_auth_methods_supported: [
+          'none',
+          'client_secret_basic',
+          'client_secret_post',
+        ],
         ...(alg === null
           ? {}
           : {
@@ -78,15 +82,11 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         // RFC 8414 section 2 allows more parameters; names are registered with IANA (section
         // 7.1), so an unregistered one carries the product's prefix: no registration collides.
         gatehouse_revocation_feed_uri: `${issuer}/v1/revocations`,
-        ...(ctx.config.introspectionSecret === null
-          ? {}
-          : {
-              introspection_endpoint: `${issuer}/v1/introspect`,
-              introspection_endpoint_auth_methods_supported: [
-                'client_secret_basic',
-                'client_secret_post',
-              ],
-            }),
+        introspection_endpoint: `${issuer}/v1/introspect`,
+        introspection_endpoint_auth_methods_supported: [
+          'client_secret_basic',
+          'client_secret_post',
+        ],
       };
     };
 

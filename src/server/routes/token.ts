@@ -104,17 +104,30 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Revoke a refresh token (or access token) and its session (RFC 7009)',
           consumes: ['application/json', 'application/x-www-form-urlencoded'],
           body: RevokeRequest,
-          response: { 200: Type.Null(), 400: ErrorBody, 503: ErrorBody },
+          response: { 200: Type.Null(), 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
         },
       },
       async (request, reply) => {
-        const token = request.body.token;
+        const body = request.body;
+        // RFC 7009 section 2.1: a confidential client authenticates, and then revokes only its
+        // own tokens; a wrong secret is invalid_client. A public client (client_id alone, or
+        // nothing) is not authenticated: the token is the proof.
+        const presented = readClientCredentials({
+          authorization: request.headers.authorization,
+          clientId: body.client_id,
+          clientSecret: body.client_secret,
+        });
+        const client =
+          presented.secret === null
+            ? null
+            : await authenticateClient(presented, ctx.stores.clients);
+        const token = body.token;
         if (token === undefined) throw missing('token is');
         // RFC 7009 2.2: 200 whether or not the token was valid, so the answer reveals nothing.
         // RFC 7009 asks no DPoP proof, and client libraries send none (oauth4webapi's
         // revocationRequest): a token alone ends its session, bound or not. A thief holding a copy
         // can only end the session it cannot use, which is what its owner would want.
-        await ctx.flows.revokeToken(token);
+        await ctx.flows.revokeToken(token, client?.id);
         return reply.status(200).send(null);
       },
     );
