@@ -9,8 +9,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseAuthorization } from '../access/index.js';
 import { type ClientStore, findClient, readBasicCredentials } from '../clients/index.js';
-import { secretMatches as clientSecretMatches } from '../sessions/index.js';
 import { AuthError } from '../core/index.js';
+import { secretMatches as clientSecretMatches } from '../sessions/index.js';
 
 /** The client id resource servers introspect under. */
 export const INTROSPECTION_CLIENT_ID = 'resource-server';

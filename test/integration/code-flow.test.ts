@@ -76,7 +76,7 @@ const query = (params: Record<string, string>) => new URLSearchParams(params).to
 
 /** The hidden fields of the sign-in form, as a browser would send them back. */
 function hiddenFields(html: string): Record<string, string> {
-  const unescape = (text: string) =>
+  const unescapeHtml = (text: string) =>
     text
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
@@ -85,7 +85,7 @@ function hiddenFields(html: string): Record<string, string> {
       .replace(/&amp;/g, '&');
   const fields: Record<string, string> = {};
   for (const match of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g))
-    fields[match[1] as string] = unescape(match[2] as string);
+    fields[match[1] as string] = unescapeHtml(match[2] as string);
   return fields;
 }
 
