@@ -35,11 +35,15 @@ afterEach(async () => {
   live = null;
 });
 
-async function start(backend: { postgres?: boolean; redisUrl?: string }, keyRing?: KeyRing) {
+async function start(
+  backend: { postgres?: boolean; redisUrl?: string },
+  keyRing?: KeyRing,
+  env: Record<string, string> = {},
+) {
   const server = await createTestServer({
     ...backend,
     ...(keyRing === undefined ? {} : { keyRing }),
-    env: { GATEHOUSE_INTROSPECTION_SECRET: INTROSPECTION },
+    env: { GATEHOUSE_INTROSPECTION_SECRET: INTROSPECTION, ...env },
     clock: createFixedClock(Date.now()),
   });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
@@ -85,7 +89,7 @@ function hiddenFields(html: string): Record<string, string> {
       .replace(/&amp;/g, '&');
   const fields: Record<string, string> = {};
   for (const match of html.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g))
-    fields[match[1] as string] = unescapeHtml(match[2] as string);
+    if (match[1] !== 'intent') fields[match[1] as string] = unescapeHtml(match[2] as string);
   return fields;
 }
 
@@ -481,6 +485,53 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
     expect(await errorOf({ response_type: 'token' })).toBe('unsupported_response_type');
     expect(await errorOf({ scope: 'openid admin' })).toBe('invalid_scope');
     expect(await errorOf({ request: 'eyJ' })).toBe('request_not_supported');
+  });
+
+  it('a new user creates an account on the sign-in page and goes straight back to the app', async () => {
+    const { base } = await start(backend);
+    const flow = newFlow();
+    const html = await (await fetch(`${base}/authorize?${query(flow.params)}`)).text();
+    expect(html).toContain('autocomplete="new-password"');
+    const signUp = (email: string, password: string) =>
+      fetch(`${base}/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ISSUER },
+        body: query({ ...hiddenFields(html), intent: 'signup', email, password }),
+      });
+    const taken = await signUp(EMAIL, 'another password 1');
+    expect(taken.status).toBe(400);
+    expect(await taken.text()).toContain('An account with this email exists');
+    const short = await signUp('new@example.com', 'short');
+    expect(short.status).toBe(400);
+    const created = await signUp('new@example.com', 'a new password 1');
+    const tokens = await exchange(base, codeOf(created, flow), flow);
+    expect(tokens.status).toBe(200);
+    const info = await fetch(`${base}/userinfo`, {
+      headers: { authorization: `Bearer ${tokens.body.access_token}` },
+    });
+    expect(((await info.json()) as { email: string }).email).toBe('new@example.com');
+  });
+
+  it('when addresses must be verified, a sign-up on the page asks to confirm it and issues no code', async () => {
+    const { base } = await start(backend, undefined, { GATEHOUSE_REQUIRE_VERIFIED_EMAIL: 'true' });
+    const flow = newFlow();
+    const html = await (await fetch(`${base}/authorize?${query(flow.params)}`)).text();
+    const created = await fetch(`${base}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ISSUER },
+      body: query({
+        ...hiddenFields(html),
+        intent: 'signup',
+        email: 'unverified@example.com',
+        password: 'a new password 1',
+      }),
+    });
+    expect(created.status).toBe(200);
+    expect(created.headers.get('location')).toBeNull();
+    expect(created.headers.get('set-cookie')).toBeNull();
+    expect(await created.text()).toContain('Confirm your email address');
   });
 
   it('a sign-in form posted from another site is refused and signs nobody in; a wrong password shows the form again', async () => {

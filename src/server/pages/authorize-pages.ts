@@ -84,9 +84,14 @@ export interface SignInPage {
   readonly email: string | null;
   /** A message after a failed attempt; null: none. */
   readonly error: string | null;
+  /** Which form the message is about: the sign-up form is then open. */
+  readonly intent?: 'signin' | 'signup';
 }
 
-/** The sign-in form of the authorization endpoint. */
+/**
+ * The sign-in form of the authorization endpoint, and a sign-up form (in a `<details>`: no script)
+ * for a user who has no account yet; both carry the request and end back at the client.
+ */
 export function renderSignInPage(page: SignInPage): string {
   const hidden = CARRIED_PARAMETERS.filter((name) => page.parameters[name] !== undefined)
     .map(
@@ -94,11 +99,14 @@ export function renderSignInPage(page: SignInPage): string {
         `      <input type="hidden" name="${name}" value="${escapeHtml(page.parameters[name] as string)}">`,
     )
     .join('\n');
+  const signup = page.intent === 'signup';
   const error =
     page.error === null
       ? ''
       : `    <p id="notice" class="error" role="alert">${escapeHtml(page.error)}</p>\n`;
   const email = page.email === null ? '' : ` value="${escapeHtml(page.email)}"`;
+  const focusFirst = page.error === null && !signup ? ' autofocus' : '';
+  const focusPassword = page.error !== null && !signup ? ' autofocus' : '';
   return shell(
     'Sign in',
     `    <h1>Sign in</h1>
@@ -106,12 +114,33 @@ export function renderSignInPage(page: SignInPage): string {
 ${error}    <form method="post" action="/authorize">
 ${hidden}
       <label for="email">Email</label>
-      <input id="email" name="email" type="email" autocomplete="username" required maxlength="320"${email}${page.error === null ? ' autofocus' : ''}>
+      <input id="email" name="email" type="email" autocomplete="username" required maxlength="320"${signup ? '' : email}${focusFirst}>
       <label for="password">Password</label>
-      <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${page.error === null ? '' : ' autofocus'}>
+      <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${focusPassword}>
       <div class="buttons"><button type="submit">Sign in</button></div>
     </form>
-    <p><a href="/forgot-password">Forgot your password?</a> · <a href="/">Create an account</a></p>`,
+    <p><a href="/forgot-password">Forgot your password?</a></p>
+    <details${signup ? ' open' : ''}>
+      <summary>New here? Create an account</summary>
+      <form method="post" action="/authorize">
+${hidden.replaceAll('      <input', '        <input')}
+        <input type="hidden" name="intent" value="signup">
+        <label for="signup-email">Email</label>
+        <input id="signup-email" name="email" type="email" autocomplete="username" required maxlength="320"${signup ? `${email} autofocus` : ''}>
+        <label for="signup-password">New password <span class="hint">(8 to 256 characters)</span></label>
+        <input id="signup-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="256">
+        <div class="buttons"><button type="submit" class="secondary">Create account</button></div>
+      </form>
+    </details>`,
+  );
+}
+
+/** After a sign-up when the server requires a verified address before sign-in. */
+export function renderCheckEmailPage(email: string): string {
+  return shell(
+    'Confirm your email',
+    `    <h1>Confirm your email address</h1>
+    <p role="status">We sent a link to <strong>${escapeHtml(email)}</strong>. Follow it, then come back to the app and sign in.</p>`,
   );
 }
 

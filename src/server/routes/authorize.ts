@@ -24,6 +24,7 @@ import { authenticate } from '../authenticate.js';
 import { clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from '../cookies.js';
 import {
   authorizePagePolicy,
+  renderCheckEmailPage,
   renderErrorPage,
   renderLogoutConfirmPage,
   renderSignedOutPage,
@@ -49,6 +50,17 @@ const SIGN_IN_MESSAGES: Readonly<Partial<Record<string, { status: number; messag
     message: 'This account is disabled; ask the operator of this service.',
   },
   ERR_AUTH_BUSY: { status: 503, message: 'The service is busy. Try again in a moment.' },
+};
+
+/** Sign-up failures the form shows. An address in use is said (as POST /v1/signup says it). */
+const SIGN_UP_MESSAGES: Readonly<Partial<Record<string, { status: number; message: string }>>> = {
+  ...SIGN_IN_MESSAGES,
+  ERR_AUTH_PASSWORD_POLICY: { status: 400, message: 'Passwords must be 8 to 256 characters.' },
+  ERR_REQUEST_INVALID: { status: 400, message: 'Give a valid email address and a password.' },
+  ERR_AUTH_EMAIL_TAKEN: {
+    status: 400,
+    message: 'An account with this email exists: sign in instead.',
+  },
 };
 
 const sendPage = (reply: FastifyReply, status: number, html: string, redirectUri: string | null) =>
@@ -154,11 +166,18 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       status: number,
       email: string | null,
       error: string | null,
+      intent: 'signin' | 'signup' = 'signin',
     ) =>
       sendPage(
         reply,
         status,
-        renderSignInPage({ clientName: request.client.name, parameters: params, email, error }),
+        renderSignInPage({
+          clientName: request.client.name,
+          parameters: params,
+          email,
+          error,
+          intent,
+        }),
         request.redirectUri,
       );
 
@@ -225,7 +244,8 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         config: { form: true },
         schema: {
           tags: ['oauth'],
-          summary: "The sign-in form of the authorization endpoint (the page's own POST)",
+          summary:
+            "The sign-in (or, with intent=signup, sign-up) form of the authorization endpoint (the page's own POST)",
           consumes: ['application/x-www-form-urlencoded'],
         },
       },
@@ -258,10 +278,24 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             state: request.state,
           });
         const email = typeof body.email === 'string' ? body.email : null;
+        const intent = body.intent === 'signup' ? 'signup' : 'signin';
+        const messages = intent === 'signup' ? SIGN_UP_MESSAGES : SIGN_IN_MESSAGES;
         let session: SessionRecord;
         try {
           if (email === null || typeof body.password !== 'string')
             throw new AuthError('ERR_REQUEST_INVALID', 'email and password required');
+          if (intent === 'signup') {
+            const user = await ctx.accounts.signup(
+              email,
+              body.password,
+              httpRequest.ip,
+              httpRequest.headers['user-agent'] ?? null,
+            );
+            await ctx.lifecycle.sendVerification(user);
+            // An address to confirm first: the user comes back through the app once it is.
+            if (ctx.config.requireVerifiedEmail)
+              return sendPage(reply, 200, renderCheckEmailPage(user.email), null);
+          }
           const login = await ctx.flows.cookieLogin(email, body.password, meta(httpRequest));
           session = login.session;
           setSessionCookie(
@@ -270,12 +304,12 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             Math.floor((session.expiresAtMs - session.createdAtMs) / 1000),
           );
         } catch (error) {
-          const shown = error instanceof AuthError ? SIGN_IN_MESSAGES[error.code] : undefined;
+          const shown = error instanceof AuthError ? messages[error.code] : undefined;
           if (shown === undefined) throw error;
           if (error instanceof AuthError && error.details?.retryAfterSeconds !== undefined)
             reply.header('retry-after', String(error.details.retryAfterSeconds));
           httpRequest.failureCode = (error as AuthError).code;
-          return signInPage(reply, body, request, shown.status, email, shown.message);
+          return signInPage(reply, body, request, shown.status, email, shown.message, intent);
         }
         return issue(reply, request, session, 303);
       },
