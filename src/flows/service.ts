@@ -56,10 +56,11 @@ export type CodeTokenResponse = Omit<TokenPair, 'refresh_token' | 'refresh_token
   readonly id_token?: string;
 };
 
-/** Who signed in at the authorization endpoint, and when (OpenID Connect `auth_time`). */
+/** Who signed in at the authorization endpoint, when (OpenID Connect `auth_time`), in which browser session. */
 export interface SignedIn {
   readonly userId: string;
   readonly authTimeMs: number;
+  readonly browserSessionId: string;
 }
 
 /** What the custom-claims hook is told about one access token. */
@@ -311,12 +312,19 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
         scopes,
         nonce: request.nonce,
         authTimeMs: signedIn.authTimeMs,
+        browserSessionId: signedIn.browserSessionId,
       });
     },
 
     async codeGrant(exchange, { client }, meta, proof = null) {
       checkGrantAllowed(client, 'authorization_code');
       const code = await codes.redeem({ ...exchange, clientId: client.id });
+      // The browser session that signed in must still be on: a logout, a password change or a
+      // "sign out everywhere" since then leaves the code worthless.
+      if ((await sessions.findActive(code.browserSessionId)) === null)
+        throw new AuthError('ERR_CODE_INVALID', 'authorization code refused: session', {
+          reason: 'session',
+        });
       const stored = await options.users.findUserById(code.userId);
       // Disabled or deleted between the sign-in and the exchange: no session starts.
       if (stored === null || (stored.disabledAtMs ?? null) !== null)

@@ -55,8 +55,8 @@ export type AuthorizationRequestCheck =
   | ShownError
   | RedirectedError;
 
-/** Parameters as read from a query or a form: a repeated one is an array. */
-export type RequestParameters = Readonly<Record<string, string | readonly string[] | undefined>>;
+/** Parameters as read from a query or a form: a repeated one is an array (anything else is refused). */
+export type RequestParameters = Readonly<Record<string, unknown>>;
 
 const LIMITS = { state: 2048, nonce: 512, loginHint: 320 } as const;
 
@@ -76,11 +76,13 @@ export async function checkAuthorizationRequest(
     error,
     description,
   });
-  // RFC 6749 section 3.1: no parameter may appear twice.
+  // RFC 6749 section 3.1: no parameter may appear twice. Anything but text (a JSON body's array
+  // or object) counts as malformed the same way.
   const single = (name: string): string | null | 'repeated' => {
-    const value = params[name];
+    const raw = params[name];
+    const value = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
     if (value === undefined) return null;
-    if (typeof value !== 'string') return value.length === 1 ? (value[0] as string) : 'repeated';
+    if (typeof value !== 'string') return 'repeated';
     return value === '' ? null : value;
   };
 

@@ -31,6 +31,8 @@ export interface CodeGrant {
   readonly scopes: readonly string[];
   readonly nonce: string | null;
   readonly authTimeMs: number;
+  /** The browser session that signed in. */
+  readonly browserSessionId: string;
 }
 
 /** The token request's side of an exchange. */
@@ -104,6 +106,7 @@ export function createAuthorizationCodes(options: AuthorizationCodesOptions): Au
         scopes: [...grant.scopes],
         nonce: grant.nonce,
         authTimeMs: grant.authTimeMs,
+        browserSessionId: grant.browserSessionId,
         createdAtMs: now,
         expiresAtMs: now + ttlMs,
         consumedAtMs: null,

@@ -166,6 +166,7 @@ describe('authorization codes (SQLite store)', () => {
       scopes: ['openid'],
       nonce: null,
       authTimeMs: 1,
+      browserSessionId: 'c-browser',
     });
     const exchange = {
       code,

@@ -18,6 +18,11 @@ export interface AuthorizationCodeRecord {
   readonly nonce: string | null;
   /** When the user last signed in (OpenID Connect `auth_time`). */
   readonly authTimeMs: number;
+  /**
+   * The browser session that signed in: the exchange is refused once it ended (a logout, a
+   * password change or "sign out everywhere" leaves no code usable).
+   */
+  readonly browserSessionId: string;
   readonly createdAtMs: number;
   readonly expiresAtMs: number;
   /** When it was exchanged; null: not yet. */

@@ -262,7 +262,7 @@ export async function createHttpApp(
     await app.register(cors, createCorsOptions(config.corsOrigins));
 
   // Before any other work: a credential header sent twice (a proxy may read the other one), and
-  // path parameters that are not well-formed text (a NUL would reach the database).
+  // path and query parameters that are not well-formed text (a NUL would reach the database).
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       checkSingleHeaders(request.raw.rawHeaders);
@@ -270,6 +270,11 @@ export async function createHttpApp(
       const params = request.params as Record<string, unknown>;
       for (const _ in params) {
         checkText(params, { utf8: true, where: 'path parameter' });
+        break;
+      }
+      const query = request.query as Record<string, unknown>;
+      for (const _ in query) {
+        checkText(query, { utf8: true, where: 'parameter' });
         break;
       }
       done();

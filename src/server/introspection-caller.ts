@@ -12,6 +12,9 @@ import { type ClientStore, findClient, readBasicCredentials } from '../clients/i
 import { AuthError } from '../core/index.js';
 import { secretMatches as clientSecretMatches } from '../sessions/index.js';
 
+/** A client id as the token endpoint accepts one: 1 to 128 visible ASCII characters. */
+const CLIENT_ID = /^[\x20-\x7E]{1,128}$/;
+
 /** The client id resource servers introspect under. */
 export const INTROSPECTION_CLIENT_ID = 'resource-server';
 
@@ -77,7 +80,7 @@ export function createIntrospectionCallerCheck(
       id = presentation.clientId;
       given = presentation.clientSecret;
     }
-    if (typeof given !== 'string' || typeof id !== 'string' || id.length > 128) throw refused();
+    if (typeof given !== 'string' || typeof id !== 'string' || !CLIENT_ID.test(id)) throw refused();
     if (id === INTROSPECTION_CLIENT_ID) {
       // Hash and compare even when no secret is configured: the time does not tell.
       const secretMatches = timingSafeEqual(digest(given), expected);

@@ -157,6 +157,7 @@ export interface AuthorizationCodesTable {
   scope: string;
   nonce: string | null;
   auth_time: number;
+  browser_session_id: string;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;

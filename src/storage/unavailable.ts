@@ -28,6 +28,16 @@ export async function withUnavailable<T>(
     return await operation();
   } catch (error) {
     if (error instanceof AuthError) throw error;
+    // A value the database refused (PostgreSQL SQLSTATE class 22, data exception: a NUL in text,
+    // an invalid byte sequence) is the request's fault, not an outage: it must not answer 503
+    // nor log "storage unavailable", which would hide a real outage's line for a minute.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (backend === 'database' && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code))
+      throw new AuthError('ERR_REQUEST_INVALID', 'A value of the request was refused by the database.', {
+        cause: code,
+      });
+    // A programming error (a wrong type reached the driver) is a bug: it surfaces as one.
+    if (error instanceof TypeError) throw error;
     throw new AuthError('ERR_STORE_UNAVAILABLE', `${backend} is unavailable`, {
       backend,
       cause: causeOf(error),

@@ -340,6 +340,13 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
 
     const wrong = await revoke(shop.body.refresh_token as string, basic(SHOP, `${SECRET}x`));
     expect(wrong.status).toBe(401);
+    // Naming a confidential client without its secret is not a way around it.
+    const unnamed = await fetch(`${base}/v1/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: query({ token: spa.body.refresh_token as string, client_id: SHOP }),
+    });
+    expect(unnamed.status).toBe(401);
     // The shop cannot end the SPA's session (RFC 7009 2.1: only tokens issued to it).
     expect((await revoke(spa.body.refresh_token as string, basic(SHOP, SECRET))).status).toBe(200);
     const spaPair = await token(base, {
@@ -534,6 +541,72 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
     expect(await created.text()).toContain('Confirm your email address');
   });
 
+  it('hostile parameters get 400, never a 500 or a false outage: repeated, non-text, NUL', async () => {
+    const { base } = await start(backend);
+    for (const path of [
+      '/end-session?state=a&state=b',
+      '/end-session?client_id=a&client_id=b',
+      '/authorize?client_id=%00&response_type=code',
+      `/authorize?${query(newFlow({ nonce: 'a\u0000b' }).params)}`,
+      '/end-session?client_id=%00',
+    ]) {
+      const response = await fetch(`${base}${path}`, { redirect: 'manual' });
+      expect(response.status, path).toBe(400);
+    }
+    const flow = newFlow();
+    for (const extra of [
+      { prompt: [1] },
+      { state: ['x'] },
+      { nonce: [{ a: 1 }] },
+      { client_id: { a: 1 } },
+    ]) {
+      const response = await fetch(`${base}/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/json', origin: ISSUER },
+        body: JSON.stringify({ ...flow.params, email: EMAIL, password: PASSWORD, ...extra }),
+      });
+      expect(response.status, JSON.stringify(extra)).toBe(400);
+      expect(response.headers.get('set-cookie')).toBeNull();
+    }
+    const endSession = await fetch(`${base}/end-session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state: ['x'] }),
+    });
+    expect(endSession.status).toBe(400);
+    const nulCaller = await fetch(`${base}/v1/introspect`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from('a\u0000b:x').toString('base64')}`,
+      },
+      body: query({ token: 'x' }),
+    });
+    expect(nulCaller.status).toBe(401);
+  });
+
+  it('a code is worthless once the session that signed in ends (logout everywhere)', async () => {
+    const { base } = await start(backend);
+    const first = newFlow();
+    const cookie = sessionCookieOf(await signIn(base, first));
+    const flow = newFlow({ prompt: 'none' });
+    const code = codeOf(
+      await fetch(`${base}/authorize?${query(flow.params)}`, {
+        redirect: 'manual',
+        headers: { cookie },
+      }),
+      flow,
+    );
+    const logout = await fetch(`${base}/v1/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, origin: ISSUER },
+      body: JSON.stringify({ scope: 'global' }),
+    });
+    expect(logout.status).toBe(204);
+    expect((await exchange(base, code, flow)).body.error).toBe('invalid_grant');
+  });
+
   it('a sign-in form posted from another site is refused and signs nobody in; a wrong password shows the form again', async () => {
     const { base } = await start(backend);
     const flow = newFlow();
@@ -551,6 +624,18 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
     expect(forged.status).toBe(403);
     expect(forged.headers.get('set-cookie')).toBeNull();
     expect(forged.headers.get('location')).toBeNull();
+    // No Origin, but the browser says the form came from another site.
+    const crossSite = await fetch(`${base}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'cross-site',
+      },
+      body,
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get('set-cookie')).toBeNull();
 
     const wrong = await signIn(base, flow, 'not the password');
     expect(wrong.status).toBe(401);

@@ -154,11 +154,17 @@ export function renderErrorPage(error: string, description: string): string {
   );
 }
 
-/** The page after a logout with no registered place to return to. */
-export function renderSignedOutPage(): string {
+/**
+ * The page after a logout with no registered place to return to. `otherAccount`: the app's
+ * session ended, but this browser is signed in to another account, which stays signed in.
+ */
+export function renderSignedOutPage(otherAccount = false): string {
   return shell(
     'Signed out',
-    `    <h1>You are signed out</h1>
+    otherAccount
+      ? `    <h1>The app's session is over</h1>
+    <p>This browser is signed in to another account, which stays signed in.</p>`
+      : `    <h1>You are signed out</h1>
     <p><a href="/">Sign in again</a></p>`,
   );
 }

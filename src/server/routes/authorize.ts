@@ -4,7 +4,7 @@
  * section 5.3), and RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0). The checks live
  * in oauth/; this file turns them into redirects and pages.
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseAuthorization } from '../../access/index.js';
 import { decideScopes, findClient } from '../../clients/index.js';
@@ -62,6 +62,9 @@ const SIGN_UP_MESSAGES: Readonly<Partial<Record<string, { status: number; messag
     message: 'An account with this email exists: sign in instead.',
   },
 };
+
+/** A form's parameters: text only (a JSON body's arrays and objects are refused: 400). */
+const TextParameters = Type.Record(Type.String(), Type.String({ maxLength: 4096 }));
 
 const sendPage = (reply: FastifyReply, status: number, html: string, redirectUri: string | null) =>
   reply
@@ -124,6 +127,7 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         code = await ctx.flows.authorizeCode(request, {
           userId: session.userId,
           authTimeMs: session.createdAtMs,
+          browserSessionId: session.id,
         });
       } catch (error) {
         if (!(error instanceof AuthError) || error.code !== 'ERR_SCOPE_INVALID') throw error;
@@ -180,6 +184,18 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         }),
         request.redirectUri,
       );
+
+    /**
+     * Whether a form post came from our own page: an allowed Origin; without Origin (a browser
+     * always sends one on a form POST, but `null` under some referrer policies), Sec-Fetch-Site
+     * must not say another site. Absent both: not a browser (no login CSRF to fear).
+     */
+    const fromOurPage = (request: FastifyRequest) => {
+      const origin = request.headers.origin;
+      if (typeof origin === 'string') return ctx.config.allowedOrigins.includes(origin);
+      const site = request.headers['sec-fetch-site'];
+      return site === undefined || site === 'same-origin' || site === 'none';
+    };
 
     const cookieSession = async (request: FastifyRequest) => {
       const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -247,14 +263,14 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary:
             "The sign-in (or, with intent=signup, sign-up) form of the authorization endpoint (the page's own POST)",
           consumes: ['application/x-www-form-urlencoded'],
+          body: TextParameters,
         },
       },
       async (httpRequest, reply) => {
         const body = (httpRequest.body ?? {}) as Record<string, string | undefined>;
         // Login CSRF: another site's form must not sign the browser into someone's account. The
         // page is ours, so its Origin is the issuer's (or one allowed).
-        const origin = httpRequest.headers.origin;
-        if (typeof origin === 'string' && !ctx.config.allowedOrigins.includes(origin))
+        if (!fromOurPage(httpRequest))
           return sendPage(
             reply,
             403,
@@ -383,9 +399,18 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       reply: FastifyReply,
       confirmed: boolean,
     ) => {
-      const params = (
+      const raw = (
         httpRequest.method === 'GET' ? httpRequest.query : (httpRequest.body ?? {})
-      ) as Record<string, string | undefined>;
+      ) as Record<string, unknown>;
+      // One text value per parameter (a repeated one, or a JSON body's array, is refused).
+      if (Object.values(raw).some((value) => typeof value !== 'string'))
+        return sendPage(
+          reply,
+          400,
+          renderErrorPage('invalid_request', 'A parameter appears more than once or is not text.'),
+          null,
+        );
+      const params = raw as Record<string, string | undefined>;
       let hint: { clientId: string; sessionId: string; userId: string } | null = null;
       if (typeof params.id_token_hint === 'string') {
         try {
@@ -441,7 +466,8 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         if (token !== null && token.userId === hint.userId)
           await ctx.sessions.revoke(token.id, 'logout');
       }
-      if (browser !== null && (hint === null || browser.userId === hint.userId)) {
+      const otherUser = browser !== null && hint !== null && browser.userId !== hint.userId;
+      if (browser !== null && !otherUser) {
         await ctx.flows.logout(
           { userId: browser.userId, sessionId: browser.id, via: 'cookie' },
           'session',
@@ -449,7 +475,7 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         );
         clearSessionCookie(reply);
       }
-      if (returnTo === null) return sendPage(reply, 200, renderSignedOutPage(), null);
+      if (returnTo === null) return sendPage(reply, 200, renderSignedOutPage(otherUser), null);
       const url = new URL(returnTo);
       if (params.state !== undefined) url.searchParams.append('state', params.state);
       return reply
@@ -471,14 +497,17 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       '/end-session',
       {
         config: { form: true, optionalBody: true },
-        schema: { tags: ['oidc'], summary: 'RP-initiated logout, confirmed or by form' },
+        schema: {
+          tags: ['oidc'],
+          summary: 'RP-initiated logout, confirmed or by form',
+          body: TextParameters,
+        },
       },
       async (request, reply) => {
-        const origin = request.headers.origin;
         // The confirmation is this origin's form; another site's POST is not a confirmation.
         const confirmed =
           (request.body as Record<string, unknown> | undefined)?.confirm === 'yes' &&
-          (origin === undefined || ctx.config.allowedOrigins.includes(origin));
+          fromOurPage(request);
         return endSession(request, reply, confirmed);
       },
     );

@@ -109,25 +109,27 @@ export function tokenRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const body = request.body;
-        // RFC 7009 section 2.1: a confidential client authenticates, and then revokes only its
-        // own tokens; a wrong secret is invalid_client. A public client (client_id alone, or
-        // nothing) is not authenticated: the token is the proof.
+        // RFC 7009 section 2.1: a client that names itself is authenticated as at /v1/token (a
+        // confidential one must send its secret: 401 invalid_client otherwise), and a
+        // confidential client then revokes only its own tokens. A request naming no client is
+        // not authenticated: the token is the proof (it ends only a session it belongs to).
         const presented = readClientCredentials({
           authorization: request.headers.authorization,
           clientId: body.client_id,
           clientSecret: body.client_secret,
         });
-        const client =
-          presented.secret === null
-            ? null
-            : await authenticateClient(presented, ctx.stores.clients);
+        const named =
+          presented.secret !== null ||
+          body.client_id !== undefined ||
+          /^\s*basic\s/i.test(request.headers.authorization ?? '');
+        const client = named ? await authenticateClient(presented, ctx.stores.clients) : null;
         const token = body.token;
         if (token === undefined) throw missing('token is');
         // RFC 7009 2.2: 200 whether or not the token was valid, so the answer reveals nothing.
         // RFC 7009 asks no DPoP proof, and client libraries send none (oauth4webapi's
         // revocationRequest): a token alone ends its session, bound or not. A thief holding a copy
         // can only end the session it cannot use, which is what its owner would want.
-        await ctx.flows.revokeToken(token, client?.id);
+        await ctx.flows.revokeToken(token, client?.type === 'confidential' ? client.id : undefined);
         return reply.status(200).send(null);
       },
     );

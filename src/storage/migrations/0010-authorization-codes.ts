@@ -3,7 +3,8 @@
  * row per code, by id, with only the SHA-256 of its secret part; `scope` space-separated;
  * `consumed_at` set once by the exchange (one conditional statement); `token_session_id` the
  * session the exchange started, and `reused_at` when the code came again, so that whichever of
- * the two lands second ends that session. Rows go when they expire (retention job) or with
+ * the two lands second ends that session. `browser_session_id` is the session that signed in: the
+ * exchange is refused once it ended. Rows go when they expire (retention job) or with
  * their user.
  */
 import type { Kysely } from 'kysely';
@@ -21,6 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('scope', 'text', (c) => c.notNull())
     .addColumn('nonce', 'text')
     .addColumn('auth_time', 'bigint', (c) => c.notNull())
+    .addColumn('browser_session_id', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('consumed_at', 'bigint')
