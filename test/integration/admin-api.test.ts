@@ -7,6 +7,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AuthError } from '../../src/core/errors.js';
+import { configFromEnv } from '../../src/server/config.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 import { serverBackends } from '../support/services.js';
 
@@ -82,6 +84,26 @@ const login = (base: string, email: string) =>
 const me = async (base: string, accessToken: string) =>
   (await call(base, 'GET', '/v1/me', { token: accessToken })).status;
 
+describe('GATEHOUSE_ADMIN_TOKEN', () => {
+  it('needs at least 32 bytes of visible ASCII, and is never repeated in the problem', () => {
+    expect(configFromEnv({ GATEHOUSE_ADMIN_TOKEN: 'a'.repeat(32) }).adminToken).toBe(
+      'a'.repeat(32),
+    );
+    expect(configFromEnv({}).adminToken).toBeNull();
+    for (const bad of ['a'.repeat(31), `${'a'.repeat(20)}\t${'a'.repeat(20)}`, 'é'.repeat(20)]) {
+      let thrown: unknown;
+      try {
+        configFromEnv({ GATEHOUSE_ADMIN_TOKEN: bad });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(AuthError);
+      expect((thrown as AuthError).message).toContain('GATEHOUSE_ADMIN_TOKEN');
+      expect((thrown as AuthError).message).not.toContain(bad);
+    }
+  });
+});
+
 describe.each(BACKENDS)('admin API (%s)', (_name, backend) => {
   it('is off without GATEHOUSE_ADMIN_TOKEN: every path 404, nothing in the OpenAPI document', async () => {
     const { base } = await start(backend, false);
@@ -123,6 +145,25 @@ describe.each(BACKENDS)('admin API (%s)', (_name, backend) => {
     expect(
       await s.context.stores.events.listEvents({ type: 'account_disabled', limit: 10 }),
     ).toEqual([]);
+  });
+
+  it('never writes a presented token (right or wrong) into a log line', async () => {
+    const lines: string[] = [];
+    const s = await createTestServer({
+      ...backend,
+      env: { GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN, GATEHOUSE_LOG_LEVEL: 'info' },
+      logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } },
+    });
+    server = s;
+    await s.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`;
+    const sentinel = `SENTINEL-${'x'.repeat(40)}`;
+    expect((await call(base, 'GET', '/v1/admin/users', { token: sentinel })).status).toBe(401);
+    expect((await call(base, 'GET', '/v1/admin/users')).status).toBe(200);
+    const log = lines.join('\n');
+    expect(log).toContain('"code":"admin token"');
+    expect(log).not.toContain('SENTINEL');
+    expect(log).not.toContain(ADMIN_TOKEN);
   });
 
   it('list (paged, filtered by email) and show', async () => {
