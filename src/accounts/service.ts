@@ -85,6 +85,19 @@ export interface AccountService {
     ip: string | null,
     userAgent?: string | null,
   ): Promise<void>;
+  /**
+   * Checks a signed-in user's password again before a sensitive change (a new email address,
+   * deleting the account). Throttled per user with the password change's budget: a stolen token
+   * or cookie must not become unlimited guesses. A failure records `reauthentication_failed`.
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS (wrong password, or no such user),
+   *   ERR_AUTH_RATE_LIMITED, ERR_AUTH_BUSY
+   */
+  reauthenticate(
+    userId: string,
+    password: string,
+    ip: string | null,
+    userAgent?: string | null,
+  ): Promise<PublicUser>;
   findUser(id: string): Promise<PublicUser | null>;
   /** Drops a user from `findUser`'s memory (after a change of what it shows). */
   forgetUser(id: string): void;
@@ -276,6 +289,23 @@ export function createAccountService(options: AccountServiceOptions): AccountSer
         clock.nowMs(),
       );
       await record('password_changed', ip, userId, userAgent);
+    },
+
+    async reauthenticate(userId, password, ip, userAgent = null) {
+      const user = await store.findUserById(userId);
+      if (user === null) throw invalidCredentials();
+      // The same key as changePassword: one budget of guesses per user, whichever form asks.
+      const key = `password:${userId}`;
+      const keys = [{ key, policy: PASSWORD_CHANGE_POLICY }];
+      if ((await reserveAll(limits, keys, clock.nowMs())).length > 0)
+        await record('login_rate_limited', ip, userId);
+      const given = password.normalize('NFKC');
+      if (!(await hashing(keys, () => verifyPassword(user.passwordHash, given)))) {
+        await record('reauthentication_failed', ip, userId, userAgent);
+        throw invalidCredentials();
+      }
+      await limits.deleteLimit(key);
+      return publicUser(user);
     },
 
     forgetUser(id) {

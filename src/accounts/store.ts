@@ -36,6 +36,17 @@ export interface AccountStore {
    * account. Its sessions are the caller's to end (through the session service).
    */
   setUserDisabled(userId: string, disabledAtMs: number | null, nowMs: number): Promise<boolean>;
+  /**
+   * Gives the account a new address, verified at `verifiedAtMs` (the owner followed a link sent
+   * to it): `taken` when another account has it (checked in the statement, and a concurrent
+   * change caught by the unique index), `gone` when there is no such account.
+   */
+  changeEmail(
+    userId: string,
+    email: string,
+    verifiedAtMs: number,
+    nowMs: number,
+  ): Promise<'changed' | 'taken' | 'gone'>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
   /**
    * Deletes the account and its personal data in one transaction: sessions, refresh tokens, email

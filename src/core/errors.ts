@@ -85,8 +85,9 @@ export const ERROR_CATALOGUE = {
     'The email and password are right, but the account has not verified its address and the server requires it (GATEHOUSE_REQUIRE_VERIFIED_EMAIL); checked only after the password, so it tells nothing to whoever does not know it.',
   ERR_AUTH_ACCOUNT_DISABLED:
     'The email and password are right, but an operator disabled the account (gatehouse users disable); checked only after the password, so it tells nothing to whoever does not know it.',
+  ERR_USER_NOT_FOUND: 'No account has the user id an operator named (the admin API).',
   ERR_EMAIL_LINK_INVALID:
-    'An email link (verification or password reset) is malformed, unknown, altered, already used, expired, or no longer matches the account (its address changed); `details.reason` says which, for the log only.',
+    'An email link (verification, password reset, email change or its undo) is malformed, unknown, altered, already used, expired, or no longer matches the account (its address changed); `details.reason` says which, for the log only.',
 } as const;
 
 /** A stable machine-readable error code. */

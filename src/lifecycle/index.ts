@@ -1,4 +1,12 @@
-/** gatehouse lifecycle: email verification and password reset by single-use links. */
+/** gatehouse lifecycle: email verification, password reset, email change and deletion by single-use links and re-authentication; the operator's admin actions. */
+export {
+  type AccountAdmin,
+  type AccountAdminOptions,
+  type AdminActor,
+  type AdminUserView,
+  createAccountAdmin,
+  type UserRoleStore,
+} from './admin.js';
 export {
   type AccountLifecycle,
   type AccountLifecycleOptions,

@@ -32,17 +32,26 @@ import type { EmailTokenPurpose, EmailTokenRecord, EmailTokenStore } from './sto
 
 export interface AccountLifecycleOptions {
   readonly users: AccountStore;
-  /** Password policy and hashing (argon2id through its queue), and its user cache. */
-  readonly accounts: Pick<AccountService, 'hashNewPassword' | 'forgetUser'>;
+  /** Password policy and hashing (argon2id through its queue), re-authentication, the user cache. */
+  readonly accounts: Pick<AccountService, 'hashNewPassword' | 'forgetUser' | 'reauthenticate'>;
   readonly tokens: EmailTokenStore;
   readonly limits: LimitStore;
   readonly events: SecurityEventStore;
   /** Ends every session of a user (the sessions service: the revocation registry hears of it). */
-  readonly endSessions: (userId: string, reason: string) => Promise<unknown>;
+  readonly endSessions: (userId: string, reason: string) => Promise<readonly string[]>;
+  /**
+   * Waits until every instance has learnt of sessions just ended (their storage poll reads the
+   * session rows, which deleting an account removes). Called before a deletion, when sessions ended.
+   */
+  readonly settleRevocations: () => Promise<void>;
   /** The issuer URL: links point at its pages. */
   readonly issuer: string;
   readonly verificationTtlMs: number;
   readonly resetTtlMs: number;
+  /** How long the link to the new address of an email change works. */
+  readonly emailChangeTtlMs: number;
+  /** How long the undo link sent to the old address works. */
+  readonly emailChangeUndoTtlMs: number;
   readonly clock: Clock;
   readonly random: RandomSource;
 }
@@ -80,6 +89,44 @@ export interface AccountLifecycle {
    *   ERR_AUTH_BUSY
    */
   resetPassword(token: string, newPassword: string, meta: RequestMeta): Promise<void>;
+  /**
+   * A signed-in user asks to move the account to `newEmail`, with the current password: a
+   * confirmation link goes to the new address, a notice with an undo link to the old one (or, when
+   * another account has the new address, only a notice to it: the same answer either way). A new
+   * request spends the user's earlier confirmation links. Records `email_change_requested`.
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS (wrong password), ERR_REQUEST_INVALID (not an
+   *   address, or the account's own), ERR_AUTH_RATE_LIMITED, ERR_AUTH_BUSY
+   */
+  requestEmailChange(
+    userId: string,
+    password: string,
+    newEmail: string,
+    meta: RequestMeta,
+  ): Promise<void>;
+  /**
+   * Follows the link sent to the new address: the account takes it, verified. Records
+   * `email_changed`.
+   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_EMAIL_TAKEN (another account took the
+   *   address meanwhile; the link is spent)
+   */
+  confirmEmailChange(token: string, meta: RequestMeta): Promise<void>;
+  /**
+   * Follows the undo link sent to the old address: the account gets that address back (verified),
+   * every session ends, every pending link of the user is spent, and with `newPassword` the
+   * password is replaced too (whoever changed the address knew the old one). Records
+   * `email_change_undone`.
+   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_EMAIL_TAKEN (another account has the old
+   *   address now), ERR_AUTH_PASSWORD_POLICY (the link stays usable), ERR_AUTH_BUSY
+   */
+  undoEmailChange(token: string, newPassword: string | undefined, meta: RequestMeta): Promise<void>;
+  /**
+   * A signed-in user deletes the account, with the current password: every session ends (the
+   * revocation list, at once), then once every instance has learnt of it the account and its
+   * personal data go (sessions, refresh tokens, links, roles, events, queued mail). Keeps one
+   * `account_deleted` event with the user id only: no address, IP or User-Agent.
+   * @throws AuthError ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_RATE_LIMITED, ERR_AUTH_BUSY
+   */
+  deleteAccount(userId: string, password: string, meta: RequestMeta): Promise<void>;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
@@ -87,6 +134,22 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 const LINK_PAGES: Readonly<Record<EmailTokenPurpose, string>> = {
   verify_email: '/verify-email',
   reset_password: '/reset-password',
+  change_email: '/confirm-email',
+  undo_email_change: '/undo-email-change',
+};
+
+/** The message that carries each kind of link. */
+const LINK_MAIL: Readonly<Record<EmailTokenPurpose, MailKind>> = {
+  verify_email: 'verify_email',
+  reset_password: 'reset_password',
+  change_email: 'change_email',
+  undo_email_change: 'change_email_notice',
+};
+
+/** What a notice (no link for anyone) says instead, per purpose. */
+const NOTICE_MAIL: Partial<Record<EmailTokenPurpose, MailKind>> = {
+  reset_password: 'reset_unknown',
+  change_email: 'change_email_taken',
 };
 
 /**
@@ -99,16 +162,21 @@ const LINK_PAGES: Readonly<Record<EmailTokenPurpose, string>> = {
 export function createAccountLifecycle(options: AccountLifecycleOptions): AccountLifecycle {
   const { users, accounts, tokens, limits, events, clock, random } = options;
   const serviceName = new URL(options.issuer).host;
-  const ttlOf = (purpose: EmailTokenPurpose) =>
-    purpose === 'verify_email' ? options.verificationTtlMs : options.resetTtlMs;
+  const TTLS: Readonly<Record<EmailTokenPurpose, number>> = {
+    verify_email: options.verificationTtlMs,
+    reset_password: options.resetTtlMs,
+    change_email: options.emailChangeTtlMs,
+    undo_email_change: options.emailChangeUndoTtlMs,
+  };
+  const ttlOf = (purpose: EmailTokenPurpose) => TTLS[purpose];
 
-  const record = (type: SecurityEvent['type'], meta: RequestMeta, userId: string | null) =>
+  const record = (type: SecurityEvent['type'], meta: RequestMeta | null, userId: string | null) =>
     events.recordEvent({
       type,
       userId,
       sessionId: null,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
+      ip: meta?.ip ?? null,
+      userAgent: meta?.userAgent ?? null,
       atMs: clock.nowMs(),
     });
 
@@ -117,10 +185,16 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     to: string,
     link: string | null,
     ttlMs: number,
+    detail?: string,
   ): MailMessage => ({
     id: createRandomId(random),
     to,
-    ...renderMail(kind, { serviceName, link, validMinutes: Math.round(ttlMs / 60_000) }),
+    ...renderMail(kind, {
+      serviceName,
+      link,
+      validMinutes: Math.round(ttlMs / 60_000),
+      ...(detail === undefined ? {} : { detail }),
+    }),
   });
 
   /**
@@ -132,6 +206,7 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     purpose: EmailTokenPurpose,
     user: { id: string; email: string },
     notice = false,
+    detail?: string,
   ) => {
     const now = clock.nowMs();
     const ttlMs = ttlOf(purpose);
@@ -150,16 +225,21 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
         consumedAtMs: null,
       },
       notice
-        ? message('reset_unknown', user.email, null, ttlMs)
-        : message(purpose, user.email, link, ttlMs),
+        ? message(NOTICE_MAIL[purpose] ?? 'reset_unknown', user.email, null, ttlMs, detail)
+        : message(LINK_MAIL[purpose], user.email, link, ttlMs, detail),
     );
   };
 
-  /** Per recipient and per client address, never refunded; the same for every address. */
-  const throttle = async (email: string, meta: RequestMeta) => {
+  /**
+   * Per recipient and per client address (and per account, for what a signed-in user asks),
+   * never refunded; the same for every address.
+   */
+  const throttle = async (email: string, meta: RequestMeta, userId?: string) => {
     const keys: ThrottleKey[] = [
       { key: `mail-to:${sha256(email)}`, policy: MAIL_RECIPIENT_POLICY },
     ];
+    if (userId !== undefined)
+      keys.push({ key: `mail-by:${userId}`, policy: MAIL_RECIPIENT_POLICY });
     if (meta.ip !== null)
       keys.push({ key: `mail-from:${addressKeyOf(meta.ip)}`, policy: MAIL_ADDRESS_POLICY });
     await reserveAll(limits, keys, clock.nowMs());
@@ -244,6 +324,75 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
       await options.endSessions(stored.userId, 'password_reset');
       accounts.forgetUser(stored.userId);
       await record('password_reset', meta, stored.userId);
+    },
+
+    async requestEmailChange(userId, password, newEmail, meta) {
+      const normalised = parseEmail(newEmail);
+      // The password first: guesses are throttled per user, and cost no mail budget.
+      const user = await accounts.reauthenticate(userId, password, meta.ip, meta.userAgent);
+      if (normalised === user.email)
+        throw new AuthError('ERR_REQUEST_INVALID', 'The new_email is the address of the account.', {
+          reason: 'email_unchanged',
+        });
+      await throttle(normalised, meta, userId);
+      // Another account has it: that address gets a notice (the same work as a link), the account
+      // nothing. Sign-up tells as much already; the answer here does not.
+      if ((await users.findUserByEmail(normalised)) !== null) {
+        await issue('change_email', { id: createRandomId(random), email: normalised }, true);
+      } else {
+        // One pending change at a time: an earlier link to another address dies.
+        await tokens.consumeUserTokens(userId, 'change_email', clock.nowMs());
+        await issue('change_email', { id: userId, email: normalised });
+        await issue(
+          'undo_email_change',
+          { id: userId, email: user.email },
+          false,
+          `The new address would be ${normalised}.`,
+        );
+      }
+      await record('email_change_requested', meta, userId);
+    },
+
+    async confirmEmailChange(token, meta) {
+      const stored = await check(token, 'change_email', meta);
+      await consume(stored, meta);
+      const now = clock.nowMs();
+      const outcome = await users.changeEmail(stored.userId, stored.email, now, now);
+      if (outcome === 'gone') throw await refuse('account_gone', meta, stored.userId);
+      if (outcome === 'taken')
+        throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'another account has this address now');
+      accounts.forgetUser(stored.userId);
+      await record('email_changed', meta, stored.userId);
+    },
+
+    async undoEmailChange(token, newPassword, meta) {
+      const stored = await check(token, 'undo_email_change', meta);
+      // As for a reset: a refused password leaves the link usable.
+      const passwordHash =
+        newPassword === undefined ? null : await accounts.hashNewPassword(newPassword);
+      await consume(stored, meta);
+      const now = clock.nowMs();
+      const outcome = await users.changeEmail(stored.userId, stored.email, now, now);
+      if (outcome === 'gone') throw await refuse('account_gone', meta, stored.userId);
+      if (outcome === 'taken')
+        throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'another account has this address now');
+      // Whoever asked for the change may hold links sent to the address they chose.
+      for (const purpose of ['change_email', 'reset_password', 'verify_email'] as const)
+        await tokens.consumeUserTokens(stored.userId, purpose, now);
+      if (passwordHash !== null) await users.updatePasswordHash(stored.userId, passwordHash, now);
+      await options.endSessions(stored.userId, 'email_change_undone');
+      accounts.forgetUser(stored.userId);
+      await record('email_change_undone', meta, stored.userId);
+    },
+
+    async deleteAccount(userId, password, meta) {
+      await accounts.reauthenticate(userId, password, meta.ip, meta.userAgent);
+      const ended = await options.endSessions(userId, 'account_deleted');
+      if (ended.length > 0) await options.settleRevocations();
+      await users.deleteUser(userId);
+      accounts.forgetUser(userId);
+      // The id only: no address, IP or User-Agent of a person who asked to be forgotten.
+      await record('account_deleted', null, userId);
     },
   };
 }

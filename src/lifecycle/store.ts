@@ -1,8 +1,15 @@
 /** What account recovery and verification need from storage: single-use email links. */
 import type { MailMessage } from '../mail/index.js';
 
-/** What a link is for. */
-export type EmailTokenPurpose = 'verify_email' | 'reset_password';
+/**
+ * What a link is for. `change_email` goes to the new address of an email change (its `email`:
+ * that address); `undo_email_change` to the old one (its `email`: the address to restore).
+ */
+export type EmailTokenPurpose =
+  | 'verify_email'
+  | 'reset_password'
+  | 'change_email'
+  | 'undo_email_change';
 
 /** A link's stored form: the id finds it, only the SHA-256 of the secret is kept. */
 export interface EmailTokenRecord {

@@ -25,4 +25,5 @@ export type {
   SecurityEventQuery,
   SecurityEventStore,
   SecurityEventType,
+  StoredSecurityEvent,
 } from './store.js';

@@ -47,12 +47,32 @@ export interface SecurityEvent {
     | 'account_disabled'
     | 'account_enabled'
     | 'account_signed_out'
-    | 'account_deleted';
+    | 'account_deleted'
+    /** An operator gave the account a role, or took one away (the admin API). */
+    | 'role_granted'
+    | 'role_removed'
+    /** A signed-in user's password check before a sensitive change failed. */
+    | 'reauthentication_failed'
+    /** Email change: asked for (links sent), confirmed from the new address, undone from the old. */
+    | 'email_change_requested'
+    | 'email_changed'
+    | 'email_change_undone';
   readonly userId: string | null;
   readonly sessionId: string | null;
   readonly ip: string | null;
   readonly userAgent: string | null;
   readonly atMs: number;
+  /**
+   * Who acted when it was not the account's owner: `admin_token` (the admin API). Absent or
+   * null: the user, or no one.
+   */
+  readonly actor?: string | null;
+}
+
+/** An event as read back for the admin API: with its id (the page cursor) and its actor. */
+export interface StoredSecurityEvent extends SecurityEvent {
+  readonly id: string;
+  readonly actor: string | null;
 }
 
 export type SecurityEventType = SecurityEvent['type'];
@@ -74,6 +94,15 @@ export interface SecurityEventStore {
    * @example await events.listEvents({ userId, type: 'login', limit: 20 });
    */
   listEvents(query: SecurityEventQuery): Promise<SecurityEvent[]>;
+  /**
+   * Like `listEvents`, with each event's id and actor, starting strictly after `after` (the last
+   * event of the previous page) in the same order: newest first, ties broken by id, descending.
+   *
+   * @example await events.pageEvents({ type: 'login', limit: 50, after: { atMs, id } });
+   */
+  pageEvents(
+    query: SecurityEventQuery & { readonly after?: { readonly atMs: number; readonly id: string } },
+  ): Promise<StoredSecurityEvent[]>;
   /** Deletes events recorded before `beforeMs`; returns how many. */
   pruneEvents(beforeMs: number): Promise<number>;
 }

@@ -41,6 +41,30 @@ describe('renderMail', () => {
     expect(mail.text).not.toContain('The link works');
   });
 
+  it('an email-change notice carries its detail (escaped) and the undo link', () => {
+    const undo = 'https://auth.example.com/undo-email-change#token=abc.def';
+    const mail = renderMail('change_email_notice', {
+      serviceName: 's',
+      link: undo,
+      validMinutes: 7 * 1440,
+      detail: 'The new address would be <b>x@example.com</b>.',
+    });
+    expect(mail.subject).toBe('Your email address is being changed (s)');
+    expect(mail.text).toContain('The new address would be <b>x@example.com</b>.');
+    expect(mail.html).toContain(
+      '<p>The new address would be &lt;b&gt;x@example.com&lt;/b&gt;.</p>',
+    );
+    expect(mail.html).toContain(`<a href="${undo}">`);
+    expect(mail.text).toContain('The link works for 7 days.');
+    const taken = renderMail('change_email_taken', {
+      serviceName: 's',
+      link: null,
+      validMinutes: 60,
+    });
+    expect(taken.html).not.toContain('<a ');
+    expect(taken.text).toContain('another account already uses it');
+  });
+
   it('escapeHtml covers the five characters that matter in elements and attributes', () => {
     expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
   });

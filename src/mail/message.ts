@@ -18,7 +18,16 @@ export interface MailMessage {
  * What a message is for. `reset_unknown` answers a reset asked for an address without an
  * account: the request did the same work and the inbox's owner learns why nothing else came.
  */
-export type MailKind = 'verify_email' | 'reset_password' | 'reset_unknown';
+export type MailKind =
+  | 'verify_email'
+  | 'reset_password'
+  | 'reset_unknown'
+  /** To the new address of an email change: the link that confirms it. */
+  | 'change_email'
+  /** To the old address of an email change: what is happening, and the link that undoes it. */
+  | 'change_email_notice'
+  /** To a new address another account already has: nothing changes (no link). */
+  | 'change_email_taken';
 
 export interface MailContent {
   /** The issuer's name as users know it: the host of GATEHOUSE_ISSUER. */
@@ -27,6 +36,8 @@ export interface MailContent {
   readonly link: string | null;
   /** How long the link works, in minutes. */
   readonly validMinutes: number;
+  /** One more sentence after the lead (the new address, in an email-change notice); escaped. */
+  readonly detail?: string;
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
@@ -66,6 +77,26 @@ const WORDING: Readonly<
     action: 'Confirm the address',
     ignore: 'If it was not you, ignore this message: the account stays unconfirmed.',
   },
+  change_email: {
+    subject: 'Confirm your new email address',
+    lead: 'Someone, probably you, asked to move an account to this address.',
+    action: 'Confirm the new address',
+    ignore: 'If it was not you, ignore this message: nothing changes. The link works once.',
+  },
+  change_email_notice: {
+    subject: 'Your email address is being changed',
+    lead: 'Someone signed in to the account with this address asked to move it to another address.',
+    action: 'Undo the change, keep this address and sign out every device',
+    ignore:
+      'If it was you, nothing to do. If it was not you, follow the link, then choose a new password: whoever asked knows your current one.',
+  },
+  change_email_taken: {
+    subject: 'Email change requested',
+    lead: 'Someone, probably you, asked to move an account to this address, but another account already uses it.',
+    action: '',
+    ignore:
+      'Nothing changes. If you want to use this address, sign in to the account that has it. If it was not you, ignore this message.',
+  },
   reset_password: {
     subject: 'Reset your password',
     lead: 'Someone, probably you, asked to reset the password of the account with this address.',
@@ -93,6 +124,7 @@ export function renderMail(
     `${content.serviceName}`,
     '',
     words.lead,
+    ...(content.detail === undefined ? [] : [content.detail]),
     ...(content.link === null ? [] : [`${words.action}: ${content.link}`]),
     '',
     `${valid}${words.ignore}`,
@@ -106,6 +138,7 @@ export function renderMail(
     '<body>',
     `<p><strong>${name}</strong></p>`,
     `<p>${escapeHtml(words.lead)}</p>`,
+    ...(content.detail === undefined ? [] : [`<p>${escapeHtml(content.detail)}</p>`]),
     ...(link === null
       ? []
       : [

@@ -58,6 +58,8 @@ describe('createServerConfig: defaults', () => {
       requireVerifiedEmail: false,
       emailVerificationTtlSeconds: 172_800,
       passwordResetTtlSeconds: 1800,
+      emailChangeTtlSeconds: 3600,
+      emailChangeUndoTtlSeconds: 7 * DAY,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       corsOrigins: [],
       passwordParams: { ...OWASP_MINIMUM },
@@ -69,6 +71,7 @@ describe('createServerConfig: defaults', () => {
       shutdownTimeoutSeconds: 10,
       metricsToken: null,
       introspectionSecret: null,
+      adminToken: null,
       userScopes: [],
       roleScopes: {},
       claims: null,
@@ -383,8 +386,12 @@ describe('email settings (issue 13)', () => {
       GATEHOUSE_REQUIRE_VERIFIED_EMAIL: 'true',
       GATEHOUSE_EMAIL_VERIFICATION_TTL: '1d',
       GATEHOUSE_PASSWORD_RESET_TTL: '15m',
+      GATEHOUSE_EMAIL_CHANGE_TTL: '30m',
+      GATEHOUSE_EMAIL_CHANGE_UNDO_TTL: '14d',
     });
     expect(config).toMatchObject({
+      emailChangeTtlSeconds: 1800,
+      emailChangeUndoTtlSeconds: 14 * 86_400,
       smtpUrl: 'smtps://mailer:s3cret@smtp.example.com:465',
       mailFrom: 'Example <accounts@example.com>',
       mailOutboxDir: '/var/lib/gatehouse/outbox',
@@ -395,6 +402,16 @@ describe('email settings (issue 13)', () => {
     expect(createServerConfig({ issuer: 'https://auth.example.com:8443' }).mailFrom).toBe(
       'Gatehouse <no-reply@auth.example.com>',
     );
+  });
+
+  it('bounds the email-change link lifetimes: 5 minutes to a day, and 1 to 30 days for the undo', () => {
+    for (const [variable, value] of [
+      ['GATEHOUSE_EMAIL_CHANGE_TTL', '4m'],
+      ['GATEHOUSE_EMAIL_CHANGE_TTL', '2d'],
+      ['GATEHOUSE_EMAIL_CHANGE_UNDO_TTL', '23h'],
+      ['GATEHOUSE_EMAIL_CHANGE_UNDO_TTL', '31d'],
+    ] as const)
+      expect(() => configFromEnv({ [variable]: value }), `${variable}=${value}`).toThrow(variable);
   });
 
   it('refuses a bad SMTP URL without repeating it (it holds a password), and a From with a line break', () => {

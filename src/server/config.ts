@@ -64,6 +64,10 @@ export interface ServerConfig {
   readonly emailVerificationTtlSeconds: number;
   /** How long a password-reset link works. */
   readonly passwordResetTtlSeconds: number;
+  /** How long the link to the new address of an email change works. */
+  readonly emailChangeTtlSeconds: number;
+  /** How long the undo link sent to the old address of an email change works. */
+  readonly emailChangeUndoTtlSeconds: number;
   /** Origins whose cookie-authenticated requests pass the CSRF check: ours, the CORS ones, and those given. */
   readonly allowedOrigins: readonly string[];
   /** Browser origins answered with CORS headers (server/cors.ts); empty: no CORS at all. */
@@ -88,6 +92,11 @@ export interface ServerConfig {
    * `resource-server`); null: no introspection endpoint (404).
    */
   readonly introspectionSecret: string | null;
+  /**
+   * The Bearer token of the admin API (/v1/admin/*, README: Admin API); null: no admin API at all
+   * (404).
+   */
+  readonly adminToken: string | null;
   /** Scopes every signed-in user may be granted (README, Clients and scopes). */
   readonly userScopes: readonly string[];
   /** Per role, the scopes its holders may be granted besides `userScopes`. */
@@ -133,6 +142,8 @@ export interface ServerOptions {
   readonly requireVerifiedEmail?: boolean;
   readonly emailVerificationTtlSeconds?: number;
   readonly passwordResetTtlSeconds?: number;
+  readonly emailChangeTtlSeconds?: number;
+  readonly emailChangeUndoTtlSeconds?: number;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
   /** Exact origins (`https://app.example.com`) that may call the API from a browser; also allowed for cookies. */
@@ -149,6 +160,8 @@ export interface ServerOptions {
   readonly metricsToken?: string | null;
   /** At least 32 bytes; turns POST /v1/introspect (RFC 7662) on. */
   readonly introspectionSecret?: string | null;
+  /** At least 32 bytes; turns the admin API (/v1/admin/*) on. */
+  readonly adminToken?: string | null;
   /** Scopes every signed-in user may be granted. Default: none. */
   readonly userScopes?: readonly string[];
   /** Role name -> scopes its holders may be granted. Default: none. */
@@ -201,6 +214,8 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   requireVerifiedEmail: 'GATEHOUSE_REQUIRE_VERIFIED_EMAIL',
   emailVerificationTtlSeconds: 'GATEHOUSE_EMAIL_VERIFICATION_TTL',
   passwordResetTtlSeconds: 'GATEHOUSE_PASSWORD_RESET_TTL',
+  emailChangeTtlSeconds: 'GATEHOUSE_EMAIL_CHANGE_TTL',
+  emailChangeUndoTtlSeconds: 'GATEHOUSE_EMAIL_CHANGE_UNDO_TTL',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
   corsOrigins: 'GATEHOUSE_CORS_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
@@ -214,6 +229,7 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   shutdownTimeoutSeconds: 'GATEHOUSE_SHUTDOWN_TIMEOUT',
   metricsToken: 'GATEHOUSE_METRICS_TOKEN',
   introspectionSecret: 'GATEHOUSE_INTROSPECTION_SECRET',
+  adminToken: 'GATEHOUSE_ADMIN_TOKEN',
   userScopes: 'GATEHOUSE_USER_SCOPES',
   roleScopes: 'GATEHOUSE_ROLE_SCOPES',
   claims: 'claims (an option in code)',
@@ -248,6 +264,10 @@ const DURATIONS = {
   // A verification link waits in an inbox for days; a reset link is a password for 30 minutes.
   emailVerificationTtlSeconds: [2 * DAY, 300, 30 * DAY],
   passwordResetTtlSeconds: [1800, 300, DAY],
+  // A confirmation link to a new address is used at once, like a reset link; the undo link must
+  // outlast a week away from the old inbox.
+  emailChangeTtlSeconds: [3600, 300, DAY],
+  emailChangeUndoTtlSeconds: [7 * DAY, DAY, 30 * DAY],
 } as const satisfies Partial<Record<Field, readonly [number, number, number]>>;
 
 type DurationField = keyof typeof DURATIONS;
@@ -442,6 +462,8 @@ function validate(
   const requireVerifiedEmail = options.requireVerifiedEmail === true;
   const emailVerificationTtlSeconds = duration('emailVerificationTtlSeconds');
   const passwordResetTtlSeconds = duration('passwordResetTtlSeconds');
+  const emailChangeTtlSeconds = duration('emailChangeTtlSeconds');
+  const emailChangeUndoTtlSeconds = duration('emailChangeUndoTtlSeconds');
 
   const allowedOrigins: string[] = issuerValid ? [new URL(issuer).origin] : [];
   // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
@@ -531,6 +553,15 @@ function validate(
       problems.push(`${name('introspectionSecret')} must be visible ASCII characters, no spaces`);
   }
 
+  // Whoever holds it manages every account: at least as long as the other long-lived secrets.
+  const adminToken = options.adminToken ?? null;
+  if (adminToken !== null) {
+    if (new TextEncoder().encode(adminToken).length < 32)
+      problems.push(`${name('adminToken')} must be at least 32 bytes`);
+    else if (!/^[\x21-\x7e]+$/.test(adminToken))
+      problems.push(`${name('adminToken')} must be visible ASCII characters, no spaces`);
+  }
+
   // Scopes are RFC 6749 scope tokens; roles are names an operator types (gatehouse users set-role).
   const scopeList = (field: Field, list: readonly string[]) => {
     const out: string[] = [];
@@ -589,6 +620,8 @@ function validate(
     requireVerifiedEmail,
     emailVerificationTtlSeconds,
     passwordResetTtlSeconds,
+    emailChangeTtlSeconds,
+    emailChangeUndoTtlSeconds,
     allowedOrigins,
     corsOrigins,
     passwordParams,
@@ -600,6 +633,7 @@ function validate(
     shutdownTimeoutSeconds,
     metricsToken,
     introspectionSecret,
+    adminToken,
     userScopes,
     roleScopes,
     claims,
@@ -749,6 +783,7 @@ export function configFromEnv(env: Env): ServerConfig {
   if (trustText !== undefined) set('trustProxy', parseTrustProxy(trustText));
   set('metricsToken', read('GATEHOUSE_METRICS_TOKEN'));
   set('introspectionSecret', read('GATEHOUSE_INTROSPECTION_SECRET'));
+  set('adminToken', read('GATEHOUSE_ADMIN_TOKEN'));
   // Scopes separated by spaces or commas; roles as `role=scope scope;other=scope`.
   const userScopes = read('GATEHOUSE_USER_SCOPES');
   if (userScopes !== undefined) set('userScopes', userScopes.split(/[\s,]+/).filter(Boolean));

@@ -175,6 +175,7 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     error: 'account_disabled',
     description: 'This account is disabled; ask the operator of this service.',
   },
+  ERR_USER_NOT_FOUND: { status: 404, error: 'not_found', description: 'No such user.' },
   // Used, expired, altered or unknown look alike outside: the precise reason goes to the log.
   ERR_EMAIL_LINK_INVALID: {
     status: 400,

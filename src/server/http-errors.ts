@@ -92,7 +92,7 @@ export const HTTP_ERROR_CATALOGUE = {
   invalid_credentials: {
     statuses: [401],
     description:
-      'At /v1/session: the email and password do not match an account (the same answer whichever is wrong); at /v1/password: current_password is wrong. Repeated failures are throttled (rate_limited).',
+      'At /v1/session: the email and password do not match an account (the same answer whichever is wrong); at /v1/password: current_password is wrong; at POST /v1/email/change and DELETE /v1/me: password is wrong. Repeated failures are throttled (rate_limited).',
   },
   invalid_password: {
     statuses: [400],
@@ -101,7 +101,8 @@ export const HTTP_ERROR_CATALOGUE = {
   },
   email_taken: {
     statuses: [400],
-    description: 'At /v1/signup: an account with this email already exists. Sign in instead.',
+    description:
+      'At /v1/signup: an account with this email already exists. Sign in instead. At /v1/email/change/confirm and /v1/email/change/undo: another account took the address after the link was sent; nothing changed.',
   },
   email_not_verified: {
     statuses: [403],
@@ -116,7 +117,7 @@ export const HTTP_ERROR_CATALOGUE = {
   invalid_link: {
     statuses: [400],
     description:
-      'At /v1/email/verify and /v1/password/reset: the token of the link is malformed, unknown, altered, expired or already used (each works once). Ask for a new link (POST /v1/email/verification, POST /v1/password/forgot).',
+      'At /v1/email/verify, /v1/password/reset, /v1/email/change/confirm and /v1/email/change/undo: the token of the link is malformed, unknown, altered, expired or already used (each works once). Ask for a new link (POST /v1/email/verification, POST /v1/password/forgot, POST /v1/email/change).',
   },
   csrf_rejected: {
     statuses: [403],
@@ -126,7 +127,7 @@ export const HTTP_ERROR_CATALOGUE = {
   not_found: {
     statuses: [404],
     description:
-      'No such endpoint or asset, or (DELETE /v1/sessions/{id}) no session with that id belongs to the user.',
+      'No such endpoint or asset, or (DELETE /v1/sessions/{id}) no session with that id belongs to the user, or (/v1/admin/users/{id}) no account has that id. The whole admin API answers 404 while GATEHOUSE_ADMIN_TOKEN is unset.',
   },
   method_not_allowed: {
     statuses: [405],

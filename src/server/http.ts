@@ -27,6 +27,7 @@ import { createHttpMetrics, createMetricsTokenCheck, type HttpMetrics } from './
 import { fastifyTrustProxyOf } from './proxy.js';
 import { createRouteMethods } from './route-methods.js';
 import { accountRoutes } from './routes/accounts.js';
+import { adminRoutes } from './routes/admin.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { emailRoutes } from './routes/email.js';
@@ -403,6 +404,7 @@ export async function createHttpApp(
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           cookie: { type: 'apiKey', in: 'cookie', name: '__Host-gatehouse_session' },
           introspectionBasic: { type: 'http', scheme: 'basic' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'GATEHOUSE_ADMIN_TOKEN' },
         },
       },
     },
@@ -418,6 +420,8 @@ export async function createHttpApp(
   // RFC 7662 introspection: resource-server with GATEHOUSE_INTROSPECTION_SECRET, and registered
   // confidential clients with their own secrets.
   await app.register(introspectionRoutes(context, config.introspectionSecret));
+  // The admin API only with its token: otherwise no route at all (404).
+  if (config.adminToken !== null) await app.register(adminRoutes(context, config.adminToken));
   await app.register(webRoutes());
   if (metrics !== null && config.metricsToken !== null) {
     const tokenMatches = createMetricsTokenCheck(config.metricsToken);

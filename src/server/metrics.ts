@@ -46,6 +46,7 @@ const FAILURE_REASONS: Readonly<Record<string, string>> = {
   'token lacks sub or sid': 'token_claims_missing',
   'session revoked': 'session_revoked',
   'metrics token': 'metrics_token',
+  'admin token': 'admin_token',
   // DPoP (server/authenticate.ts, access/tokens.ts, dpop/verify.ts, refresh/service.ts).
   'dpop-bound token sent as bearer': 'dpop_bound_as_bearer',
   'token not dpop-bound': 'dpop_token_unbound',

@@ -65,6 +65,30 @@ export const MailAccepted = Type.Object(
   },
 );
 
+/** A signed-in user asks to move the account to another address (the current password again). */
+export const ChangeEmail = Type.Object(
+  { password: Password, new_email: Email },
+  { additionalProperties: false },
+);
+
+/** The undo link of an email change; optionally a new password in the same step. */
+export const UndoEmailChange = Type.Object(
+  {
+    token: LinkToken,
+    new_password: Type.Optional(
+      Type.String({
+        ...Password,
+        description:
+          'Optional: also replace the password (whoever changed the address knew it). 8 to 256 characters.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Deleting one's own account: the current password again. */
+export const DeleteAccount = Type.Object({ password: Password }, { additionalProperties: false });
+
 export const ChangePassword = Type.Object(
   { current_password: Password, new_password: Password },
   { additionalProperties: false },
@@ -224,3 +248,123 @@ export const IntrospectionResponse = Type.Object(
   },
   { $id: 'IntrospectionResponse' },
 );
+
+// --- The admin API (/v1/admin/*, on when GATEHOUSE_ADMIN_TOKEN is set) -------------------------
+
+const IsoTime = Type.String({ format: 'date-time' });
+// Query strings are not coerced (ajv coerceTypes: false): a number arrives as digits.
+const PageLimit = (max: number, fallback: number) =>
+  Type.Optional(
+    Type.String({
+      pattern: '^[1-9][0-9]{0,3}$',
+      description: `At most this many, 1 to ${max} (default ${fallback}).`,
+    }),
+  );
+const Cursor = Type.Optional(
+  Type.String({
+    minLength: 1,
+    maxLength: 512,
+    description: 'The next_cursor of the previous page, as given (opaque).',
+  }),
+);
+
+export const AdminUser = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    email_verified: Type.Boolean(),
+    disabled: Type.Boolean(),
+    disabled_at: Type.Union([IsoTime, Type.Null()]),
+    created_at: IsoTime,
+    roles: Type.Array(Type.String()),
+  },
+  { $id: 'AdminUser' },
+);
+
+export const AdminUsersQuery = Type.Object(
+  {
+    email: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 320,
+        description: 'Only users whose email contains this text (compared lower-cased, literally).',
+      }),
+    ),
+    limit: PageLimit(1000, 50),
+    cursor: Cursor,
+  },
+  { additionalProperties: false },
+);
+
+export const AdminUsersPage = Type.Object({
+  users: Type.Array(AdminUser),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Send it back as ?cursor= for the next page; null on the last page.',
+  }),
+});
+
+export const AdminUserDetail = Type.Object({
+  user: AdminUser,
+  active_sessions: Type.Integer(),
+});
+
+export const AdminUserParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+export const AdminRoleParams = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    role: Type.String({
+      pattern: '^[A-Za-z0-9_.:-]{1,64}$',
+      description: 'A role name: 1 to 64 of letters, digits, _ . : -',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const AdminAction = Type.Object({
+  changed: Type.Boolean({ description: 'False when the account already was in that state.' }),
+  ended_sessions: Type.Integer({ description: 'Sessions this action ended.' }),
+  user: Type.Optional(AdminUser),
+});
+
+export const AdminRoles = Type.Object({
+  changed: Type.Boolean(),
+  roles: Type.Array(Type.String()),
+});
+
+export const AdminEventsQuery = Type.Object(
+  {
+    user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Only events at or after (ISO 8601).' }),
+    ),
+    until: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Only events at or before (ISO 8601).' }),
+    ),
+    limit: PageLimit(1000, 100),
+    cursor: Cursor,
+  },
+  { additionalProperties: false },
+);
+
+export const AdminEvent = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  at: IsoTime,
+  user_id: Type.Union([Type.String(), Type.Null()]),
+  session_id: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  actor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Who acted when not the user: admin_token for the admin API; null otherwise.',
+  }),
+});
+
+export const AdminEventsPage = Type.Object({
+  events: Type.Array(AdminEvent),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});

@@ -13,7 +13,12 @@ import { type AccountService, createAccountService } from '../accounts/index.js'
 import type { Clock, RandomSource } from '../core/index.js';
 import { type AuthFlows, createAuthFlows } from '../flows/index.js';
 import type { KeyRing } from '../jwt/index.js';
-import { type AccountLifecycle, createAccountLifecycle } from '../lifecycle/index.js';
+import {
+  type AccountAdmin,
+  type AccountLifecycle,
+  createAccountAdmin,
+  createAccountLifecycle,
+} from '../lifecycle/index.js';
 import { type AuthorizationCodes, createAuthorizationCodes, signIdToken } from '../oauth/index.js';
 import { createWorkQueue } from '../passwords/index.js';
 import { createRefreshService, type RefreshService } from '../refresh/index.js';
@@ -34,6 +39,11 @@ export interface ServicesDeps {
   readonly dpop?: ServerDpop | null;
   /** Called after a request queued a message: the delivery job may start at once. */
   readonly onMailQueued?: () => void;
+  /**
+   * Waits until other instances have read revocations just made, before an account is deleted
+   * (default: one revocation poll interval and a second).
+   */
+  readonly settleRevocations?: () => Promise<void>;
 }
 
 /** What every route needs, assembled once. */
@@ -49,8 +59,10 @@ export interface ServerContext {
   readonly flows: AuthFlows;
   /** The code flow's single-use codes. */
   readonly codes: AuthorizationCodes;
-  /** Email verification and password reset (messages go through the outbox). */
+  /** Email verification, password reset, email change, deletion (messages go through the outbox). */
   readonly lifecycle: AccountLifecycle;
+  /** What the admin API does to accounts (routes only when GATEHOUSE_ADMIN_TOKEN is set). */
+  readonly admin: AccountAdmin;
   readonly clock: Clock;
   /** DPoP proofs and nonces; null when GATEHOUSE_DPOP=off. */
   readonly dpop: ServerDpop | null;
@@ -181,6 +193,18 @@ export function createServices(deps: ServicesDeps): ServerContext {
       ),
     clock,
   });
+  /**
+   * Before an account's rows go: other instances learn of revocations from the session rows at
+   * their storage poll (the Redis feed is best effort), so one poll interval and a second pass
+   * first, as `gatehouse users delete` waits.
+   */
+  const settleRevocations =
+    deps.settleRevocations ??
+    (() =>
+      new Promise<void>((resolve) =>
+        setTimeout(resolve, (config.revocationSyncSeconds + 1) * 1000),
+      ));
+  const endSessions = (userId: string, reason: string) => sessions.revokeAllForUser(userId, reason);
   const lifecycle = withMailNudge(
     createAccountLifecycle({
       users: stores.accounts,
@@ -188,21 +212,35 @@ export function createServices(deps: ServicesDeps): ServerContext {
       tokens: stores.emailTokens,
       limits: stores.limits,
       events: stores.events,
-      endSessions: (userId, reason) => sessions.revokeAllForUser(userId, reason),
+      endSessions,
+      settleRevocations,
       issuer: config.issuer,
       verificationTtlMs: config.emailVerificationTtlSeconds * 1000,
       resetTtlMs: config.passwordResetTtlSeconds * 1000,
+      emailChangeTtlMs: config.emailChangeTtlSeconds * 1000,
+      emailChangeUndoTtlMs: config.emailChangeUndoTtlSeconds * 1000,
       clock,
       random,
     }),
     deps.onMailQueued ?? (() => {}),
   );
+  const admin = createAccountAdmin({
+    users: stores.accounts,
+    roles: stores.roles,
+    events: stores.events,
+    accounts,
+    endSessions,
+    countSessions: async (userId) => (await sessions.list(userId)).length,
+    settleRevocations,
+    clock,
+  });
   return {
     config,
     stores,
     keyRing,
     accounts,
     lifecycle,
+    admin,
     sessions,
     refresh,
     access,
@@ -223,5 +261,10 @@ function withMailNudge(lifecycle: AccountLifecycle, nudge: () => void): AccountL
       lifecycle.requestPasswordReset(email, meta).finally(nudge),
     verifyEmail: (token, meta) => lifecycle.verifyEmail(token, meta),
     resetPassword: (token, password, meta) => lifecycle.resetPassword(token, password, meta),
+    requestEmailChange: (userId, password, email, meta) =>
+      lifecycle.requestEmailChange(userId, password, email, meta).finally(nudge),
+    confirmEmailChange: (token, meta) => lifecycle.confirmEmailChange(token, meta),
+    undoEmailChange: (token, password, meta) => lifecycle.undoEmailChange(token, password, meta),
+    deleteAccount: (userId, password, meta) => lifecycle.deleteAccount(userId, password, meta),
   };
 }

@@ -67,6 +67,8 @@ export interface SecurityEventsTable {
   created_at: number;
   /** The request's User-Agent (0004); null for older rows and events without a request. */
   user_agent: string | null;
+  /** Who acted on the account when not its owner (0011): `admin_token`; null otherwise. */
+  actor: string | null;
 }
 
 export interface SigningKeysTable {

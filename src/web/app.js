@@ -230,6 +230,44 @@ $('#password-form').addEventListener('submit', async (event) => {
     );
 });
 
+$('#email-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const result = await call('/v1/email/change', {
+    method: 'POST',
+    ...json({ new_email: form.get('email'), password: form.get('password') }),
+  });
+  if (result.status === 202) {
+    event.target.reset();
+    say(
+      'Check the inbox of the new address and follow the link there. Until then your address stays as it is.',
+    );
+  } else
+    say(
+      result.status === 401 ? 'The password is wrong.' : explain(result.status, result.body),
+      true,
+    );
+});
+
+$('#delete-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const result = await call('/v1/me', {
+    method: 'DELETE',
+    ...json({ password: form.get('password') }),
+  });
+  if (result.status !== 204)
+    return say(
+      result.status === 401 ? 'The password is wrong.' : explain(result.status, result.body),
+      true,
+    );
+  event.target.reset();
+  if (mode() === 'token') await auth.logout().catch(() => {});
+  sessionStorage.removeItem('gatehouse.mode');
+  navigate('/');
+  say('Your account is deleted and every device was signed out.');
+});
+
 // --- routing ------------------------------------------------------------------------------------
 const pages = { '/': '#page-home', '/account': '#page-account', '/inspect': '#page-inspect' };
 

@@ -1,4 +1,5 @@
-// The account-recovery pages: forgot password, reset (from the link), verify (from the link). No
+// The account-recovery pages: forgot password, reset (from the link), verify (from the link), and
+// the two links of an email change (confirm, from the new address; undo, from the old one). No
 // inline script (the server sends a strict Content-Security-Policy); answers are written with
 // textContent. A link's token arrives in the fragment (#token=...), which browsers never send to a
 // server; it is taken out of the address bar at once, so it is not left in the history.
@@ -19,6 +20,8 @@ function explain(status, body) {
   if (status === 429) return 'Too many requests. Wait a little and try again.';
   const messages = {
     invalid_link: 'This link is invalid, expired or already used. Ask for a new one.',
+    email_taken:
+      'Another account uses this address now, so nothing was changed. Sign in to your account to choose another one.',
     invalid_password: 'Passwords must be 8 to 256 characters.',
     invalid_request: 'Please check the form: something is missing or malformed.',
     temporarily_unavailable: 'The service is temporarily unavailable. Try again in a moment.',
@@ -58,6 +61,8 @@ const pages = {
   '/forgot-password': 'page-forgot',
   '/reset-password': 'page-reset',
   '/verify-email': 'page-verify',
+  '/confirm-email': 'page-confirm-email',
+  '/undo-email-change': 'page-undo-email',
 };
 const section = document.getElementById(pages[location.pathname] ?? 'page-forgot');
 section.hidden = false;
@@ -102,4 +107,33 @@ onSubmit($('#resend-form'), async (data) => {
   const { ok, status, body } = await post('/v1/email/verification', { email: data.get('email') });
   if (ok) say(SENT);
   else say(explain(status, body), true);
+});
+
+onSubmit($('#confirm-email-form'), async () => {
+  if (token === null)
+    return say('This page needs the link from the message. Ask for the change again.', true);
+  const { ok, status, body } = await post('/v1/email/change/confirm', { token });
+  if (!ok) return say(explain(status, body), true);
+  $('#confirm-email-form').hidden = true;
+  say('Your account now uses this address. Sign in with it from now on.');
+});
+
+onSubmit($('#undo-email-form'), async (data) => {
+  if (token === null) return say('This page needs the link from the message.', true);
+  const password = String(data.get('password') ?? '');
+  const { ok, status, body } = await post(
+    '/v1/email/change/undo',
+    password === '' ? { token } : { token, new_password: password },
+  );
+  if (!ok) return say(explain(status, body), true);
+  $('#undo-email-form').hidden = true;
+  notice.textContent =
+    password === ''
+      ? 'The change is undone and every device was signed out. If you did not ask for it, choose a new password now: '
+      : 'The change is undone, your password is replaced and every device was signed out. ';
+  notice.className = '';
+  const link = document.createElement('a');
+  link.href = password === '' ? '/forgot-password' : '/';
+  link.textContent = password === '' ? 'Reset your password' : 'Sign in';
+  notice.append(link);
 });

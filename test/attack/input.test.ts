@@ -524,7 +524,7 @@ describe('on SQLite', () => {
       ['PUT', '/v1/token', 'POST'],
       ['GET', '/v1/token', 'POST'],
       ['DELETE', '/v1/signup', 'POST'],
-      ['POST', '/v1/me', 'GET, HEAD'],
+      ['POST', '/v1/me', 'DELETE, GET, HEAD'],
       ['GET', '/v1/session', 'DELETE, POST'],
       ['PATCH', '/v1/sessions/abc', 'DELETE'],
       ['POST', '/.well-known/jwks.json', 'GET, HEAD'],

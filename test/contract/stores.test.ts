@@ -130,6 +130,39 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
   });
 
   it.runIf(enabled)(
+    'accounts: changeEmail moves an address (verified), refuses a taken one, and of 10 concurrent moves to one address exactly one wins',
+    async () => {
+      const { accounts } = backend.stores;
+      const run = createOpaqueToken(systemRandom).id.slice(0, 8).toLowerCase();
+      const at = (name: string) => `${name}-${run}@x.io`;
+      expect(await accounts.createUser(user(`ce1-${run}`, at('one')))).toBe(true);
+      expect(await accounts.createUser(user(`ce2-${run}`, at('two')))).toBe(true);
+      expect(await accounts.changeEmail(`ce1-${run}`, at('moved'), T + 7, T + 8)).toBe('changed');
+      expect(await accounts.findUserById(`ce1-${run}`)).toMatchObject({
+        email: at('moved'),
+        emailVerifiedAtMs: T + 7,
+        updatedAtMs: T + 8,
+      });
+      expect(await accounts.findUserByEmail(at('one'))).toBeNull();
+      // Its own address again: no conflict with itself.
+      expect(await accounts.changeEmail(`ce1-${run}`, at('moved'), T + 9, T + 9)).toBe('changed');
+      expect(await accounts.changeEmail(`ce1-${run}`, at('two'), T + 9, T + 9)).toBe('taken');
+      expect((await accounts.findUserById(`ce1-${run}`))?.email).toBe(at('moved'));
+      expect(await accounts.changeEmail(`nobody-${run}`, at('free'), T, T)).toBe('gone');
+
+      const ids = Array.from({ length: 10 }, (_, i) => `race${i}-${run}`);
+      for (const id of ids) await accounts.createUser(user(id, `${id}@x.io`));
+      const outcomes = await Promise.all(
+        ids.map((id) => accounts.changeEmail(id, at('contested'), T, T)),
+      );
+      expect(outcomes.filter((o) => o === 'changed')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'taken')).toHaveLength(9);
+      const winner = ids[outcomes.indexOf('changed')];
+      expect((await accounts.findUserByEmail(at('contested')))?.id).toBe(winner);
+    },
+  );
+
+  it.runIf(enabled)(
     'accounts: list by email (paged, literal filter), disable, delete',
     async () => {
       const { accounts, sessions, roles, events } = backend.stores;
@@ -352,6 +385,46 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
         limit: 10,
       });
       expect(anyone.map((e) => e.userId)).toContain(`${userId}-other`);
+    },
+  );
+
+  it.runIf(enabled)(
+    'security events: pageEvents pages newest first by (time, id) with no gap or repeat, and reads the actor',
+    async () => {
+      const { events } = backend.stores;
+      const userId = `pg-${createOpaqueToken(systemRandom).id}`;
+      // Seven events at three instants: ties are broken by id.
+      for (const [i, atMs] of [T + 1, T + 1, T + 2, T + 2, T + 2, T + 3, T + 3].entries())
+        await events.recordEvent({
+          type: 'login',
+          userId,
+          sessionId: `s${i}`,
+          ip: null,
+          userAgent: null,
+          atMs,
+          ...(i === 0 ? { actor: 'admin_token' } : {}),
+        });
+      const all = await events.pageEvents({ userId, limit: 100 });
+      expect(all).toHaveLength(7);
+      const seen: string[] = [];
+      let after: { atMs: number; id: string } | undefined;
+      for (;;) {
+        const page = await events.pageEvents({ userId, limit: 3, ...(after ? { after } : {}) });
+        seen.push(...page.map((e) => e.id));
+        const last = page.at(-1);
+        if (page.length < 3 || last === undefined) break;
+        after = { atMs: last.atMs, id: last.id };
+      }
+      expect(seen).toEqual(all.map((e) => e.id));
+      expect(all.map((e) => e.atMs)).toEqual([T + 3, T + 3, T + 2, T + 2, T + 2, T + 1, T + 1]);
+      expect(all.filter((e) => e.actor === 'admin_token').map((e) => e.sessionId)).toEqual(['s0']);
+      expect(all.filter((e) => e.actor === null)).toHaveLength(6);
+      // The filters of listEvents hold here too.
+      expect(
+        (await events.pageEvents({ userId, sinceMs: T + 2, untilMs: T + 2, limit: 10 })).map(
+          (e) => e.atMs,
+        ),
+      ).toEqual([T + 2, T + 2, T + 2]);
     },
   );
 

@@ -30,6 +30,12 @@ const SECURITY_EVENT_TYPES = [
   'account_enabled',
   'account_signed_out',
   'account_deleted',
+  'role_granted',
+  'role_removed',
+  'reauthentication_failed',
+  'email_change_requested',
+  'email_changed',
+  'email_change_undone',
 ] as const satisfies readonly SecurityEventType[];
 const everyType: Exclude<SecurityEventType, (typeof SECURITY_EVENT_TYPES)[number]> extends never
   ? true

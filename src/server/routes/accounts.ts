@@ -1,9 +1,17 @@
-/** Sign-up, who-am-I, password change. */
+/** Sign-up, who-am-I, password change, deleting one's own account. */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { PublicUser } from '../../accounts/index.js';
 import { AuthError } from '../../core/index.js';
 import { authenticate } from '../authenticate.js';
-import { ChangePassword, Credentials, ErrorBody, errorResponses, User } from '../schemas.js';
+import { clearSessionCookie } from '../cookies.js';
+import {
+  ChangePassword,
+  Credentials,
+  DeleteAccount,
+  ErrorBody,
+  errorResponses,
+  User,
+} from '../schemas.js';
 import type { ServerContext } from '../services.js';
 
 const userBody = (user: PublicUser) => ({
@@ -55,6 +63,29 @@ export function accountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             presented: true,
           });
         return userBody(user);
+      },
+    );
+
+    app.delete(
+      '/v1/me',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary:
+            'Delete the account (the current password again): every session ends at once, then the account and its personal data go; an account_deleted event without personal data stays',
+          security: [{ bearer: [] }, { cookie: [] }],
+          body: DeleteAccount,
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const principal = await authenticate(ctx, request);
+        await ctx.lifecycle.deleteAccount(principal.userId, request.body.password, {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        });
+        if (principal.via === 'cookie') clearSessionCookie(reply);
+        return reply.status(204).send(null);
       },
     );
 

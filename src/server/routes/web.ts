@@ -51,7 +51,13 @@ export function webRoutes(): FastifyPluginAsyncTypebox {
       app.get(path, { schema: { hide: true } }, page);
     // Account recovery: forgot password, and the pages the emailed links open.
     const recovery = serve('recovery.html');
-    for (const path of ['/forgot-password', '/reset-password', '/verify-email'])
+    for (const path of [
+      '/forgot-password',
+      '/reset-password',
+      '/verify-email',
+      '/confirm-email',
+      '/undo-email-change',
+    ])
       app.get(path, { schema: { hide: true } }, recovery);
 
     app.get('/assets/:name', { schema: { hide: true } }, async (request, reply) => {

@@ -14,6 +14,7 @@ import * as clientsRolesScopes from './0006-clients-roles-scopes.js';
 import * as email from './0008-email.js';
 import * as userDisabled from './0009-user-disabled.js';
 import * as authorizationCodes from './0010-authorization-codes.js';
+import * as eventActor from './0011-event-actor.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0008_email': email,
   '0009_user_disabled': userDisabled,
   '0010_authorization_codes': authorizationCodes,
+  '0011_event_actor': eventActor,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -13,6 +13,12 @@ const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   disabledAtMs: row.disabled_at === null ? null : Number(row.disabled_at),
 });
 
+/** SQLite (better-sqlite3) and PostgreSQL (23505) report a unique-index refusal by these codes. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
 /**
  * Creates the account store over a Kysely database (SQLite or PostgreSQL).
  *
@@ -71,6 +77,36 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
         .where('id', '=', userId)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+    async changeEmail(userId, email, verifiedAtMs, nowMs) {
+      try {
+        const result = await db
+          .updateTable('users')
+          .set({ email, email_verified_at: verifiedAtMs, updated_at: nowMs })
+          .where('id', '=', userId)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('users as other')
+                  .select('other.id')
+                  .where('other.email', '=', email)
+                  .where('other.id', '<>', userId),
+              ),
+            ),
+          )
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) return 'changed';
+      } catch (error) {
+        // Two changes (or a change and a sign-up) to one address at once: the index refuses one.
+        if (isUniqueViolation(error)) return 'taken';
+        throw error;
+      }
+      const user = await db
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      return user === undefined ? 'gone' : 'taken';
     },
     async listUsers(query) {
       let select = db.selectFrom('users').selectAll();
