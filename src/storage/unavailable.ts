@@ -33,9 +33,13 @@ export async function withUnavailable<T>(
     // nor log "storage unavailable", which would hide a real outage's line for a minute.
     const code = (error as { code?: unknown } | null)?.code;
     if (backend === 'database' && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code))
-      throw new AuthError('ERR_REQUEST_INVALID', 'A value of the request was refused by the database.', {
-        cause: code,
-      });
+      throw new AuthError(
+        'ERR_REQUEST_INVALID',
+        'A value of the request was refused by the database.',
+        {
+          cause: code,
+        },
+      );
     // A programming error (a wrong type reached the driver) is a bug: it surfaces as one.
     if (error instanceof TypeError) throw error;
     throw new AuthError('ERR_STORE_UNAVAILABLE', `${backend} is unavailable`, {
