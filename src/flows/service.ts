@@ -209,6 +209,21 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
     });
     return { scopes, claims };
   };
+  /**
+   * Starts a session, then reads the account again: a disable that landed after the password
+   * check and before the session existed would otherwise miss it (the disable sets its flag, then
+   * ends the user's sessions; this starts the session, then reads the flag: whichever is second
+   * sees the other, so the session never outlives the disable).
+   */
+  const startSession = async (...args: Parameters<SessionService['start']>) => {
+    const started = await sessions.start(...args);
+    const user = await options.users.findUserById(args[0]);
+    if (user === null || (user.disabledAtMs ?? null) !== null) {
+      await sessions.revoke(started.session.id, 'account_disabled');
+      throw new AuthError('ERR_AUTH_ACCOUNT_DISABLED', 'this account is disabled');
+    }
+    return started;
+  };
   const record = (
     type: 'login' | 'logout',
     userId: string,
@@ -241,14 +256,14 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
         roles: userRoles,
       });
       const extras = await extrasFor(user, client, userRoles, scopes);
-      const { session } = await sessions.start(user.id, 'token', meta, client.id, dpopJkt, scopes);
+      const { session } = await startSession(user.id, 'token', meta, client.id, dpopJkt, scopes);
       await record('login', user.id, session.id, meta);
       return refresh.issue(session, client.id, extras);
     },
 
     async cookieLogin(email, password, meta) {
       const user = await accounts.authenticate(email, password, meta.ip);
-      const { session, cookieValue } = await sessions.start(user.id, 'cookie', meta);
+      const { session, cookieValue } = await startSession(user.id, 'cookie', meta);
       await record('login', user.id, session.id, meta);
       return { session, cookieValue: cookieValue as string };
     },
@@ -347,7 +362,7 @@ export function createAuthFlows(options: AuthFlowsOptions): AuthFlows {
         ceiling: code.scopes,
       });
       const extras = await extrasFor(user, client, userRoles, scopes);
-      const { session } = await sessions.start(
+      const { session } = await startSession(
         user.id,
         'token',
         meta,

@@ -93,6 +93,27 @@ describe.each(BACKENDS)('users admin on %s', (_name, backend) => {
     expect(await me(base, pair.body.access_token as string)).toBe(401);
   });
 
+  it('a disable that lands between the password check and the new session still ends it', async () => {
+    const { s, base } = await start(backend);
+    const store = s.context.stores.sessions;
+    const createSession = store.createSession;
+    // The disable (flag, then end every session) runs while the sign-in is between its password
+    // check and its session: the session is written after the disable ended the others.
+    let disabled = false;
+    (store as { createSession: typeof createSession }).createSession = async (session) => {
+      if (!disabled) {
+        disabled = true;
+        await disableUser(s.context.stores, s.config, s.clock, await stored(s));
+      }
+      return createSession(session);
+    };
+    const refused = await login(base);
+    expect(refused).toMatchObject({ status: 403, body: { error: 'account_disabled' } });
+    expect(disabled).toBe(true);
+    const user = await stored(s);
+    expect(await store.listUserSessions(user.id, s.clock.nowMs())).toEqual([]);
+  });
+
   it('delete: sessions end, the account with its email is gone, the event stays', async () => {
     const { s, base } = await start(backend);
     const pair = await login(base);
