@@ -40,8 +40,6 @@ export async function withUnavailable<T>(
           cause: code,
         },
       );
-    // A programming error (a wrong type reached the driver) is a bug: it surfaces as one.
-    if (error instanceof TypeError) throw error;
     throw new AuthError('ERR_STORE_UNAVAILABLE', `${backend} is unavailable`, {
       backend,
       cause: causeOf(error),
