@@ -1,7 +1,7 @@
 /**
  * The README's "Protecting your own API" snippets compile as a user's project would compile them:
  * each ```ts block is written to a temporary project (its own tsconfig, `strict`, NodeNext, the
- * framework types from this checkout's node_modules, `gatehouse/middleware*` mapped to src/) and
+ * framework types from this checkout's node_modules, `@gatehouse/middleware*` mapped to src/) and
  * checked with the TypeScript compiler API. Snippets that misuse the claims must fail, each with
  * exactly the expected error, which shows the claims are typed and not `any`.
  */
@@ -24,7 +24,7 @@ function snippetsOf(readme: string, heading: string): string[] {
   return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
 }
 
-const GUARD = `import { createTokenGuard } from 'gatehouse/middleware';
+const GUARD = `import { createTokenGuard } from '@gatehouse/middleware';
 const guard = createTokenGuard({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' });
 `;
 
@@ -32,7 +32,7 @@ const guard = createTokenGuard({ issuer: 'https://auth.example.com', audience: '
 const EXTRA: Record<string, string> = {
   // A handler declared apart from its route says what its locals are, without a cast.
   'express-named-handler.ts': `import express, { type Request, type Response } from 'express';
-import { type GatehouseLocals, requireAccessToken } from 'gatehouse/middleware/express';
+import { type GatehouseLocals, requireAccessToken } from '@gatehouse/middleware/express';
 ${GUARD}
 const listOrders = (_req: Request, res: Response<unknown, GatehouseLocals>) => {
   res.locals.seen = true;
@@ -42,12 +42,12 @@ express().get('/orders', requireAccessToken(guard), listOrders);
 `,
   // Without typed Variables, a route that lists the middleware still sees the claims.
   'hono-route-level.ts': `import { Hono } from 'hono';
-import { requireAccessToken } from 'gatehouse/middleware/hono';
+import { requireAccessToken } from '@gatehouse/middleware/hono';
 ${GUARD}
 new Hono().get('/orders', requireAccessToken(guard), (c) => c.json({ user: c.get('gatehouse').sub }));
 `,
   // The request form of check(), the feed options, and the refusal reason narrowed on ok.
-  'guard-request.ts': `import { createTokenGuard, type GuardRefusalReason, type GuardRequest } from 'gatehouse/middleware';
+  'guard-request.ts': `import { createTokenGuard, type GuardRefusalReason, type GuardRequest } from '@gatehouse/middleware';
 const guard = createTokenGuard({
   issuer: 'https://auth.example.com',
   audience: 'https://api.example.com',
@@ -67,10 +67,10 @@ export async function decide(request: GuardRequest): Promise<GuardRefusalReason 
   'refusal-loggers.ts': `import express, { type NextFunction, type Request, type Response } from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import type { GuardRefusalReason } from 'gatehouse/middleware';
-import type { GatehouseLocals } from 'gatehouse/middleware/express';
-import 'gatehouse/middleware/fastify';
-import type { GatehouseVariables } from 'gatehouse/middleware/hono';
+import type { GuardRefusalReason } from '@gatehouse/middleware';
+import type { GatehouseLocals } from '@gatehouse/middleware/express';
+import '@gatehouse/middleware/fastify';
+import type { GatehouseVariables } from '@gatehouse/middleware/hono';
 const seen: Array<GuardRefusalReason | undefined> = [];
 express().use((_req: Request, res: Response<unknown, GatehouseLocals>, next: NextFunction) => {
   res.on('finish', () => seen.push(res.locals.gatehouseRefusal));
@@ -85,7 +85,7 @@ new Hono<{ Variables: GatehouseVariables }>().use('*', async (c, next) => {
 });
 `,
   // Custom claims are unknown and narrow like any unknown; scope is an optional string.
-  'claims-narrowing.ts': `import type { GatehouseClaims } from 'gatehouse/middleware';
+  'claims-narrowing.ts': `import type { GatehouseClaims } from '@gatehouse/middleware';
 export function tenantOf(claims: GatehouseClaims): string | null {
   const scopes: string[] = claims.scope?.split(' ') ?? [];
   const expiresAtMs: number = claims.exp * 1000;
@@ -101,7 +101,7 @@ const MISUSES: Record<string, { readonly code: number; readonly source: string }
   'express-sub-as-number.ts': {
     code: 2322, // Type 'string' is not assignable to type 'number'.
     source: `import express from 'express';
-import { requireAccessToken } from 'gatehouse/middleware/express';
+import { requireAccessToken } from '@gatehouse/middleware/express';
 ${GUARD}
 express().get('/orders', requireAccessToken(guard), (_req, res) => {
   const n: number = res.locals.gatehouse.sub;
@@ -112,7 +112,7 @@ express().get('/orders', requireAccessToken(guard), (_req, res) => {
   'express-custom-claim-as-string.ts': {
     code: 2322, // Type 'unknown' is not assignable to type 'string'.
     source: `import express from 'express';
-import { requireAccessToken } from 'gatehouse/middleware/express';
+import { requireAccessToken } from '@gatehouse/middleware/express';
 ${GUARD}
 express().get('/orders', requireAccessToken(guard), (_req, res) => {
   const tenant: string = res.locals.gatehouse.tenant;
@@ -123,7 +123,7 @@ express().get('/orders', requireAccessToken(guard), (_req, res) => {
   'fastify-sub-as-number.ts': {
     code: 2322,
     source: `import Fastify from 'fastify';
-import { requireAccessToken } from 'gatehouse/middleware/fastify';
+import { requireAccessToken } from '@gatehouse/middleware/fastify';
 ${GUARD}
 Fastify().get('/orders', { preHandler: requireAccessToken(guard) }, async (request) => {
   const n: number | undefined = request.gatehouse?.sub;
@@ -134,14 +134,14 @@ Fastify().get('/orders', { preHandler: requireAccessToken(guard) }, async (reque
   'fastify-unchecked.ts': {
     code: 18048, // 'request.gatehouse' is possibly 'undefined'.
     source: `import Fastify from 'fastify';
-import 'gatehouse/middleware/fastify';
+import '@gatehouse/middleware/fastify';
 Fastify().get('/orders', async (request) => ({ user: request.gatehouse.sub }));
 `,
   },
   'hono-sub-as-number.ts': {
     code: 2322,
     source: `import { Hono } from 'hono';
-import { type GatehouseVariables, requireAccessToken } from 'gatehouse/middleware/hono';
+import { type GatehouseVariables, requireAccessToken } from '@gatehouse/middleware/hono';
 ${GUARD}
 const app = new Hono<{ Variables: GatehouseVariables }>();
 app.use('/orders/*', requireAccessToken(guard));
@@ -153,7 +153,7 @@ app.get('/orders', (c) => {
   },
   'claims-sub-as-number.ts': {
     code: 2322,
-    source: `import type { GatehouseClaims } from 'gatehouse/middleware';
+    source: `import type { GatehouseClaims } from '@gatehouse/middleware';
 export const subjectOf = (claims: GatehouseClaims): number => claims.sub;
 `,
   },
@@ -171,8 +171,8 @@ const tsconfigOf = (extra: Readonly<Record<string, unknown>>) => ({
     noEmit: true,
     types: ['node'],
     paths: {
-      'gatehouse/middleware': [join(root, 'src/middleware/index.ts')],
-      'gatehouse/middleware/*': [join(root, 'src/middleware/*.ts')],
+      '@gatehouse/middleware': [join(root, 'src/middleware/index.ts')],
+      '@gatehouse/middleware/*': [join(root, 'src/middleware/*.ts')],
     },
     ...extra,
   },
@@ -227,7 +227,7 @@ function compileProject(dir: string, tsconfig: object): Map<string, ts.Diagnosti
 describe(`README "${SECTION.slice(3)}"`, () => {
   it('has a ts snippet for each of Express, Fastify and Hono, and a DPoP replay cache, with no cast', () => {
     expect(
-      readmeSnippets.map((s) => s.match(/from 'gatehouse\/middleware\/(\w+)'/)?.[1] ?? 'core'),
+      readmeSnippets.map((s) => s.match(/from '@gatehouse\/middleware\/(\w+)'/)?.[1] ?? 'core'),
     ).toEqual(['express', 'fastify', 'hono', 'core']);
     for (const snippet of readmeSnippets) expect(snippet).not.toMatch(/\bas\b|\bany\b|!\./);
   });
