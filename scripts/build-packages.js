@@ -36,9 +36,10 @@ import {
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, posix } from 'node:path';
-import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
+/** The TypeScript compiler (a devDependency), loaded only for a build: --sync needs none. */
+let typescript;
 const SCOPE = '@gatehouse';
 
 /**
@@ -46,7 +47,7 @@ const SCOPE = '@gatehouse';
  * instead, by the specifier that replaces `../<folder>/index.js`. Mirrors the import rules of
  * test/architecture.test.ts: middleware -> access, dpop -> jwt, core.
  */
-export const PACKAGES = {
+const PACKAGES = {
   jwt: { folders: ['jwt', 'core'], from: {} },
   client: { folders: ['client', 'core'], from: {} },
   middleware: {
@@ -132,7 +133,7 @@ function lockstep(sync) {
  * the quotes. preProcessFile's `pos` is that of the opening quote.
  */
 function specifiersOf(text) {
-  const { importedFiles } = ts.preProcessFile(text, true, true);
+  const { importedFiles } = typescript.preProcessFile(text, true, true);
   return importedFiles.map((ref) => {
     const pos = ref.pos + 1;
     const end = pos + ref.fileName.length;
@@ -248,7 +249,7 @@ function checkImports(name, manifest, out, problems) {
 
 // ---------------------------------------------------------------------------------------------
 
-function main(args) {
+async function main(args) {
   if (args.includes('--sync')) return lockstep(true);
   const names = args;
   for (const name of names)
@@ -258,6 +259,7 @@ function main(args) {
     return [...problems, 'run `node scripts/build-packages.js --sync` to write the root’s values'];
 
   execFileSync(process.execPath, [join(root, 'scripts/build-if-stale.js')], { stdio: 'inherit' });
+  typescript = (await import('typescript')).default;
   for (const name of names.length > 0 ? names : Object.keys(PACKAGES)) {
     const out = join(root, 'packages', name);
     const manifest = readJson(join(out, 'package.json'));
@@ -270,7 +272,7 @@ function main(args) {
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const problems = main(process.argv.slice(2));
+  const problems = await main(process.argv.slice(2));
   if (problems.length > 0) {
     for (const problem of problems) console.error(`build-packages: ${problem}`);
     process.exit(1);
