@@ -1,5 +1,5 @@
-// The example: a small Express API protected by gatehouse/middleware, and a browser page that
-// stays signed in with gatehouse/client. `npm run example` starts Gatehouse (SQLite in a temp
+// The example: a small Express API protected by @gatehouse/middleware, and a browser page that
+// stays signed in with @gatehouse/client. `npm run example` starts Gatehouse (SQLite in a temp
 // folder) on :3000 and this server on :4000; open http://localhost:4000.
 //
 // The page calls Gatehouse directly at its issuer URL, across origins (Gatehouse lists this
@@ -67,7 +67,7 @@ export function createExampleApp({ issuer, publicUrl, audience = issuer, log = p
     res.json({ issuer });
   });
 
-  // The browser build of gatehouse/client is the compiled ESM in dist/ (no bundler needed).
+  // The browser build of @gatehouse/client is the compiled ESM in dist/ (no bundler needed).
   app.use('/lib', express.static(join(here, '..', 'dist')));
   app.use(express.static(join(here, 'public')));
   return app;

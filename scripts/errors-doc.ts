@@ -48,7 +48,7 @@ The token endpoint speaks RFC 6749 section 5.2: a wrong username or password the
 401 carries \`WWW-Authenticate\`; a 429, and a 503 when the wait is known, carry \`Retry-After\`; a
 405 carries \`Allow\`. Every answer carries \`X-Request-Id\`: the request's log line holds the
 precise reason (an \`ERR_*\` code of [errors.md](errors.md)) under that id. (Your own API, guarded
-by \`gatehouse/middleware\`, answers with the RFC 6750 codes \`invalid_request\`, \`invalid_token\`
+by \`@gatehouse/middleware\`, answers with the RFC 6750 codes \`invalid_request\`, \`invalid_token\`
 and \`insufficient_scope\`: see the README.)
 
 This file is generated from \`src/server/http-errors.ts\` by \`npm run docs:errors\`; a test keeps

@@ -215,7 +215,7 @@ function makeClient(
 const tokenCalls = (server: ReturnType<typeof fakeServer>) =>
   server.calls.filter((call) => call.url === `${AUTH}/v1/token`);
 
-describe('gatehouse/client with DPoP', () => {
+describe('@gatehouse/client with DPoP', () => {
   it('login: the first proof meets use_dpop_nonce, the second carries the nonce; the tokens are bound to the key', async () => {
     const server = fakeServer();
     const { client, events } = makeClient(server);

@@ -1,5 +1,5 @@
 /**
- * gatehouse/client: keeps a user signed in against a Gatehouse server, in the browser or in Node
+ * @gatehouse/client: keeps a user signed in against a Gatehouse server, in the browser or in Node
  * (fetch and WebCrypto only, no node:* imports, no dependency).
  *
  * - DPoP (RFC 9449): every token request and every API call to a token origin carries a proof

@@ -1,5 +1,5 @@
 /**
- * gatehouse/client: keep a user signed in, in the browser or in Node, with DPoP-bound tokens
+ * @gatehouse/client: keep a user signed in, in the browser or in Node, with DPoP-bound tokens
  * (RFC 9449) that are worthless away from this client's non-extractable key. No node:* imports.
  */
 export {

@@ -61,7 +61,7 @@ export interface ClientStore {
 
 /** The client of a request that names none: Gatehouse's own pages. */
 export const DEFAULT_CLIENT_ID = 'gatehouse';
-/** The client id the client SDK (gatehouse/client) sends by default. */
+/** The client id the client SDK (@gatehouse/client) sends by default. */
 export const SDK_CLIENT_ID = 'gatehouse-client';
 
 const builtIn = (id: string, name: string): ClientRecord =>

@@ -13,7 +13,7 @@ import type { JwtKey } from './key-types.js';
  * (`header.payload`, ASCII) with `key`, under the key's own algorithm. Never throws for a wrong
  * signature of any shape.
  *
- * @throws AuthError ERR_KEY_INVALID when `key` was not imported by gatehouse/jwt
+ * @throws AuthError ERR_KEY_INVALID when `key` was not imported by @gatehouse/jwt
  * @example
  * const ok = checkJwsSignature(importJwk(jwk, { alg: 'ES256' }), `${h}.${p}`, s);
  */

@@ -1,5 +1,5 @@
 /**
- * gatehouse/jwt: strict, synchronous JWS/JWT on node:crypto.
+ * @gatehouse/jwt: strict, synchronous JWS/JWT on node:crypto.
  * See docs/jwt.md for the guarantees and docs/errors.md for the error codes.
  */
 export {

@@ -47,7 +47,7 @@ export function keyError(message: string, details?: Record<string, string>): Aut
 /** The material of a key made by importKeyObject, or a thrown ERR_KEY_INVALID for anything else. */
 export function getKeyMaterial(key: JwtKey): KeyMaterial {
   const material = materials.get(key);
-  if (material === undefined) throw keyError('not a key imported by gatehouse/jwt');
+  if (material === undefined) throw keyError('not a key imported by @gatehouse/jwt');
   return material;
 }
 

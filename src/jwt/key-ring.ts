@@ -69,7 +69,7 @@ export function createKeyRing(options: KeyRingOptions = {}): KeyRing {
     }
   };
   const insert = (key: JwtKey) => {
-    if (!isJwtKey(key)) throw ringError('not a key imported by gatehouse/jwt');
+    if (!isJwtKey(key)) throw ringError('not a key imported by @gatehouse/jwt');
     if (byKid.has(key.kid)) throw ringError('duplicate kid in key ring');
     byKid.set(key.kid, key);
   };

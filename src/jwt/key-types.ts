@@ -1,5 +1,5 @@
 /**
- * The key types of gatehouse/jwt: what a key handle exposes, and the wire form of a JWK.
+ * The key types of @gatehouse/jwt: what a key handle exposes, and the wire form of a JWK.
  * Only key-handle.ts makes a JwtKey; see there for why it is opaque.
  */
 import type { JwsAlgorithm, SignatureKey } from './algorithms.js';
@@ -7,7 +7,7 @@ import type { JwsAlgorithm, SignatureKey } from './algorithms.js';
 /** What a key can do: a secret signs and verifies, a private key signs, a public key verifies. */
 export type JwtKeyKind = 'secret' | 'private' | 'public';
 
-/** An imported, validated key bound to one algorithm. Opaque: use the functions of gatehouse/jwt. */
+/** An imported, validated key bound to one algorithm. Opaque: use the functions of @gatehouse/jwt. */
 export interface JwtKey {
   readonly alg: JwsAlgorithm;
   readonly kid: string;

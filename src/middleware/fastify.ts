@@ -11,7 +11,7 @@ import type { GuardRefusalReason, GuardResult, TokenGuard } from './token-guard.
 // behind it narrows with `request.gatehouse?.sub` or a check.
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The verified access token's claims, set by gatehouse/middleware/fastify's preHandler. */
+    /** The verified access token's claims, set by @gatehouse/middleware/fastify's preHandler. */
     gatehouse?: GatehouseClaims;
     /** Why that preHandler refused the request (set only then), for the request's log. */
     gatehouseRefusal?: GuardRefusalReason;

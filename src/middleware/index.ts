@@ -1,4 +1,4 @@
-/** gatehouse/middleware: check Gatehouse access tokens in any Node API. */
+/** @gatehouse/middleware: check Gatehouse access tokens in any Node API. */
 export type { GatehouseClaims } from '../access/index.js';
 export { createMemoryReplayCache, type ReplayCache } from '../dpop/index.js';
 export {

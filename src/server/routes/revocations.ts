@@ -1,7 +1,7 @@
 /**
  * The revocation feed for resource servers (GET /v1/revocations): the sessions whose access
  * tokens must be refused before their `exp`, as `SHA-256(sid)` with the moment until which to
- * refuse them, read with a cursor so that a follower (gatehouse/middleware with
+ * refuse them, read with a cursor so that a follower (@gatehouse/middleware with
  * `followRevocations`) fetches only what is new. Public like the JWKS: a hash of a session id
  * is useless to a thief. Served from this instance's revocation registry, which learns the other
  * instances' revocations through Redis pub/sub at once and through the storage poll

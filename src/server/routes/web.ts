@@ -1,6 +1,6 @@
 /**
  * The web pages (src/web): one document for /, /account and /inspect, its script and style, and
- * the browser build of gatehouse/client (the compiled ESM in dist/). A strict Content-Security-
+ * the browser build of @gatehouse/client (the compiled ESM in dist/). A strict Content-Security-
  * Policy: scripts and styles from this origin only, nothing inline, no framing.
  */
 import { readFile } from 'node:fs/promises';
