@@ -30,13 +30,14 @@ export const CORS_EXPOSED_HEADERS: readonly string[] = [
  */
 export const CORS_MAX_AGE_SECONDS = 600;
 
-/** The paths whose routes accept the session cookie (routes/sessions.ts, routes/accounts.ts). */
+/** The paths whose routes accept the session cookie (routes/sessions.ts, accounts.ts, email.ts). */
 const COOKIE_PATHS = new Set([
   '/v1/session',
   '/v1/logout',
   '/v1/me',
   '/v1/sessions',
   '/v1/password',
+  '/v1/email/change',
 ]);
 const SESSION_BY_ID = /^\/v1\/sessions\/[^/]+$/;
 

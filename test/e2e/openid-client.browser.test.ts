@@ -172,8 +172,8 @@ describe.runIf(chromiumGate('the openid-client interop test'))(
       // Gatehouse's sign-in page, naming the app.
       expect(new URL(page.url()).origin).toBe(issuer);
       await page.getByText(`to continue to ${CLIENT_ID}`).waitFor();
-      await page.getByLabel('Email').fill(EMAIL);
-      await page.getByLabel('Password').fill(PASSWORD);
+      await page.locator('#email').fill(EMAIL);
+      await page.locator('#password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(`${appBase}/callback**`);
       expect(seen.error).toBeUndefined();
@@ -206,7 +206,7 @@ describe.runIf(chromiumGate('the openid-client interop test'))(
       expect(refresh.status).toBe(400);
       // The browser session ended too: the sign-in page asks again.
       await page.goto(`${appBase}/login`);
-      await page.getByLabel('Password').waitFor();
+      await page.locator('#password').waitFor();
       await page.close();
     });
   },

@@ -135,8 +135,8 @@ describe.runIf(chromiumGate('the SPA code-flow test'))(
       await page.goto(`${appBase}/`);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(`${issuer}/authorize**`);
-      await page.getByLabel('Email').fill(EMAIL);
-      await page.getByLabel('Password').fill(PASSWORD);
+      await page.locator('#email').fill(EMAIL);
+      await page.locator('#password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(`${appBase}/callback**`);
       await page.waitForFunction("document.getElementById('out')?.textContent !== ''");
