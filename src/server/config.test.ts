@@ -60,6 +60,8 @@ describe('createServerConfig: defaults', () => {
       passwordResetTtlSeconds: 1800,
       emailChangeTtlSeconds: 3600,
       emailChangeUndoTtlSeconds: 7 * DAY,
+      branding: { productName: null, logo: null, accentColor: '#0b57d0', supportUrl: null },
+      webSignIn: 'cookie',
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       corsOrigins: [],
       passwordParams: { ...OWASP_MINIMUM },
@@ -373,6 +375,91 @@ describe('createServerConfig: validation', () => {
     expect(createServerConfig({ passwordParams: { ...OWASP_MINIMUM } }).passwordParams).toEqual(
       OWASP_MINIMUM,
     );
+  });
+});
+
+describe('branding and the sign-in mode of the pages (issue 15)', () => {
+  const problems = (env: Env) => {
+    try {
+      configFromEnv(env);
+      return [];
+    } catch (error) {
+      return (error as AuthError).details?.problems as string[];
+    }
+  };
+
+  it('reads the name, a logo URL or file, the accent, the support link and the sign-in mode', () => {
+    const config = configFromEnv({
+      GATEHOUSE_PRODUCT_NAME: '  Acme Cloud ',
+      GATEHOUSE_LOGO: 'https://cdn.acme.example/brand/logo.svg',
+      GATEHOUSE_ACCENT_COLOR: '#C2185B',
+      GATEHOUSE_SUPPORT_URL: 'https://help.acme.example/contact',
+      GATEHOUSE_WEB_SIGN_IN: 'tokens',
+    });
+    expect(config.branding).toEqual({
+      productName: 'Acme Cloud',
+      logo: { kind: 'url', url: 'https://cdn.acme.example/brand/logo.svg' },
+      accentColor: '#c2185b',
+      supportUrl: 'https://help.acme.example/contact',
+    });
+    expect(config.webSignIn).toBe('tokens');
+    expect(Object.isFrozen(config.branding.logo)).toBe(true);
+    expect(configFromEnv({ GATEHOUSE_LOGO: './brand/Logo.PNG' }).branding.logo).toEqual({
+      kind: 'file',
+      path: './brand/Logo.PNG',
+      contentType: 'image/png',
+    });
+    expect(configFromEnv({ GATEHOUSE_LOGO: '/srv/acme/mark.svg' }).branding.logo).toMatchObject({
+      contentType: 'image/svg+xml',
+    });
+    // #rgb is written out; a mailto: support address is a link too.
+    expect(configFromEnv({ GATEHOUSE_ACCENT_COLOR: '#0aF' }).branding.accentColor).toBe('#00aaff');
+    expect(
+      configFromEnv({ GATEHOUSE_SUPPORT_URL: 'mailto:help@acme.example' }).branding.supportUrl,
+    ).toBe('mailto:help@acme.example');
+    expect(createServerConfig({ webSignIn: 'cookie', productName: 'X' }).branding.productName).toBe(
+      'X',
+    );
+  });
+
+  it('refuses each bad value, naming its variable, all at once', () => {
+    expect(
+      problems({
+        GATEHOUSE_PRODUCT_NAME: 'Acme\nCloud',
+        GATEHOUSE_LOGO: 'javascript://alert(1)',
+        GATEHOUSE_ACCENT_COLOR: 'red',
+        GATEHOUSE_SUPPORT_URL: 'ftp://help.acme.example',
+        GATEHOUSE_WEB_SIGN_IN: 'both',
+      }),
+    ).toEqual([
+      'GATEHOUSE_PRODUCT_NAME must be 1 to 60 characters, no line breaks',
+      'GATEHOUSE_LOGO must be an http(s) URL or the path of an .svg, .png, .jpg, .webp, .gif or .ico file',
+      'GATEHOUSE_ACCENT_COLOR must be a hex colour: #rgb or #rrggbb',
+      'GATEHOUSE_SUPPORT_URL must be an http(s) URL or mailto:address',
+      'GATEHOUSE_WEB_SIGN_IN must be cookie or tokens',
+    ]);
+    expect(problems({ GATEHOUSE_PRODUCT_NAME: 'x'.repeat(61) })).toHaveLength(1);
+    expect(problems({ GATEHOUSE_PRODUCT_NAME: 'x'.repeat(60) })).toEqual([]);
+    expect(problems({ GATEHOUSE_LOGO: './logo.pdf' })).toHaveLength(1);
+    expect(problems({ GATEHOUSE_LOGO: 'https://user:pass@cdn.example/logo.png' })).toHaveLength(1);
+    expect(problems({ GATEHOUSE_ACCENT_COLOR: '#12345' })).toHaveLength(1);
+    expect(problems({ GATEHOUSE_ACCENT_COLOR: '0b57d0' })).toHaveLength(1);
+    // A mailto: with headers would let the link write a message of its choosing.
+    expect(
+      problems({ GATEHOUSE_SUPPORT_URL: 'mailto:help@acme.example?bcc=all@acme.example' }),
+    ).toHaveLength(1);
+    expect(problems({ GATEHOUSE_SUPPORT_URL: 'javascript:alert(1)' })).toHaveLength(1);
+  });
+
+  it('are known variables (no misspelling warning)', () => {
+    for (const name of [
+      'GATEHOUSE_PRODUCT_NAME',
+      'GATEHOUSE_LOGO',
+      'GATEHOUSE_ACCENT_COLOR',
+      'GATEHOUSE_SUPPORT_URL',
+      'GATEHOUSE_WEB_SIGN_IN',
+    ])
+      expect(ENV_VARIABLES).toContain(name);
   });
 });
 

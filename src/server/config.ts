@@ -11,6 +11,40 @@ import { OWASP_MINIMUM, type PasswordHashParams } from '../passwords/index.js';
 import type { DatabaseConfig } from '../storage/index.js';
 import { checkProxyEntry, MAX_PROXY_HOPS, parseTrustProxy, type TrustProxy } from './proxy.js';
 
+/**
+ * How the pages and messages present the adopter's product (GATEHOUSE_PRODUCT_NAME, _LOGO,
+ * _ACCENT_COLOR, _SUPPORT_URL). Validated here; rendered by server/pages/branding.ts.
+ */
+export interface Branding {
+  /** The product's name; null: pages say Gatehouse and messages the issuer's host. */
+  readonly productName: string | null;
+  /** An http(s) image URL, or an image file the server serves at /assets/logo; null: none. */
+  readonly logo: BrandLogo | null;
+  /** `#rrggbb`: buttons, links and focus rings (pages adjust it for contrast). */
+  readonly accentColor: string;
+  /** Where users get help: an http(s) URL or a mailto: address; null: no link. */
+  readonly supportUrl: string | null;
+}
+
+export type BrandLogo =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'file'; readonly path: string; readonly contentType: string };
+
+/** GATEHOUSE_WEB_SIGN_IN: what the sign-in form of the pages keeps, a cookie or tokens. */
+export type WebSignInMode = 'cookie' | 'tokens';
+const WEB_SIGN_IN_MODES: readonly string[] = ['cookie', 'tokens'];
+
+/** The logo files the server serves, by extension. */
+const LOGO_TYPES: Readonly<Record<string, string>> = {
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  ico: 'image/x-icon',
+};
+
 export interface ServerConfig {
   readonly port: number;
   readonly host: string;
@@ -68,6 +102,10 @@ export interface ServerConfig {
   readonly emailChangeTtlSeconds: number;
   /** How long the undo link sent to the old address of an email change works. */
   readonly emailChangeUndoTtlSeconds: number;
+  /** Name, logo, accent colour and support link of the pages and messages. */
+  readonly branding: Branding;
+  /** What the pages' sign-in keeps; the developer tools (/developer) can pick the other per tab. */
+  readonly webSignIn: WebSignInMode;
   /** Origins whose cookie-authenticated requests pass the CSRF check: ours, the CORS ones, and those given. */
   readonly allowedOrigins: readonly string[];
   /** Browser origins answered with CORS headers (server/cors.ts); empty: no CORS at all. */
@@ -144,6 +182,16 @@ export interface ServerOptions {
   readonly passwordResetTtlSeconds?: number;
   readonly emailChangeTtlSeconds?: number;
   readonly emailChangeUndoTtlSeconds?: number;
+  /** At most 60 characters. Default: none (pages say Gatehouse, messages the issuer's host). */
+  readonly productName?: string | null;
+  /** An http(s) URL of an image, or the path of an .svg/.png/.jpg/.webp/.gif/.ico file. */
+  readonly logo?: string | null;
+  /** `#rgb` or `#rrggbb`. Default `#0b57d0`. */
+  readonly accentColor?: string;
+  /** An http(s) URL or `mailto:address`. */
+  readonly supportUrl?: string | null;
+  /** Default `cookie`. */
+  readonly webSignIn?: WebSignInMode;
   /** Origins allowed besides the issuer's own (CSRF check of cookie requests). */
   readonly allowedOrigins?: readonly string[];
   /** Exact origins (`https://app.example.com`) that may call the API from a browser; also allowed for cookies. */
@@ -216,6 +264,11 @@ const ENV_NAMES: Readonly<Record<Field, string>> = {
   passwordResetTtlSeconds: 'GATEHOUSE_PASSWORD_RESET_TTL',
   emailChangeTtlSeconds: 'GATEHOUSE_EMAIL_CHANGE_TTL',
   emailChangeUndoTtlSeconds: 'GATEHOUSE_EMAIL_CHANGE_UNDO_TTL',
+  productName: 'GATEHOUSE_PRODUCT_NAME',
+  logo: 'GATEHOUSE_LOGO',
+  accentColor: 'GATEHOUSE_ACCENT_COLOR',
+  supportUrl: 'GATEHOUSE_SUPPORT_URL',
+  webSignIn: 'GATEHOUSE_WEB_SIGN_IN',
   allowedOrigins: 'GATEHOUSE_ALLOWED_ORIGINS',
   corsOrigins: 'GATEHOUSE_CORS_ORIGINS',
   passwordParams: 'GATEHOUSE_ARGON2_*',
@@ -310,6 +363,45 @@ function checkSmtpUrl(text: string): boolean {
 
 /** `name@host` or `Display Name <name@host>`; no line breaks (they would be header injection). */
 const MAIL_FROM = /^(?:[^<>\r\n]{0,100}<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/;
+
+/** `#rgb` or `#rrggbb` as `#rrggbb` in lower case, or null. */
+function parseHexColor(text: string): string | null {
+  const match = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(text);
+  if (match === null) return null;
+  const hex = (match[1] as string).toLowerCase();
+  return `#${hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex}`;
+}
+
+/** A support link: an http(s) URL, or mailto: with one address (no headers: no `?`). */
+function checkSupportUrl(text: string): boolean {
+  if (/^mailto:/i.test(text)) return /^mailto:[^\s@?&<>"]+@[^\s@?&<>"]+$/i.test(text);
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A logo: an http(s) URL (taken as it is, and allowed as an image source by the pages' CSP), or
+ * the path of an image file by its extension; null when it is neither.
+ */
+function parseLogo(text: string): BrandLogo | null {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    try {
+      const url = new URL(text);
+      if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '')
+        return null;
+      return { kind: 'url', url: url.href };
+    } catch {
+      return null;
+    }
+  }
+  const extension = /\.([a-z]+)$/i.exec(text)?.[1]?.toLowerCase();
+  const contentType = extension === undefined ? undefined : LOGO_TYPES[extension];
+  return contentType === undefined ? null : { kind: 'file', path: text, contentType };
+}
 
 /**
  * A CORS origin in the form browsers send it (`https://app.example.com`, `http://localhost:5173`),
@@ -464,6 +556,32 @@ function validate(
   const passwordResetTtlSeconds = duration('passwordResetTtlSeconds');
   const emailChangeTtlSeconds = duration('emailChangeTtlSeconds');
   const emailChangeUndoTtlSeconds = duration('emailChangeUndoTtlSeconds');
+
+  const productName = options.productName ?? null;
+  // Shown in every page's header and title and in every message's subject: one line of text.
+  if (productName !== null && !/^[^\p{Cc}]{1,60}$/u.test(productName))
+    problems.push(`${name('productName')} must be 1 to 60 characters, no line breaks`);
+  const logoText = options.logo ?? null;
+  const logo = logoText === null ? null : parseLogo(logoText);
+  if (logoText !== null && logo === null)
+    problems.push(
+      `${name('logo')} must be an http(s) URL or the path of an .svg, .png, .jpg, .webp, .gif or .ico file`,
+    );
+  const accentColor = parseHexColor(options.accentColor ?? '#0b57d0');
+  if (accentColor === null)
+    problems.push(`${name('accentColor')} must be a hex colour: #rgb or #rrggbb`);
+  const supportUrl = options.supportUrl ?? null;
+  if (supportUrl !== null && !checkSupportUrl(supportUrl))
+    problems.push(`${name('supportUrl')} must be an http(s) URL or mailto:address`);
+  const branding: Branding = {
+    productName,
+    logo,
+    accentColor: accentColor ?? '#0b57d0',
+    supportUrl,
+  };
+  const webSignIn = options.webSignIn ?? 'cookie';
+  if (!WEB_SIGN_IN_MODES.includes(webSignIn))
+    problems.push(`${name('webSignIn')} must be cookie or tokens`);
 
   const allowedOrigins: string[] = issuerValid ? [new URL(issuer).origin] : [];
   // The default issuer is http://localhost:PORT; a browser on http://127.0.0.1:PORT is the same server.
@@ -622,6 +740,8 @@ function validate(
     passwordResetTtlSeconds,
     emailChangeTtlSeconds,
     emailChangeUndoTtlSeconds,
+    branding,
+    webSignIn,
     allowedOrigins,
     corsOrigins,
     passwordParams,
@@ -750,6 +870,11 @@ export function configFromEnv(env: Env): ServerConfig {
   set('mailFrom', read('GATEHOUSE_MAIL_FROM'));
   set('mailOutboxDir', read('GATEHOUSE_MAIL_OUTBOX'));
   set('requireVerifiedEmail', parsed('GATEHOUSE_REQUIRE_VERIFIED_EMAIL', boolean, 'true or false'));
+  set('productName', read('GATEHOUSE_PRODUCT_NAME'));
+  set('logo', read('GATEHOUSE_LOGO'));
+  set('accentColor', read('GATEHOUSE_ACCENT_COLOR'));
+  set('supportUrl', read('GATEHOUSE_SUPPORT_URL'));
+  set('webSignIn', read('GATEHOUSE_WEB_SIGN_IN'));
   const origins = read('GATEHOUSE_ALLOWED_ORIGINS');
   if (origins !== undefined)
     set(
