@@ -27,7 +27,7 @@ import {
   type SecurityEvent,
   type SecurityEventStore,
 } from '../limits/index.js';
-import { type MailKind, type MailMessage, renderMail } from '../mail/index.js';
+import { type MailBrand, type MailKind, type MailMessage, renderMail } from '../mail/index.js';
 import type { EmailTokenPurpose, EmailTokenRecord, EmailTokenStore } from './store.js';
 
 export interface AccountLifecycleOptions {
@@ -46,6 +46,10 @@ export interface AccountLifecycleOptions {
   readonly settleRevocations: () => Promise<void>;
   /** The issuer URL: links point at its pages. */
   readonly issuer: string;
+  /** The product's name in messages; default: the issuer's host. */
+  readonly productName?: string | null;
+  /** The product's look in messages; default: plain. */
+  readonly brand?: MailBrand;
   readonly verificationTtlMs: number;
   readonly resetTtlMs: number;
   /** How long the link to the new address of an email change works. */
@@ -161,7 +165,8 @@ const NOTICE_MAIL: Partial<Record<EmailTokenPurpose, MailKind>> = {
  */
 export function createAccountLifecycle(options: AccountLifecycleOptions): AccountLifecycle {
   const { users, accounts, tokens, limits, events, clock, random } = options;
-  const serviceName = new URL(options.issuer).host;
+  const serviceName = options.productName ?? new URL(options.issuer).host;
+  const brand = options.brand === undefined ? {} : { brand: options.brand };
   const TTLS: Readonly<Record<EmailTokenPurpose, number>> = {
     verify_email: options.verificationTtlMs,
     reset_password: options.resetTtlMs,
@@ -194,6 +199,7 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
       link,
       validMinutes: Math.round(ttlMs / 60_000),
       ...(detail === undefined ? {} : { detail }),
+      ...brand,
     }),
   });
 

@@ -7,6 +7,7 @@ export {
 } from './delivery.js';
 export {
   escapeHtml,
+  type MailBrand,
   type MailContent,
   type MailKind,
   type MailMessage,

@@ -65,6 +65,39 @@ describe('renderMail', () => {
     expect(taken.text).toContain('another account already uses it');
   });
 
+  it('a brand: the logo, a button in its colours, the support line; every value escaped', () => {
+    const mail = renderMail('verify_email', {
+      serviceName: 'Acme Cloud',
+      link,
+      validMinutes: 60,
+      brand: {
+        logoUrl: 'https://auth.acme.example/assets/logo?"x',
+        buttonColor: '#c2185b',
+        buttonTextColor: '#ffffff',
+        supportUrl: 'mailto:help@acme.example',
+      },
+    });
+    expect(mail.subject).toBe('Confirm your email address (Acme Cloud)');
+    expect(mail.html).toContain('<img src="https://auth.acme.example/assets/logo?&quot;x" alt=""');
+    expect(mail.html).toContain('background:#c2185b;color:#ffffff');
+    expect(mail.html).toContain('<a href="mailto:help@acme.example">help@acme.example</a>');
+    expect(mail.text).toContain('Need help? help@acme.example');
+    // A colour that is not #rrggbb never reaches a style attribute.
+    const hostile = renderMail('verify_email', {
+      serviceName: 's',
+      link,
+      validMinutes: 60,
+      brand: {
+        logoUrl: null,
+        buttonColor: 'red;background:url(https://evil.example/)',
+        buttonTextColor: '#ffffff',
+        supportUrl: null,
+      },
+    });
+    expect(hostile.html).not.toContain('style=');
+    expect(hostile.html).not.toContain('evil');
+  });
+
   it('escapeHtml covers the five characters that matter in elements and attributes', () => {
     expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
   });

@@ -38,7 +38,26 @@ export interface MailContent {
   readonly validMinutes: number;
   /** One more sentence after the lead (the new address, in an email-change notice); escaped. */
   readonly detail?: string;
+  /** The product's look (GATEHOUSE_LOGO, _ACCENT_COLOR, _SUPPORT_URL); absent: plain. */
+  readonly brand?: MailBrand;
 }
+
+/**
+ * How messages show the product, precomputed by the server from its branding: the colours are
+ * already checked for contrast, the logo URL is absolute (a message has no base URL).
+ */
+export interface MailBrand {
+  /** An absolute http(s) URL of the logo; null: none. */
+  readonly logoUrl: string | null;
+  /** `#rrggbb` fill of the link's button. */
+  readonly buttonColor: string;
+  /** `#rrggbb` text on that fill. */
+  readonly buttonTextColor: string;
+  /** Where users get help (http(s) or mailto:); null: no line. */
+  readonly supportUrl: string | null;
+}
+
+const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -120,6 +139,8 @@ export function renderMail(
   const subject = `${words.subject} (${content.serviceName})`;
   const valid =
     content.link === null ? '' : `The link works for ${lifetime(content.validMinutes)}. `;
+  const brand = content.brand;
+  const support = brand?.supportUrl ?? null;
   const text = [
     `${content.serviceName}`,
     '',
@@ -129,23 +150,40 @@ export function renderMail(
     '',
     `${valid}${words.ignore}`,
     '',
+    ...(support === null ? [] : [`Need help? ${support.replace(/^mailto:/i, '')}`, '']),
   ].join('\n');
   const name = escapeHtml(content.serviceName);
   const link = content.link === null ? null : escapeHtml(content.link);
+  // Mail clients drop style sheets: the brand goes into style attributes, from checked colours only.
+  const colors =
+    brand !== undefined &&
+    HEX_COLOR.test(brand.buttonColor) &&
+    HEX_COLOR.test(brand.buttonTextColor)
+      ? ` style="display:inline-block;padding:10px 18px;border-radius:6px;background:${brand.buttonColor};color:${brand.buttonTextColor};text-decoration:none;font-weight:600"`
+      : '';
+  const logo =
+    brand?.logoUrl === null || brand?.logoUrl === undefined
+      ? ''
+      : `<img src="${escapeHtml(brand.logoUrl)}" alt="" height="32" style="vertical-align:middle;margin-right:8px">`;
   const html = [
     '<!doctype html>',
     `<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
     '<body>',
-    `<p><strong>${name}</strong></p>`,
+    `<p>${logo}<strong>${name}</strong></p>`,
     `<p>${escapeHtml(words.lead)}</p>`,
     ...(content.detail === undefined ? [] : [`<p>${escapeHtml(content.detail)}</p>`]),
     ...(link === null
       ? []
       : [
-          `<p><a href="${link}">${escapeHtml(words.action)}</a></p>`,
+          `<p><a href="${link}"${colors}>${escapeHtml(words.action)}</a></p>`,
           `<p>Or paste this address into your browser: ${link}</p>`,
         ]),
     `<p>${escapeHtml(`${valid}${words.ignore}`)}</p>`,
+    ...(support === null
+      ? []
+      : [
+          `<p>Need help? <a href="${escapeHtml(support)}">${escapeHtml(support.replace(/^mailto:/i, ''))}</a></p>`,
+        ]),
     '</body></html>',
     '',
   ].join('\n');

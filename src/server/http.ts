@@ -422,7 +422,7 @@ export async function createHttpApp(
   await app.register(introspectionRoutes(context, config.introspectionSecret));
   // The admin API only with its token: otherwise no route at all (404).
   if (config.adminToken !== null) await app.register(adminRoutes(context, config.adminToken));
-  await app.register(webRoutes());
+  await app.register(webRoutes(config));
   if (metrics !== null && config.metricsToken !== null) {
     const tokenMatches = createMetricsTokenCheck(config.metricsToken);
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {

@@ -26,6 +26,7 @@ import { createSessionService, type SessionService } from '../sessions/index.js'
 import type { Stores } from '../storage/index.js';
 import type { ServerConfig } from './config.js';
 import type { ServerDpop } from './dpop.js';
+import { mailBrandOf } from './pages/branding.js';
 
 export interface ServicesDeps {
   readonly config: ServerConfig;
@@ -215,6 +216,8 @@ export function createServices(deps: ServicesDeps): ServerContext {
       endSessions,
       settleRevocations,
       issuer: config.issuer,
+      productName: config.branding.productName,
+      brand: mailBrandOf(config.branding, config.issuer),
       verificationTtlMs: config.emailVerificationTtlSeconds * 1000,
       resetTtlMs: config.passwordResetTtlSeconds * 1000,
       emailChangeTtlMs: config.emailChangeTtlSeconds * 1000,

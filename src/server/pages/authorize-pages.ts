@@ -3,20 +3,20 @@
  * the authorization request in hidden fields (no script needed), and the page that shows an
  * error which must not go back to an unverified redirect URI. Every value is HTML-escaped; the
  * Content-Security-Policy allows no script at all, and the form posts only to this origin and
- * (after the sign-in's redirect) to the client's redirect URI.
+ * (after the sign-in's redirect) to the client's redirect URI. Branded like the other pages
+ * (pages/branding.ts): the same header, footer, favicon and style.
  */
+import type { Branding } from '../config.js';
+import {
+  escapeHtml,
+  imageSources,
+  productNameOf,
+  renderBrandMark,
+  renderFooter,
+  renderHeadLinks,
+} from './branding.js';
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text made safe for HTML content and double-quoted attributes. */
-export const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+export { escapeHtml };
 
 /** The parameters of an authorization request that the form carries back, in this order. */
 export const CARRIED_PARAMETERS = [
@@ -38,7 +38,7 @@ export const CARRIED_PARAMETERS = [
  * here and follow the sign-in's redirect to the client (Chromium applies form-action to the
  * redirects of a form submission).
  */
-export function authorizePagePolicy(redirectUri: string | null): string {
+export function authorizePagePolicy(redirectUri: string | null, branding: Branding): string {
   let target = '';
   if (redirectUri !== null) {
     const url = new URL(redirectUri);
@@ -48,28 +48,36 @@ export function authorizePagePolicy(redirectUri: string | null): string {
   return [
     "default-src 'none'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src ${imageSources(branding)}`,
     "base-uri 'none'",
     "frame-ancestors 'none'",
     `form-action 'self'${target}`,
   ].join('; ');
 }
 
-const shell = (title: string, body: string) => `<!doctype html>
+/** A no-script sign-out: the confirmed form of RP-initiated logout, which ends the browser's session. */
+const SIGN_OUT_FORM = `<form method="post" action="/end-session" class="header-form">
+      <input type="hidden" name="confirm" value="yes">
+      <button type="submit" class="link">Sign out</button>
+    </form>`;
+
+const shell = (branding: Branding, title: string, body: string, signOut = false) => `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${escapeHtml(title)}</title>
-  <link rel="stylesheet" href="/assets/app.css">
+  <title>${escapeHtml(`${title} · ${productNameOf(branding)}`)}</title>
+  ${renderHeadLinks(branding)}
 </head>
 <body>
-  <header>
-    <strong class="brand">Gatehouse</strong>
+  <header class="site">
+    <span class="brand">${renderBrandMark(branding)}</span>
+    ${signOut ? SIGN_OUT_FORM : ''}
   </header>
   <main>
 ${body}
   </main>
+  ${renderFooter(branding)}
 </body>
 </html>
 `;
@@ -92,7 +100,7 @@ export interface SignInPage {
  * The sign-in form of the authorization endpoint, and a sign-up form (in a `<details>`: no script)
  * for a user who has no account yet; both carry the request and end back at the client.
  */
-export function renderSignInPage(page: SignInPage): string {
+export function renderSignInPage(page: SignInPage, branding: Branding): string {
   const hidden = CARRIED_PARAMETERS.filter((name) => page.parameters[name] !== undefined)
     .map(
       (name) =>
@@ -108,6 +116,7 @@ export function renderSignInPage(page: SignInPage): string {
   const focusFirst = page.error === null && !signup ? ' autofocus' : '';
   const focusPassword = page.error !== null && !signup ? ' autofocus' : '';
   return shell(
+    branding,
     'Sign in',
     `    <h1>Sign in</h1>
     <p>to continue to <strong>${escapeHtml(page.clientName)}</strong></p>
@@ -136,8 +145,9 @@ ${hidden.replaceAll('      <input', '        <input')}
 }
 
 /** After a sign-up when the server requires a verified address before sign-in. */
-export function renderCheckEmailPage(email: string): string {
+export function renderCheckEmailPage(email: string, branding: Branding): string {
   return shell(
+    branding,
     'Confirm your email',
     `    <h1>Confirm your email address</h1>
     <p role="status">We sent a link to <strong>${escapeHtml(email)}</strong>. Follow it, then come back to the app and sign in.</p>`,
@@ -145,12 +155,14 @@ export function renderCheckEmailPage(email: string): string {
 }
 
 /** A page for an error that cannot go back to the client (RFC 6749 section 4.1.2.1). */
-export function renderErrorPage(error: string, description: string): string {
+export function renderErrorPage(error: string, description: string, branding: Branding): string {
   return shell(
+    branding,
     'Cannot sign in',
     `    <h1>This sign-in link does not work</h1>
     <p id="notice" class="error" role="alert">${escapeHtml(description)}</p>
     <p class="hint">Error code: <code>${escapeHtml(error)}</code>. Go back to the app and try again; if it keeps happening, tell its developers.</p>`,
+    true,
   );
 }
 
@@ -158,8 +170,9 @@ export function renderErrorPage(error: string, description: string): string {
  * The page after a logout with no registered place to return to. `otherAccount`: the app's
  * session ended, but this browser is signed in to another account, which stays signed in.
  */
-export function renderSignedOutPage(otherAccount = false): string {
+export function renderSignedOutPage(branding: Branding, otherAccount = false): string {
   return shell(
+    branding,
     'Signed out',
     otherAccount
       ? `    <h1>The app's session is over</h1>
@@ -172,6 +185,7 @@ export function renderSignedOutPage(otherAccount = false): string {
 /** Asks the user to confirm a logout that came without an ID token naming the session. */
 export function renderLogoutConfirmPage(
   parameters: Readonly<Record<string, string | undefined>>,
+  branding: Branding,
 ): string {
   const hidden = (['client_id', 'post_logout_redirect_uri', 'state'] as const)
     .filter((name) => parameters[name] !== undefined)
@@ -181,6 +195,7 @@ export function renderLogoutConfirmPage(
     )
     .join('\n');
   return shell(
+    branding,
     'Sign out',
     `    <h1>Sign out?</h1>
     <p>An app asked to sign you out of this device.</p>

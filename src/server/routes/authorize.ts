@@ -21,6 +21,7 @@ import {
 } from '../../oauth/index.js';
 import type { SessionRecord } from '../../sessions/index.js';
 import { authenticate } from '../authenticate.js';
+import type { Branding } from '../config.js';
 import { clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from '../cookies.js';
 import {
   authorizePagePolicy,
@@ -66,10 +67,16 @@ const SIGN_UP_MESSAGES: Readonly<Partial<Record<string, { status: number; messag
 /** A form's parameters: text only (a JSON body's arrays and objects are refused: 400). */
 const TextParameters = Type.Record(Type.String(), Type.String({ maxLength: 4096 }));
 
-const sendPage = (reply: FastifyReply, status: number, html: string, redirectUri: string | null) =>
+const sendPage = (
+  reply: FastifyReply,
+  status: number,
+  html: string,
+  redirectUri: string | null,
+  branding: Branding,
+) =>
   reply
     .status(status)
-    .header('content-security-policy', authorizePagePolicy(redirectUri))
+    .header('content-security-policy', authorizePagePolicy(redirectUri, branding))
     .header('x-frame-options', 'DENY')
     // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the
     // form's POST, and the login-CSRF check could not tell our page from any other.
@@ -85,6 +92,7 @@ const meta = (request: FastifyRequest) => ({
 export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { issuer } = ctx.config;
+    const brand = ctx.config.branding;
     const check = (params: RequestParameters): Promise<AuthorizationRequestCheck> =>
       checkAuthorizationRequest(params, (id) => findClient(ctx.stores.clients, id));
 
@@ -107,7 +115,13 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       status: 302 | 303,
     ) => {
       if (result.kind === 'show')
-        return sendPage(reply, 400, renderErrorPage(result.error, result.description), null);
+        return sendPage(
+          reply,
+          400,
+          renderErrorPage(result.error, result.description, brand),
+          null,
+          brand,
+        );
       return back(reply, status, result.redirectUri, {
         error: result.error,
         error_description: result.description,
@@ -175,14 +189,18 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       sendPage(
         reply,
         status,
-        renderSignInPage({
-          clientName: request.client.name,
-          parameters: params,
-          email,
-          error,
-          intent,
-        }),
+        renderSignInPage(
+          {
+            clientName: request.client.name,
+            parameters: params,
+            email,
+            error,
+            intent,
+          },
+          brand,
+        ),
         request.redirectUri,
+        brand,
       );
 
     /**
@@ -274,8 +292,9 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           return sendPage(
             reply,
             403,
-            renderErrorPage('csrf_rejected', 'This form was sent from another site.'),
+            renderErrorPage('csrf_rejected', 'This form was sent from another site.', brand),
             null,
+            brand,
           );
         const result = await check(body);
         if (result.kind !== 'valid') return refuse(reply, result, 303);
@@ -310,7 +329,7 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             await ctx.lifecycle.sendVerification(user);
             // An address to confirm first: the user comes back through the app once it is.
             if (ctx.config.requireVerifiedEmail)
-              return sendPage(reply, 200, renderCheckEmailPage(user.email), null);
+              return sendPage(reply, 200, renderCheckEmailPage(user.email, brand), null, brand);
           }
           const login = await ctx.flows.cookieLogin(email, body.password, meta(httpRequest));
           session = login.session;
@@ -407,8 +426,13 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return sendPage(
           reply,
           400,
-          renderErrorPage('invalid_request', 'A parameter appears more than once or is not text.'),
+          renderErrorPage(
+            'invalid_request',
+            'A parameter appears more than once or is not text.',
+            brand,
+          ),
           null,
+          brand,
         );
       const params = raw as Record<string, string | undefined>;
       let hint: { clientId: string; sessionId: string; userId: string } | null = null;
@@ -431,8 +455,10 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             renderErrorPage(
               'invalid_request',
               'The id_token_hint is not an ID token of this server.',
+              brand,
             ),
             null,
+            brand,
           );
       }
       const clientId = hint?.clientId ?? params.client_id ?? null;
@@ -440,8 +466,13 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return sendPage(
           reply,
           400,
-          renderErrorPage('invalid_request', 'client_id is not the audience of the id_token_hint.'),
+          renderErrorPage(
+            'invalid_request',
+            'client_id is not the audience of the id_token_hint.',
+            brand,
+          ),
           null,
+          brand,
         );
       const client = clientId === null ? null : await findClient(ctx.stores.clients, clientId);
       const returnTo = params.post_logout_redirect_uri ?? null;
@@ -455,11 +486,13 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           renderErrorPage(
             'invalid_request',
             'The post_logout_redirect_uri is not registered for this client.',
+            brand,
           ),
           null,
+          brand,
         );
       if (hint === null && !confirmed)
-        return sendPage(reply, 200, renderLogoutConfirmPage(params), returnTo);
+        return sendPage(reply, 200, renderLogoutConfirmPage(params, brand), returnTo, brand);
       const browser = await cookieSession(httpRequest);
       if (hint !== null) {
         const token = await ctx.sessions.findActive(hint.sessionId);
@@ -475,7 +508,8 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         );
         clearSessionCookie(reply);
       }
-      if (returnTo === null) return sendPage(reply, 200, renderSignedOutPage(otherUser), null);
+      if (returnTo === null)
+        return sendPage(reply, 200, renderSignedOutPage(brand, otherUser), null, brand);
       const url = new URL(returnTo);
       if (params.state !== undefined) url.searchParams.append('state', params.state);
       return reply
