@@ -1,10 +1,22 @@
-// The Gatehouse pages: sign in, account, token inspector. One document, three routes (/, /account,
-// /inspect), so an in-memory client keeps its tokens while the user moves between them. No inline
-// script (the server sends a strict Content-Security-Policy); every value from the server or a
-// token is written with textContent, never as HTML.
+// The Gatehouse pages: home (sign in, or who is signed in), account, and the developer tools
+// (sign-in mode, token inspector). One document, four routes (/, /account, /inspect, /developer),
+// so an in-memory client keeps its tokens while the user moves between them. No inline script
+// (the server sends a strict Content-Security-Policy); every value from the server or a token is
+// written with textContent, never as HTML.
 
-import { createAuthClient, localStorageTokenStore } from '/assets/lib/client/index.js';
 import { setupInspector } from './inspect.js';
+import {
+  api,
+  auth,
+  chooseSignInMode,
+  configuredMode,
+  currentUser,
+  signOut as endSession,
+  mode,
+  productName,
+  showSignedIn,
+  signInMode,
+} from './session.js';
 
 const $ = (selector) => document.querySelector(selector);
 const notice = $('#notice');
@@ -14,13 +26,6 @@ function say(text, isError = false) {
   notice.className = isError ? 'error' : '';
 }
 
-// Token mode keeps its tokens in sessionStorage (this tab only, survives a reload); cookie mode
-// keeps nothing in the page at all: the browser holds an HttpOnly cookie.
-const mode = () => sessionStorage.getItem('gatehouse.mode');
-const auth = createAuthClient({
-  baseUrl: location.origin,
-  storage: localStorageTokenStore('gatehouse.tokens', sessionStorage),
-});
 let lastRefresh = null;
 auth.onChange((event) => {
   if (event === 'refreshed') {
@@ -29,16 +34,11 @@ auth.onChange((event) => {
   }
   if (event === 'signed_out' && mode() === 'token') {
     sessionStorage.removeItem('gatehouse.mode');
+    showSignedIn(null);
     navigate('/');
     say('Your session ended. Sign in again.');
   }
 });
-
-/** fetch for the signed-in user, whichever way they signed in. */
-function api(path, init = {}) {
-  if (mode() === 'token') return auth.fetch(path, init);
-  return fetch(path, { ...init, credentials: 'same-origin' });
-}
 
 function explain(status, body) {
   if (status === 0) return 'The server cannot be reached. Check your connection and try again.';
@@ -77,17 +77,10 @@ const json = (body) => ({
   body: JSON.stringify(body),
 });
 
-// --- sign in / sign up -------------------------------------------------------------------------
-$('#auth-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const email = String(form.get('email'));
-  const password = String(form.get('password'));
-  const chosen = String(form.get('mode'));
-  if (event.submitter?.value === 'signup') {
-    const created = await call('/v1/signup', { method: 'POST', ...json({ email, password }) });
-    if (created.status !== 201) return say(explain(created.status, created.body), true);
-  }
+// --- home: sign in / sign up, or who is signed in -----------------------------------------------
+/** Signs in the way this tab does (signInMode); then the account page. */
+async function signIn(email, password) {
+  const chosen = signInMode();
   if (chosen === 'token') {
     try {
       await auth.login(email, password);
@@ -111,7 +104,32 @@ $('#auth-form').addEventListener('submit', async (event) => {
   sessionStorage.setItem('gatehouse.mode', chosen);
   say('');
   navigate('/account');
+}
+
+$('#auth-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  await signIn(String(form.get('email')), String(form.get('password')));
 });
+
+$('#signup-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const email = String(form.get('email'));
+  const password = String(form.get('password'));
+  const created = await call('/v1/signup', { method: 'POST', ...json({ email, password }) });
+  if (created.status !== 201) return say(explain(created.status, created.body), true);
+  await signIn(email, password);
+});
+
+/** The home page: the sign-in form, or (signed in) who is and the way to the account. */
+async function showHome() {
+  const user = await currentUser();
+  showSignedIn(user);
+  $('#home-signed-in').hidden = user === null;
+  $('#home-signed-out').hidden = user !== null;
+  if (user !== null) $('#home-who').textContent = `Signed in as ${user.email}`;
+}
 
 // --- account ------------------------------------------------------------------------------------
 /** "Chrome on Linux" from a user agent; the raw string when it says nothing we know. */
@@ -146,6 +164,8 @@ async function showAccount() {
     return navigate('/');
   }
   $('#who').textContent = `Signed in as ${me.body.email}`;
+  $('#password-username').value = me.body.email;
+  showSignedIn(me.body);
   showTokenState();
   const list = await call('/v1/sessions');
   const body = $('#sessions');
@@ -154,6 +174,7 @@ async function showAccount() {
     const row = document.createElement('tr');
     row.dataset.sessionId = session.id;
     const device = document.createElement('td');
+    device.dataset.label = 'Device';
     device.textContent = `${deviceName(session.user_agent)}${session.kind === 'cookie' ? ' (cookie)' : ' (tokens)'}`;
     device.title = session.user_agent ?? '';
     if (session.current) {
@@ -163,12 +184,14 @@ async function showAccount() {
       device.append(mark);
     }
     const cells = [device];
-    for (const text of [
-      session.ip ?? '',
-      new Date(session.created_at).toLocaleString(),
-      new Date(session.last_used_at).toLocaleString(),
+    // data-label: the column's name, shown beside the value when the rows become cards (app.css).
+    for (const [label, text] of [
+      ['IP', session.ip ?? ''],
+      ['Created', new Date(session.created_at).toLocaleString()],
+      ['Last used', new Date(session.last_used_at).toLocaleString()],
     ]) {
       const cell = document.createElement('td');
+      cell.dataset.label = label;
       cell.textContent = text;
       cells.push(cell);
     }
@@ -196,14 +219,8 @@ async function showAccount() {
 }
 
 async function signOut(everywhere) {
-  const response = await call('/v1/logout', {
-    method: 'POST',
-    ...json(everywhere ? { scope: 'global' } : {}),
-  });
-  if (response.status !== 204 && response.status !== 401)
-    return say(explain(response.status, response.body), true);
-  if (mode() === 'token') await auth.logout();
-  sessionStorage.removeItem('gatehouse.mode');
+  const response = await endSession(everywhere);
+  if (!response.ok) return say(explain(response.status, response.body), true);
   say(everywhere ? 'Signed out everywhere.' : 'Signed out.');
   navigate('/');
 }
@@ -264,12 +281,35 @@ $('#delete-form').addEventListener('submit', async (event) => {
   event.target.reset();
   if (mode() === 'token') await auth.logout().catch(() => {});
   sessionStorage.removeItem('gatehouse.mode');
+  showSignedIn(null);
   navigate('/');
   say('Your account is deleted and every device was signed out.');
 });
 
+// --- developer tools ----------------------------------------------------------------------------
+const MODE_NAMES = { cookie: 'a session cookie', token: 'access + refresh tokens' };
+
+function showDeveloper() {
+  for (const radio of document.querySelectorAll('#developer-form input[name="mode"]'))
+    radio.checked = radio.value === signInMode();
+  $('#developer-mode').textContent =
+    `The server's setting (GATEHOUSE_WEB_SIGN_IN) is ${MODE_NAMES[configuredMode]}; a choice here lasts for this tab.`;
+}
+for (const radio of document.querySelectorAll('#developer-form input[name="mode"]')) {
+  radio.addEventListener('change', () => {
+    if (!radio.checked) return;
+    chooseSignInMode(radio.value);
+    say(`This tab now signs in with ${MODE_NAMES[radio.value]}.`);
+  });
+}
+
 // --- routing ------------------------------------------------------------------------------------
-const pages = { '/': '#page-home', '/account': '#page-account', '/inspect': '#page-inspect' };
+const pages = {
+  '/': '#page-home',
+  '/account': '#page-account',
+  '/inspect': '#page-inspect',
+  '/developer': '#page-developer',
+};
 
 function render() {
   const path = pages[location.pathname] ? location.pathname : '/';
@@ -278,12 +318,19 @@ function render() {
     if (link.getAttribute('href') === path) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = {
-    '/': 'Sign in · Gatehouse',
-    '/account': 'Account · Gatehouse',
-    '/inspect': 'Token inspector · Gatehouse',
+  const title = {
+    '/': 'Sign in',
+    '/account': 'Account',
+    '/inspect': 'Token inspector',
+    '/developer': 'Developer tools',
   }[path];
+  document.title = `${title} · ${productName}`;
   if (path === '/account') showAccount();
+  else if (path === '/') showHome();
+  else {
+    if (path === '/developer') showDeveloper();
+    currentUser().then(showSignedIn);
+  }
 }
 
 function navigate(path) {

@@ -192,42 +192,66 @@ async function checkSignature(token, header) {
   }
 }
 
+/** Decodes the header and payload, or throws with the one reason this is not a readable JWT. */
+function readToken(parts) {
+  if (parts.length !== 3)
+    throw new Error(
+      `a JWT is three parts separated by dots (header.payload.signature); this has ${parts.length}`,
+    );
+  const read = (segment, name) => {
+    try {
+      return decodeJson(segment);
+    } catch {
+      throw new Error(`its ${name} is not base64url-encoded JSON`);
+    }
+  };
+  const header = read(parts[0], 'header');
+  const payload = read(parts[1], 'payload');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new Error('its header is not a JSON object');
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new Error('its payload is not a JSON object');
+  return { header, payload };
+}
+
 export function setupInspector() {
   const input = $('#jwt');
   const result = $('#inspect-result');
+  const problem = $('#inspect-error');
   const run = () => {
     const token = input.value.trim();
     clearInterval(countdown);
-    if (token === '') {
-      result.hidden = true;
-      return;
-    }
-    result.hidden = false;
-    const parts = token.split('.');
     const warnings = $('#warnings');
     warnings.replaceChildren();
+    let decoded;
     try {
-      if (parts.length !== 3)
-        throw new Error(`a JWT has 3 parts separated by dots; this has ${parts.length}`);
-      const header = decodeJson(parts[0]);
-      const payload = decodeJson(parts[1]);
-      renderJson($('#header'), header);
-      renderJson($('#payload'), payload);
-      for (const text of warningsFor(header, payload)) {
-        const item = document.createElement('li');
-        item.textContent = text;
-        warnings.append(item);
-      }
-      showTimes(payload);
-      checkSignature(token, header);
+      decoded = token === '' ? null : readToken(token.split('.'));
+      problem.hidden = true;
+      problem.textContent = '';
     } catch (error) {
-      const item = document.createElement('li');
-      item.textContent = `Not a readable JWT: ${error.message}.`;
-      warnings.append(item);
+      decoded = null;
+      // One message, and no empty Header, Payload and Signature boxes under it.
+      problem.textContent = `This is not a JWT: ${error.message}.`;
+      problem.hidden = false;
+    }
+    result.hidden = decoded === null;
+    if (decoded === null) {
       $('#header').replaceChildren();
       $('#payload').replaceChildren();
+      $('#times').replaceChildren();
       $('#signature').textContent = '';
+      return;
     }
+    const { header, payload } = decoded;
+    renderJson($('#header'), header);
+    renderJson($('#payload'), payload);
+    for (const text of warningsFor(header, payload)) {
+      const item = document.createElement('li');
+      item.textContent = text;
+      warnings.append(item);
+    }
+    showTimes(payload);
+    checkSignature(token, header);
   };
   input.addEventListener('input', run);
   for (const radio of document.querySelectorAll('input[name="key-source"]')) {

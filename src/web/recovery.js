@@ -4,6 +4,8 @@
 // textContent. A link's token arrives in the fragment (#token=...), which browsers never send to a
 // server; it is taken out of the address bar at once, so it is not left in the history.
 
+import { refreshHeader, signOut } from './session.js';
+
 const $ = (selector) => document.querySelector(selector);
 const notice = $('#notice');
 
@@ -116,6 +118,7 @@ onSubmit($('#confirm-email-form'), async () => {
   if (!ok) return say(explain(status, body), true);
   $('#confirm-email-form').hidden = true;
   say('Your account now uses this address. Sign in with it from now on.');
+  refreshHeader();
 });
 
 onSubmit($('#undo-email-form'), async (data) => {
@@ -127,6 +130,7 @@ onSubmit($('#undo-email-form'), async (data) => {
   );
   if (!ok) return say(explain(status, body), true);
   $('#undo-email-form').hidden = true;
+  refreshHeader();
   notice.textContent =
     password === ''
       ? 'The change is undone and every device was signed out. If you did not ask for it, choose a new password now: '
@@ -136,4 +140,12 @@ onSubmit($('#undo-email-form'), async (data) => {
   link.href = password === '' ? '/forgot-password' : '/';
   link.textContent = password === '' ? 'Reset your password' : 'Sign in';
   notice.append(link);
+});
+
+// The header: who is signed in, and signing out from here too.
+refreshHeader();
+$('#sign-out').addEventListener('click', async () => {
+  const { ok, status, body } = await signOut(false);
+  if (ok) say('Signed out.');
+  else say(explain(status, body), true);
 });
