@@ -1,7 +1,8 @@
 /**
- * The web pages in Chromium, as a person uses them: sign up, the account page, ending another
- * session, staying signed in past access-token expiry, signing out everywhere, cookie sign-in,
- * and the token inspector's signature check. Screenshots go to test-results/ (not committed).
+ * The web pages in Chromium, as a person uses them: sign up (in token mode, chosen at the
+ * developer tools), the account page, ending another session, staying signed in past
+ * access-token expiry, signing out everywhere, cookie sign-in (the configured mode), and the
+ * token inspector's signature check. Screenshots go to test-results/ (not committed).
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -54,7 +55,7 @@ describe.runIf(chromiumGate('the web page tests'))('web pages', () => {
   }
 
   it('serves the pages with a strict Content-Security-Policy', async () => {
-    for (const path of ['/', '/account', '/inspect']) {
+    for (const path of ['/', '/account', '/inspect', '/developer']) {
       const response = await fetch(`${base}${path}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
@@ -64,11 +65,17 @@ describe.runIf(chromiumGate('the web page tests'))('web pages', () => {
   });
 
   it('sign up with tokens, see the account, end another session, stay signed in past expiry, sign out everywhere', async () => {
-    const page = await open('/');
-    await page.screenshot({ path: 'test-results/web-home.png', fullPage: true });
-    await page.getByLabel('Email').fill('web@example.com');
-    await page.getByLabel(/^Password/).fill('web page password');
+    // The developer tools pick token mode for this tab; the customer's form has no such choice.
+    const page = await open('/developer');
     await page.getByLabel('access + refresh tokens').check();
+    await page.getByText('This tab now signs in with access + refresh tokens.').waitFor();
+    await page.locator('a.brand').click();
+    await page.locator('#home-signed-out').waitFor();
+    await page.screenshot({ path: 'test-results/web-home.png', fullPage: true });
+    await page.getByText('New here? Create an account').click();
+    const signup = page.locator('#signup-form');
+    await signup.getByLabel('Email').fill('web@example.com');
+    await signup.getByLabel(/^New password/).fill('web page password');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByText('Signed in as web@example.com').waitFor();
     expect(new URL(page.url()).pathname).toBe('/account');
@@ -125,12 +132,19 @@ describe.runIf(chromiumGate('the web page tests'))('web pages', () => {
 
   it('signs in with a session cookie, and explains a wrong password in plain words', async () => {
     const page = await open('/');
-    await page.getByLabel('Email').fill('web@example.com');
-    await page.getByLabel(/^Password/).fill('not the password');
+    const form = page.locator('#auth-form');
+    await form.getByLabel('Email').fill('web@example.com');
+    await form.getByLabel(/^Password/).fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Wrong email or password.').waitFor();
-    await page.getByLabel(/^Password/).fill('web page password');
+    await form.getByLabel(/^Password/).fill('web page password');
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in with a session cookie.').waitFor();
+    // Home again: who is signed in, and the way to the account.
+    await page.locator('a.brand').click();
+    await page.locator('#home-who').getByText('Signed in as web@example.com').waitFor();
+    expect(await page.locator('#auth-form').isVisible()).toBe(false);
+    await page.getByRole('link', { name: 'Go to your account' }).click();
     await page.getByText('Signed in with a session cookie.').waitFor();
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === '__Host-gatehouse_session')).toMatchObject({
