@@ -295,15 +295,21 @@ describe.runIf(chromiumGate('the page layout and branding tests'))(
     }
 
     /** The checks every page passes; returns nothing, fails with the page's name and width. */
-    async function checkPage(page: Page, item: PageCase, width: number, state: string) {
+    async function checkPage(
+      page: Page,
+      item: PageCase,
+      width: number,
+      state: string,
+      logo = true,
+    ) {
       const where = `${item.name} (${state}) at ${width} px`;
       const brand = (await page.evaluate(BRAND)) as Brand;
       expect(brand.title, where).toContain(PRODUCT);
       expect(brand.name, where).toBe(PRODUCT);
-      expect(brand.logoWidth, `${where}: the logo loads`).toBe(64);
+      expect(brand.logoWidth, `${where}: the logo loads`).toBe(logo ? 64 : 0);
       expect(brand.support, where).toBe(SUPPORT);
       expect(brand.accent, where).toBe(ACCENT);
-      expect(brand.icon, where).toBe('/assets/logo');
+      expect(brand.icon, where).toBe(logo ? '/assets/logo' : '/assets/favicon.svg');
       if (
         SHOT_WIDTHS.includes(width) &&
         state === (item.signedIn === true ? 'signed in' : 'signed out')
@@ -477,6 +483,79 @@ describe.runIf(chromiumGate('the page layout and branding tests'))(
       expect(await page.locator('#inspect-error').isVisible()).toBe(false);
       await context.close();
     });
+
+    it('GATEHOUSE_WEB_SIGN_IN=tokens: the same form signs in with tokens; the check-email page of /authorize is branded and fits', async () => {
+      const port = await freePort();
+      const tokensBase = `http://localhost:${port}`;
+      const tokens = await createTestServer({
+        env: {
+          GATEHOUSE_ISSUER: tokensBase,
+          GATEHOUSE_PRODUCT_NAME: PRODUCT,
+          GATEHOUSE_ACCENT_COLOR: ACCENT,
+          GATEHOUSE_SUPPORT_URL: SUPPORT,
+          GATEHOUSE_WEB_SIGN_IN: 'tokens',
+          GATEHOUSE_REQUIRE_VERIFIED_EMAIL: 'true',
+        },
+      });
+      try {
+        await tokens.app.listen({ port, host: '127.0.0.1' });
+        await registerTestClient(tokens, CLIENT, {
+          grantTypes: ['authorization_code', 'refresh_token'],
+          scopes: ['openid', 'email'],
+          redirectUris: [REDIRECT],
+        });
+        const user = (
+          await tokens.app.inject({
+            method: 'POST',
+            url: '/v1/signup',
+            payload: { email: EMAIL, password: PASSWORD },
+          })
+        ).json() as { id: string };
+        await tokens.context.stores.accounts.markEmailVerified(user.id, EMAIL, Date.now());
+        const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+        const page = await context.newPage();
+        await page.goto(`${tokensBase}/`);
+        expect(await page.locator('#page-home input[type="radio"]').count()).toBe(0);
+        await page.locator('#auth-form').getByLabel('Email').fill(EMAIL);
+        await page.locator('#auth-form').getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.getByText('Signed in with access + refresh tokens.').waitFor();
+        // Tokens, not a cookie: nothing in the cookie jar, the tokens in this tab's storage.
+        expect(await context.cookies()).toEqual([]);
+        expect(await page.evaluate("sessionStorage.getItem('gatehouse.mode')")).toBe('token');
+
+        // A sign-up on the authorization page that must confirm its address first.
+        const query = new URLSearchParams({
+          client_id: CLIENT,
+          redirect_uri: REDIRECT,
+          response_type: 'code',
+          scope: 'openid',
+          state: 's',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM',
+          code_challenge_method: 'S256',
+        });
+        for (const width of WIDTHS) {
+          const fresh = await browser.newContext({ viewport: { width, height: 844 } });
+          const signup = await fresh.newPage();
+          signup.on('console', (message) => {
+            if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+          });
+          await signup.goto(`${tokensBase}/authorize?${query}`);
+          await signup.getByText('New here? Create an account').click();
+          await signup.locator('#signup-email').fill(`new-${width}@acme-example.com`);
+          await signup.locator('#signup-password').fill(PASSWORD);
+          await signup.getByRole('button', { name: 'Create account' }).click();
+          await signup.getByRole('heading', { name: 'Confirm your email address' }).waitFor();
+          const item: PageCase = { name: 'check-email', path: '', ready: 'h1', signedIn: false };
+          await checkPage(signup, { ...item }, width, 'signed out', false);
+          await fresh.close();
+        }
+        await context.close();
+        expect(cspViolations).toEqual([]);
+      } finally {
+        await tokens.close();
+      }
+    }, 240_000);
 
     it('serves the favicon and the logo; the CSP refuses an injected inline script', async () => {
       const icon = await fetch(`${base}/favicon.ico`);
