@@ -97,8 +97,11 @@ describe.runIf(chromiumGate('the email-change page tests'))(
 
     async function signIn(page: Page, email: string, password: string) {
       await page.goto(`${base}/`);
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel(/^Password/).fill(password);
+      await page.locator('#auth-form').getByLabel('Email').fill(email);
+      await page
+        .locator('#auth-form')
+        .getByLabel(/^Password/)
+        .fill(password);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByText(`Signed in as ${email}`).waitFor();
     }

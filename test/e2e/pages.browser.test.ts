@@ -180,6 +180,18 @@ describe.runIf(chromiumGate('the page layout and branding tests'))(
         signedIn: 'both',
       },
       { name: 'verify-email', path: '/verify-email', ready: '#page-verify h1', signedIn: 'both' },
+      {
+        name: 'confirm-email',
+        path: '/confirm-email',
+        ready: '#page-confirm-email h1',
+        signedIn: 'both',
+      },
+      {
+        name: 'undo-email-change',
+        path: '/undo-email-change',
+        ready: '#page-undo-email h1',
+        signedIn: 'both',
+      },
       { name: 'developer', path: '/developer', ready: '#page-developer h1', signedIn: 'both' },
       {
         name: 'inspect',
