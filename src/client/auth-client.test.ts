@@ -3,8 +3,9 @@
  * with jose (signature with the embedded key, typ, htm, htu, ath, nonce), so what passes here is
  * what a strict RFC 9449 server accepts. The real server is in test/integration/client.test.ts.
  */
+import { spawn } from 'node:child_process';
 import { calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../test/support/random.js';
 import { createFixedClock, encodeBase64Url } from '../core/index.js';
 import { type AuthClientOptions, type AuthEvent, createAuthClient } from './auth-client.js';
@@ -537,5 +538,88 @@ describe('@gatehouse/client with DPoP', () => {
     expect((await withStolen.client.fetch(`${API}/orders`)).status).toBe(401);
     expect(withStolen.events).toEqual(['signed_out']);
     expect(thiefStore.get()).toBeNull();
+  });
+});
+
+describe('gatehouse/client in Node', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  // Node 24.5 added navigator.locks; BroadcastChannel is there since Node 18. Before the fix, two
+  // clients of one process on Node 24 took each other's tokens and sign-outs as "other tabs".
+  it('two clients of one process share nothing, even with navigator.locks and BroadcastChannel', async () => {
+    const requests: string[] = [];
+    vi.stubGlobal('navigator', {
+      locks: {
+        request: <T>(name: string, callback: () => Promise<T>) => {
+          requests.push(name);
+          return callback();
+        },
+      },
+    });
+    expect(typeof BroadcastChannel).toBe('function');
+    const serverClock = createFixedClock(T0);
+    const server = fakeServer({ serverClock });
+    const alice = makeClient(server, { storage: memoryTokenStore() });
+    const bob = makeClient(server, { storage: memoryTokenStore() });
+
+    await alice.client.login('ada@example.com', 'right');
+    const alicesFirst = await alice.client.getAccessToken();
+    expect(alicesFirst).not.toBeNull();
+    await bob.client.login('ada@example.com', 'right');
+    const bobsFirst = await bob.client.getAccessToken();
+    expect(bobsFirst).not.toBe(alicesFirst);
+    // A refresh by one and a logout by the other: each keeps to itself.
+    alice.clock.advanceMs(3600 * 1000);
+    serverClock.advanceMs(3600 * 1000);
+    const alicesSecond = await alice.client.getAccessToken();
+    expect(alicesSecond).not.toBe(alicesFirst);
+    await bob.client.logout();
+    // A BroadcastChannel message is delivered on a later turn of the event loop, never at once.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(await alice.client.getAccessToken()).toBe(alicesSecond);
+    expect(await bob.client.getAccessToken()).toBeNull();
+    expect(alice.events).toEqual(['signed_in', 'refreshed']);
+    expect(bob.events).toEqual(['signed_in', 'signed_out']);
+    expect(requests).toEqual([]);
+  });
+
+  it('a Node process that used the client exits by itself', async () => {
+    const source = new URL('./index.ts', import.meta.url).href;
+    const script = `
+      const { createAuthClient } = await import(${JSON.stringify(source)});
+      const fetch = async () => { throw new TypeError('fetch failed'); };
+      const client = createAuthClient({ baseUrl: 'http://127.0.0.1:9', fetch });
+      createAuthClient({ baseUrl: 'http://127.0.0.1:9', fetch });
+      console.log(JSON.stringify(await client.logout()));
+    `;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    // A live BroadcastChannel would keep it running for ever: give up after 20 s (the import of
+    // the TypeScript sources through tsx takes about a second).
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+    );
+    clearTimeout(timer);
+    expect({ code, signal, output: output.trim() }).toEqual({
+      code: 0,
+      signal: null,
+      output: '{"revoked":false}',
+    });
   });
 });

@@ -18,9 +18,10 @@
  *   that, but never earlier than half-way through the token's life: a 30 s token is refreshed
  *   after 15 s, not on every call. A proof's `iat` is the client's clock corrected by the offset
  *   seen between the access token's `iat` and the moment it arrived.
- * - Single flight: any number of concurrent calls share one refresh. Across tabs of one origin,
- *   when the Web Locks API and BroadcastChannel exist, one tab refreshes under a lock and the
- *   others receive the result instead of refreshing again.
+ * - Single flight: any number of concurrent calls share one refresh. Across tabs of one origin
+ *   (in a browser, where IndexedDB, the Web Locks API and BroadcastChannel exist), one tab
+ *   refreshes under a lock and the others receive the result instead of refreshing again. Clients
+ *   in Node share nothing, even where Node offers those APIs (24.5 and later).
  * - A 401 `invalid_token` triggers one refresh and one retry, never a loop.
  * - Network errors and 5xx keep the tokens and surface the error; `invalid_grant` on refresh
  *   clears them and emits `signed_out`.
@@ -298,7 +299,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return cached;
   };
 
-  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  // Tabs of one origin share IndexedDB, so they coordinate. Node has no tabs, but since 24.5 it
+  // has navigator.locks beside BroadcastChannel: every client of a process (and of its workers)
+  // would then take the others' tokens and sign-outs, and the channel would keep the process alive.
+  const locks = inBrowser
+    ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks
+    : undefined;
   const channel =
     locks !== undefined && typeof BroadcastChannel === 'function'
       ? new BroadcastChannel(channelName)
