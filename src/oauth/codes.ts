@@ -21,19 +21,19 @@ import type { AuthorizationCodeRecord, AuthorizationCodeStore } from './store.js
 /** A code lives this long: one redirect and one token request (RFC 6749 suggests at most 10 min). */
 export const CODE_TTL_MS = 60_000;
 
-/** What a code is issued for. */
-export interface CodeGrant {
-  readonly clientId: string;
-  readonly userId: string;
-  readonly redirectUri: string;
-  readonly redirectUriGiven: boolean;
-  readonly codeChallenge: string;
-  readonly scopes: readonly string[];
-  readonly nonce: string | null;
-  readonly authTimeMs: number;
-  /** The browser session that signed in. */
-  readonly browserSessionId: string;
-}
+/** What a code is issued for: the record's own fields (store.ts), less its id, secret and state. */
+export type CodeGrant = Pick<
+  AuthorizationCodeRecord,
+  | 'clientId'
+  | 'userId'
+  | 'redirectUri'
+  | 'redirectUriGiven'
+  | 'codeChallenge'
+  | 'scopes'
+  | 'nonce'
+  | 'authTimeMs'
+  | 'browserSessionId'
+>;
 
 /** The token request's side of an exchange. */
 export interface CodeExchange {
