@@ -326,7 +326,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   client: ['core'],
   // Only the client SDK's public entry, as the server serves it (WEB_CLIENT_ENTRY).
   web: ['client'],
-  cli: ['core', 'jwt', 'server', 'storage', 'clients', 'sessions'],
+  cli: ['core', 'jwt', 'server', 'storage', 'clients', 'sessions', 'limits'],
 };
 
 /** Folders that know nothing of HTTP or a database. */

@@ -1,6 +1,13 @@
 /** gatehouse limits: the throttling policy (pure) and the limit and security-event stores. */
 export { addressKeyOf } from './address.js';
 export {
+  type EventFilterField,
+  type EventFilterText,
+  isSecurityEventType,
+  parseEventFilter,
+  SECURITY_EVENT_TYPES,
+} from './event-filter.js';
+export {
   ACCOUNT_ADDRESS_POLICY,
   ACCOUNT_POLICY,
   ADDRESS_POLICY,

@@ -3,11 +3,11 @@
  * Gatehouse server on the same origin: the DPoP key in IndexedDB (not extractable, the same after
  * a reload and in every tab), and one refresh for two tabs.
  */
-import { type AddressInfo, createServer } from 'node:net';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumGate, launchChromium } from '../support/browser.js';
+import { freePort } from '../support/ports.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 
 const available = chromiumGate('the client browser tests');
@@ -42,15 +42,6 @@ const jktOf = (token: string | null) =>
       cnf?: { jkt?: string };
     }
   ).cnf?.jkt;
-
-/** A port free right now (the server's issuer, which every proof's htu names, needs it first). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe.runIf(available)('gatehouse/client in Chromium', () => {
   let server: TestServer;

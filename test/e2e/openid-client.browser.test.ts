@@ -8,7 +8,6 @@
  */
 
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import express from 'express';
 import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
@@ -17,15 +16,8 @@ import { createFixedClock } from '../../src/core/clock.js';
 import { requireAccessToken } from '../../src/middleware/express.js';
 import { createTokenGuard } from '../../src/middleware/token-guard.js';
 import { chromiumGate, launchChromium } from '../support/browser.js';
+import { freePort } from '../support/ports.js';
 import { createTestServer, registerTestClient, type TestServer } from '../support/server.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const EMAIL = 'oidc@example.com';
 const PASSWORD = 'openid client password';

@@ -3,21 +3,13 @@
  * taken from the message a real SMTP server received, the reset page it opens, then signing in
  * with the new password; no CSP violation on the way, and the token leaves the address bar.
  */
-import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { chromiumGate, launchChromium } from '../support/browser.js';
+import { freePort } from '../support/ports.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 import { findLink, startTestSmtp, type TestSmtp } from '../support/smtp.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe.runIf(chromiumGate('the account-recovery page tests'))('account recovery pages', () => {
   let server: TestServer;

@@ -5,22 +5,14 @@
  * token inspector's signature check. Screenshots go to test-results/ (not committed).
  */
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { importHmacSecret } from '../../src/jwt/index.js';
 import { signJwt } from '../../src/jwt/sign.js';
 import { chromiumGate, launchChromium } from '../support/browser.js';
+import { freePort } from '../support/ports.js';
 import { createTestServer, type TestServer } from '../support/server.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe.runIf(chromiumGate('the web page tests'))('web pages', () => {
   let server: TestServer;

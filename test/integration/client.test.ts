@@ -5,7 +5,7 @@
  * local server records what reaches it).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthClientError,
@@ -16,6 +16,7 @@ import {
 import { memoryKeyStore } from '../../src/client/key-store.js';
 import { memoryTokenStore } from '../../src/client/token-store.js';
 import { createFixedClock } from '../../src/core/clock.js';
+import { freePort } from '../support/ports.js';
 import { createTestServer, T0, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -45,14 +46,6 @@ const recordingFetch: typeof fetch = async (input, init) => {
   }
   return response;
 };
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function startServer(env: Record<string, string> = {}) {
   const port = await freePort();

@@ -36,7 +36,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +44,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/core/clock.js';
 import { chromiumGate, launchChromium } from '../support/browser.js';
+import { freePort } from '../support/ports.js';
 import { createTestServer, type TestServer } from '../support/server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -125,14 +125,6 @@ const tarball = (name: string) => {
   if (found === undefined) throw new Error(`no tarball for ${name}`);
   return join(tarballs, found.filename);
 };
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'gatehouse-install-'));
