@@ -32,8 +32,10 @@ export interface AccountStore {
    */
   markEmailVerified(userId: string, email: string, nowMs: number): Promise<boolean>;
   /**
-   * Disables the account (`disabledAtMs`) or enables it again (null); false when there is no such
-   * account. Its sessions are the caller's to end (through the session service).
+   * Disables the account (`disabledAtMs`) or enables it again (null), in one conditional write:
+   * true only for the call that changed it; false when it already was so, or there is no such
+   * account (of many parallel calls, one sees true). Its sessions are the caller's to end
+   * (through the session service).
    */
   setUserDisabled(userId: string, disabledAtMs: number | null, nowMs: number): Promise<boolean>;
   /**
@@ -52,7 +54,7 @@ export interface AccountStore {
    * Deletes the account and its personal data in one transaction: sessions, refresh tokens, email
    * links, roles, security events, queued messages to its address. End its sessions first (and
    * let the servers' revocation poll read them: it reads session rows). False when there was no
-   * such account.
+   * such account, or another call deleted it first (of parallel calls, one sees true).
    */
   deleteUser(userId: string): Promise<boolean>;
 }

@@ -71,7 +71,7 @@ export interface AccountAdmin {
    */
   enableUser(userId: string, by: AdminActor): Promise<{ readonly changed: boolean }>;
   /**
-   * Ends every session of the user. Records `account_signed_out`.
+   * Ends every session of the user. Records `account_signed_out` when it ended one.
    * @throws AuthError ERR_USER_NOT_FOUND
    */
   signOutUser(userId: string, by: AdminActor): Promise<{ readonly endedSessions: number }>;
@@ -151,8 +151,8 @@ export function createAccountAdmin(options: AccountAdminOptions): AccountAdmin {
 
     async disableUser(userId, by) {
       const user = await find(userId);
-      const changed = (user.disabledAtMs ?? null) === null;
-      if (changed) await users.setUserDisabled(user.id, clock.nowMs(), clock.nowMs());
+      // One conditional write: of parallel calls, one changes it (and records it).
+      const changed = await users.setUserDisabled(user.id, clock.nowMs(), clock.nowMs());
       // After the flag: a sign-in checked before it was set is ended too.
       const ended = await options.endSessions(user.id, 'account_disabled');
       if (changed) await record('account_disabled', user.id, by);
@@ -161,18 +161,16 @@ export function createAccountAdmin(options: AccountAdminOptions): AccountAdmin {
 
     async enableUser(userId, by) {
       const user = await find(userId);
-      const changed = (user.disabledAtMs ?? null) !== null;
-      if (changed) {
-        await users.setUserDisabled(user.id, null, clock.nowMs());
-        await record('account_enabled', user.id, by);
-      }
+      const changed = await users.setUserDisabled(user.id, null, clock.nowMs());
+      if (changed) await record('account_enabled', user.id, by);
       return { changed };
     },
 
     async signOutUser(userId, by) {
       const user = await find(userId);
       const ended = await options.endSessions(user.id, 'signed_out_by_operator');
-      await record('account_signed_out', user.id, by);
+      // Each ended session is ended by one call only: parallel sign-outs record it once.
+      if (ended.length > 0) await record('account_signed_out', user.id, by);
       return { endedSessions: ended.length };
     },
 

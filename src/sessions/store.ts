@@ -41,7 +41,10 @@ export interface SessionStore {
   listUserSessions(userId: string, nowMs: number): Promise<SessionRecord[]>;
   /** Revokes one session; true when it was active until now. */
   revokeSession(id: string, nowMs: number, reason: string): Promise<boolean>;
-  /** Revokes every active session of a user except `exceptId`; returns the revoked ids. */
+  /**
+   * Revokes every active session of a user except `exceptId`; returns the ids this call revoked:
+   * of parallel calls, each session is reported by exactly one.
+   */
   revokeUserSessions(
     userId: string,
     nowMs: number,

@@ -88,6 +88,12 @@ describe.runIf(enabled)('Redis stores', () => {
     ]);
     expect((await store.listUserSessions('u1', T)).map((s) => s.id)).toEqual(['c3']);
     expect(await handle.redis.ttl(`${prefix}s:c3`)).toBeGreaterThan(3000);
+    // Parallel revocations: each session is reported by the one call that ended it.
+    for (const id of ['c4', 'c5']) await store.createSession(cookieSession(id, 'u1'));
+    const reported = await Promise.all(
+      Array.from({ length: 20 }, () => store.revokeUserSessions('u1', T, 'account_disabled')),
+    );
+    expect(reported.flat().sort()).toEqual(['c3', 'c4', 'c5']);
     await expect(
       store.createSession(cookieSession('t1', 'u1', { kind: 'token' })),
     ).rejects.toThrow();

@@ -184,9 +184,20 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
 
       expect(await accounts.setUserDisabled('pg1', T + 1, T + 1)).toBe(true);
       expect(await accounts.findUserById('pg1')).toMatchObject({ disabledAtMs: T + 1 });
+      // Already disabled: no change, and the first time stays.
+      expect(await accounts.setUserDisabled('pg1', T + 5, T + 5)).toBe(false);
+      expect(await accounts.findUserById('pg1')).toMatchObject({ disabledAtMs: T + 1 });
       expect(await accounts.setUserDisabled('pg1', null, T + 2)).toBe(true);
       expect(await accounts.findUserById('pg1')).toMatchObject({ disabledAtMs: null });
+      expect(await accounts.setUserDisabled('pg1', null, T + 2)).toBe(false);
       expect(await accounts.setUserDisabled('missing', T + 1, T + 1)).toBe(false);
+      // Of parallel writes, exactly one changes it each way.
+      const parallel = (disabledAtMs: number | null) =>
+        Promise.all(
+          Array.from({ length: 20 }, () => accounts.setUserDisabled('pg1', disabledAtMs, T + 3)),
+        );
+      expect((await parallel(T + 3)).filter(Boolean)).toHaveLength(1);
+      expect((await parallel(null)).filter(Boolean)).toHaveLength(1);
 
       await sessions.createSession(session('pg2-session', 'pg2'));
       await roles.addUserRole('pg2', 'editor', T);
@@ -198,7 +209,11 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
         userAgent: 'ua',
         atMs: T,
       });
-      expect(await accounts.deleteUser('pg2')).toBe(true);
+      // Of parallel deletions, one deletes.
+      const deletions = await Promise.all(
+        Array.from({ length: 20 }, () => accounts.deleteUser('pg2')),
+      );
+      expect(deletions.filter(Boolean)).toHaveLength(1);
       expect(await accounts.findUserByEmail('pg2@list.io')).toBeNull();
       expect(await sessions.findSession('pg2-session')).toBeNull();
       expect(await roles.listUserRoles('pg2')).toEqual([]);
@@ -234,6 +249,14 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
         's-old',
         's2',
       ]);
+      // Parallel revocations: each session is reported by the one call that ended it.
+      for (const id of ['s4', 's5', 's6']) await sessions.createSession(session(id, 's-user'));
+      const reported = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          sessions.revokeUserSessions('s-user', T + 450, 'account_disabled'),
+        ),
+      );
+      expect(reported.flat().sort()).toEqual(['s3', 's4', 's5', 's6']);
       expect(await sessions.findSession('missing')).toBeNull();
     },
   );

@@ -420,6 +420,57 @@ describe.each(BACKENDS)('admin API (%s)', (_name, backend) => {
       });
   });
 
+  it('100 parallel copies of one action change once and record once', async () => {
+    const { s, base } = await start(backend);
+    const id = await signup(base, 'parallel@example.com');
+    const sessions = await Promise.all(
+      Array.from({ length: 5 }, async () => (await login(base, 'parallel@example.com')).body),
+    );
+    const hundred = (method: string, path: string) =>
+      Promise.all(Array.from({ length: 100 }, () => call(base, method, path)));
+    const adminEvents = async () =>
+      (await s.context.stores.events.pageEvents({ userId: id, limit: 1000 }))
+        .filter((e) => e.actor === 'admin_token')
+        .map((e) => e.type)
+        .sort();
+
+    const disables = await hundred('POST', `/v1/admin/users/${id}/disable`);
+    expect(disables.map((a) => a.status)).toEqual(Array(100).fill(200));
+    expect(disables.filter((a) => a.body.changed)).toHaveLength(1);
+    expect(disables.reduce((sum, a) => sum + a.body.ended_sessions, 0)).toBe(5);
+    for (const pair of sessions) expect(await me(base, pair.access_token)).toBe(401);
+
+    const enables = await hundred('POST', `/v1/admin/users/${id}/enable`);
+    expect(enables.filter((a) => a.status === 200 && a.body.changed)).toHaveLength(1);
+
+    const grants = await hundred('PUT', `/v1/admin/users/${id}/roles/editor`);
+    expect(grants.map((a) => a.status)).toEqual(Array(100).fill(200));
+    expect(grants.filter((a) => a.body.changed)).toHaveLength(1);
+    expect(grants.every((a) => a.body.roles.join() === 'editor')).toBe(true);
+    const removals = await hundred('DELETE', `/v1/admin/users/${id}/roles/editor`);
+    expect(removals.filter((a) => a.body.changed)).toHaveLength(1);
+    expect(await s.context.stores.roles.listUserRoles(id)).toEqual([]);
+
+    const fresh = (await login(base, 'parallel@example.com')).body;
+    const signOuts = await hundred('POST', `/v1/admin/users/${id}/sign-out`);
+    expect(signOuts.reduce((sum, a) => sum + a.body.ended_sessions, 0)).toBe(1);
+    expect(await me(base, fresh.access_token)).toBe(401);
+
+    expect(await adminEvents()).toEqual([
+      'account_disabled',
+      'account_enabled',
+      'account_signed_out',
+      'role_granted',
+      'role_removed',
+    ]);
+
+    const deletes = await hundred('DELETE', `/v1/admin/users/${id}`);
+    expect(deletes.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(deletes.filter((a) => a.status === 404)).toHaveLength(99);
+    // The deletion takes the user's trail with it (personal data); one event says it happened.
+    expect(await adminEvents()).toEqual(['account_deleted']);
+  });
+
   it('documents itself in the OpenAPI document when on', async () => {
     const { base } = await start(backend);
     const openapi = await call(base, 'GET', '/openapi.json', { token: null });

@@ -75,8 +75,7 @@ const syncNote = (config: ServerConfig) =>
  * the flag was set is ended too. Returns whether it already was disabled and the ended sessions.
  */
 export async function disableUser(stores: Stores, config: ServerConfig, clock: Clock, user: User) {
-  const already = user.disabledAtMs != null;
-  if (!already) await stores.accounts.setUserDisabled(user.id, clock.nowMs(), clock.nowMs());
+  const already = !(await stores.accounts.setUserDisabled(user.id, clock.nowMs(), clock.nowMs()));
   const ended = await sessionsOf(stores, config, clock).revokeAllForUser(
     user.id,
     'account_disabled',
@@ -87,8 +86,8 @@ export async function disableUser(stores: Stores, config: ServerConfig, clock: C
 
 /** Enables a disabled user again. */
 export async function enableUser(stores: Stores, clock: Clock, user: User): Promise<void> {
-  await stores.accounts.setUserDisabled(user.id, null, clock.nowMs());
-  await record(stores, clock, 'account_enabled', user.id);
+  if (await stores.accounts.setUserDisabled(user.id, null, clock.nowMs()))
+    await record(stores, clock, 'account_enabled', user.id);
 }
 
 /** Ends every session of the user; returns their ids. */
@@ -97,7 +96,7 @@ export async function signOutUser(stores: Stores, config: ServerConfig, clock: C
     user.id,
     'signed_out_by_operator',
   );
-  await record(stores, clock, 'account_signed_out', user.id);
+  if (ended.length > 0) await record(stores, clock, 'account_signed_out', user.id);
   return ended;
 }
 

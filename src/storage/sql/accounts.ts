@@ -75,6 +75,7 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
         .updateTable('users')
         .set({ disabled_at: disabledAtMs, updated_at: nowMs })
         .where('id', '=', userId)
+        .where('disabled_at', disabledAtMs === null ? 'is not' : 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
@@ -121,10 +122,13 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
     },
     async deleteUser(userId) {
       return db.transaction().execute(async (trx) => {
+        // A write first, not a read: it locks the row (PostgreSQL), so of parallel deletions one
+        // goes on and the others, once it commits, find no row and report false.
         const user = await trx
-          .selectFrom('users')
-          .select(['id', 'email'])
+          .updateTable('users')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
           .where('id', '=', userId)
+          .returning(['id', 'email'])
           .executeTakeFirst();
         if (user === undefined) return false;
         const sessionIds = trx.selectFrom('sessions').select('id').where('user_id', '=', userId);

@@ -87,23 +87,15 @@ export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
       return Number(result.numUpdatedRows) === 1;
     },
     async revokeUserSessions(userId, nowMs, reason, exceptId) {
-      return db.transaction().execute(async (trx) => {
-        let query = trx
-          .selectFrom('sessions')
-          .select('id')
-          .where('user_id', '=', userId)
-          .where('revoked_at', 'is', null);
-        if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
-        const ids = (await query.execute()).map((r) => r.id);
-        if (ids.length > 0) {
-          await trx
-            .updateTable('sessions')
-            .set({ revoked_at: nowMs, revoke_reason: reason })
-            .where('id', 'in', ids)
-            .execute();
-        }
-        return ids;
-      });
+      // One conditional UPDATE ... RETURNING: of parallel calls, each session is reported by the
+      // one that ended it (a SELECT then UPDATE in READ COMMITTED reports it to all of them).
+      let update = db
+        .updateTable('sessions')
+        .set({ revoked_at: nowMs, revoke_reason: reason })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null);
+      if (exceptId !== undefined) update = update.where('id', '!=', exceptId);
+      return (await update.returning('id').execute()).map((r) => r.id);
     },
     async listRevokedSince(sinceMs) {
       const rows = await db
