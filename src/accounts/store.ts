@@ -42,13 +42,18 @@ export interface AccountStore {
    * Gives the account a new address, verified at `verifiedAtMs` (the owner followed a link sent
    * to it): `taken` when another account has it (checked in the statement, and a concurrent
    * change caught by the unique index), `gone` when there is no such account.
+   *
+   * With `unlessUndoneSinceMs` (confirming a change): `undone`, and nothing changes, when an
+   * `undo_email_change` link of the account was spent at or after that time; checked while
+   * holding the account, so an undo racing the confirmation always ends with its address.
    */
   changeEmail(
     userId: string,
     email: string,
     verifiedAtMs: number,
     nowMs: number,
-  ): Promise<'changed' | 'taken' | 'gone'>;
+    unlessUndoneSinceMs?: number,
+  ): Promise<'changed' | 'taken' | 'gone' | 'undone'>;
   listUsers(query: UserListQuery): Promise<UserRecord[]>;
   /**
    * Deletes the account and its personal data in one transaction: sessions, refresh tokens, email

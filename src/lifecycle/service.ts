@@ -363,8 +363,17 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
       const stored = await check(token, 'change_email', meta);
       await consume(stored, meta);
       const now = clock.nowMs();
-      const outcome = await users.changeEmail(stored.userId, stored.email, now, now);
+      // Not when the old address undid it meanwhile (an undo spends pending change links, but
+      // this one was spent a moment ago, by this call).
+      const outcome = await users.changeEmail(
+        stored.userId,
+        stored.email,
+        now,
+        now,
+        stored.createdAtMs,
+      );
       if (outcome === 'gone') throw await refuse('account_gone', meta, stored.userId);
+      if (outcome === 'undone') throw await refuse('undone', meta, stored.userId);
       if (outcome === 'taken')
         throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'another account has this address now');
       accounts.forgetUser(stored.userId);

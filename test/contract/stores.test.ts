@@ -163,6 +163,61 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
   );
 
   it.runIf(enabled)(
+    'accounts: a confirmed change loses to an undo link spent since it was issued, also when they race',
+    async () => {
+      const { accounts, emailTokens } = backend.stores;
+      const run = createOpaqueToken(systemRandom).id.slice(0, 8).toLowerCase();
+      const id = `undo-${run}`;
+      const at = (name: string) => `${name}-${run}@x.io`;
+      await accounts.createUser(user(id, at('old')));
+      const undoLink = async (name: string, createdAtMs: number) => {
+        const token = {
+          id: `${name}-${run}`,
+          secretHash: 'h',
+          purpose: 'undo_email_change' as const,
+          userId: id,
+          email: at('old'),
+          createdAtMs,
+          expiresAtMs: createdAtMs + 60_000,
+          consumedAtMs: null,
+        };
+        const message = {
+          id: `m-${name}-${run}`,
+          to: at('old'),
+          subject: 's',
+          text: 't',
+          html: 'h',
+        };
+        await emailTokens.issueToken(token, message);
+        return token.id;
+      };
+      // Spent before the change was issued: no effect.
+      const earlier = await undoLink('u1', T);
+      expect(await emailTokens.consumeToken(earlier, 'undo_email_change', T + 10)).toBe(true);
+      expect(await accounts.changeEmail(id, at('new'), T + 20, T + 20, T + 11)).toBe('changed');
+      expect(await accounts.changeEmail(id, at('old'), T + 21, T + 21)).toBe('changed');
+      // Spent at or after it: undone, nothing changes.
+      expect(await accounts.changeEmail(id, at('new'), T + 20, T + 20, T + 10)).toBe('undone');
+      expect((await accounts.findUserById(id))?.email).toBe(at('old'));
+      expect(await accounts.changeEmail(`nobody-${run}`, at('x'), T, T, T)).toBe('gone');
+
+      // Racing: whichever order, the old address is where it ends.
+      for (let round = 0; round < 5; round++) {
+        const since = T + 1000 * (round + 1);
+        const undo = await undoLink(`r${round}`, since);
+        await Promise.all([
+          accounts.changeEmail(id, at(`new${round}`), since + 1, since + 1, since),
+          (async () => {
+            expect(await emailTokens.consumeToken(undo, 'undo_email_change', since + 1)).toBe(true);
+            await accounts.changeEmail(id, at('old'), since + 1, since + 1);
+          })(),
+        ]);
+        expect((await accounts.findUserById(id))?.email, `round ${round}`).toBe(at('old'));
+      }
+    },
+  );
+
+  it.runIf(enabled)(
     'accounts: list by email (paged, literal filter), disable, delete',
     async () => {
       const { accounts, sessions, roles, events } = backend.stores;

@@ -359,6 +359,89 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     expect(await eventTypes(h, user.id)).toContain('email_change_undone');
   });
 
+  it('100 parallel confirms of one link: one changes the address; 100 parallel undos: one restores it', async () => {
+    const h = await start(backend);
+    const user = await signup(h, 'race-old@example.com');
+    const pair = await tokens(h, 'race-old@example.com');
+    expect(
+      (
+        await call(
+          h.base,
+          'POST',
+          '/v1/email/change',
+          { password: PASSWORD, new_email: 'race-new@example.com' },
+          bearer(pair.access_token),
+        )
+      ).status,
+    ).toBe(202);
+    const confirm = link(
+      await onlyMailTo(h, 'race-new@example.com', 'Confirm your new email address'),
+      '/confirm-email',
+    );
+    const undo = link(
+      await onlyMailTo(h, 'race-old@example.com', 'Your email address is being changed'),
+      '/undo-email-change',
+    );
+    const hundred = (path: string, token: string) =>
+      Promise.all(Array.from({ length: 100 }, () => call(h.base, 'POST', path, { token })));
+
+    const confirms = await hundred('/v1/email/change/confirm', confirm);
+    expect(confirms.filter((a) => a.status === 204)).toHaveLength(1);
+    expect(confirms.filter((a) => a.body?.error === 'invalid_link')).toHaveLength(99);
+    expect((await me(h, pair.access_token)).body).toMatchObject({ email: 'race-new@example.com' });
+
+    const undos = await hundred('/v1/email/change/undo', undo);
+    expect(undos.filter((a) => a.status === 204)).toHaveLength(1);
+    expect(undos.filter((a) => a.body?.error === 'invalid_link')).toHaveLength(99);
+    expect((await login(h, 'race-old@example.com')).status).toBe(200);
+    // 198 refused links are recorded too (email_link_refused): read past them.
+    const types = (
+      await h.server.context.stores.events.listEvents({ userId: user.id, limit: 1000 })
+    ).map((e) => e.type);
+    expect(types.filter((t) => t === 'email_link_refused')).toHaveLength(198);
+    expect(types.filter((t) => t === 'email_changed')).toHaveLength(1);
+    expect(types.filter((t) => t === 'email_change_undone')).toHaveLength(1);
+  });
+
+  it('confirm racing undo (50 each, interleaved): the old address always wins', async () => {
+    const h = await start(backend);
+    await signup(h, 'owner@example.com');
+    const pair = await tokens(h, 'owner@example.com');
+    expect(
+      (
+        await call(
+          h.base,
+          'POST',
+          '/v1/email/change',
+          { password: PASSWORD, new_email: 'intruder@example.com' },
+          bearer(pair.access_token),
+        )
+      ).status,
+    ).toBe(202);
+    const confirm = link(
+      await onlyMailTo(h, 'intruder@example.com', 'Confirm your new email address'),
+      '/confirm-email',
+    );
+    const undo = link(
+      await onlyMailTo(h, 'owner@example.com', 'Your email address is being changed'),
+      '/undo-email-change',
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        i % 2 === 0
+          ? call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })
+          : call(h.base, 'POST', '/v1/email/change/undo', { token: undo }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 204 || a.body?.error === 'invalid_link')).toBe(true);
+    expect(answers.filter((a, i) => i % 2 === 1 && a.status === 204)).toHaveLength(1);
+    expect(answers.filter((a, i) => i % 2 === 0 && a.status === 204).length).toBeLessThanOrEqual(1);
+    expect((await login(h, 'owner@example.com')).status).toBe(200);
+    expect((await login(h, 'intruder@example.com')).status).toBe(400);
+    // Every session ended by the undo, whichever came first.
+    expect((await me(h, pair.access_token)).status).toBe(401);
+  });
+
   it('undo without a new password: the address comes back, the password stays', async () => {
     const h = await start(backend);
     await signup(h, 'keep@example.com');

@@ -79,9 +79,10 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async changeEmail(userId, email, verifiedAtMs, nowMs) {
-      try {
-        const result = await db
+    async changeEmail(userId, email, verifiedAtMs, nowMs, unlessUndoneSinceMs) {
+      /** The address, unless another account has it (then nothing: the caller tells which). */
+      const update = async (on: Kysely<Database>) => {
+        const result = await on
           .updateTable('users')
           .set({ email, email_verified_at: verifiedAtMs, updated_at: nowMs })
           .where('id', '=', userId)
@@ -96,7 +97,33 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
             ),
           )
           .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 1) return 'changed';
+        return Number(result.numUpdatedRows) === 1 ? ('changed' as const) : null;
+      };
+      try {
+        const outcome =
+          unlessUndoneSinceMs === undefined
+            ? await update(db)
+            : // Holding the account's row (a write first): an undo's own write of the address
+              // waits for this one, and once held, an undo spent before is seen here.
+              await db.transaction().execute(async (trx) => {
+                const held = await trx
+                  .updateTable('users')
+                  .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+                  .where('id', '=', userId)
+                  .returning('id')
+                  .executeTakeFirst();
+                if (held === undefined) return 'gone' as const;
+                const undone = await trx
+                  .selectFrom('email_tokens')
+                  .select('id')
+                  .where('user_id', '=', userId)
+                  .where('purpose', '=', 'undo_email_change')
+                  .where('consumed_at', '>=', unlessUndoneSinceMs)
+                  .executeTakeFirst();
+                if (undone !== undefined) return 'undone' as const;
+                return update(trx);
+              });
+        if (outcome !== null) return outcome;
       } catch (error) {
         // Two changes (or a change and a sign-up) to one address at once: the index refuses one.
         if (isUniqueViolation(error)) return 'taken';
