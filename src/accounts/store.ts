@@ -25,7 +25,17 @@ export interface AccountStore {
   createUser(user: UserRecord): Promise<boolean>;
   findUserByEmail(email: string): Promise<UserRecord | null>;
   findUserById(id: string): Promise<UserRecord | null>;
-  updatePasswordHash(userId: string, passwordHash: string, nowMs: number): Promise<void>;
+  /**
+   * Sets the password hash; with `whileEmail`, only while that is still the account's address
+   * (a reset link proves the inbox it was sent to, not whichever address the account has now).
+   * False when nothing was set.
+   */
+  updatePasswordHash(
+    userId: string,
+    passwordHash: string,
+    nowMs: number,
+    whileEmail?: string,
+  ): Promise<boolean>;
   /**
    * Marks the address verified, only while `email` is still the account's; false when it is not
    * (or the account is gone).

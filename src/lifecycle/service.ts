@@ -323,7 +323,10 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
       const passwordHash = await accounts.hashNewPassword(newPassword);
       await consume(stored, meta);
       const now = clock.nowMs();
-      await users.updatePasswordHash(stored.userId, passwordHash, now);
+      // Only while the link's address is the account's: an undo of an email change (or a
+      // confirmed change) racing this reset takes the account away from that inbox.
+      if (!(await users.updatePasswordHash(stored.userId, passwordHash, now, stored.email)))
+        throw await refuse('email_changed', meta, stored.userId);
       await tokens.consumeUserTokens(stored.userId, 'reset_password', now);
       // The link reached the inbox: the address is proven as well.
       await users.markEmailVerified(stored.userId, stored.email, now);

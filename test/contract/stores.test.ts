@@ -121,7 +121,10 @@ describe.each(backends)('%s store contract', (_name, enabled, open) => {
     expect(await accounts.createUser(user('u2', 'a@x.io'))).toBe(false);
     expect((await accounts.findUserByEmail('a@x.io'))?.id).toBe('u1');
     expect(await accounts.findUserByEmail('b@x.io')).toBeNull();
-    await accounts.updatePasswordHash('u1', '$argon2id$y', T + 5);
+    expect(await accounts.updatePasswordHash('u1', '$argon2id$y', T + 5)).toBe(true);
+    // Only while the given address is the account's.
+    expect(await accounts.updatePasswordHash('u1', '$argon2id$z', T + 5, 'other@x.io')).toBe(false);
+    expect(await accounts.updatePasswordHash('nobody', '$argon2id$z', T + 5)).toBe(false);
     expect(await accounts.findUserById('u1')).toMatchObject({
       passwordHash: '$argon2id$y',
       updatedAtMs: T + 5,

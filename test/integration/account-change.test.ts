@@ -359,6 +359,45 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     expect(await eventTypes(h, user.id)).toContain('email_change_undone');
   });
 
+  it('a reset link sent before the address changed does not reset the password after', async () => {
+    const h = await start(backend);
+    await signup(h, 'before@example.com');
+    const pair = await tokens(h, 'before@example.com');
+    expect(
+      (await call(h.base, 'POST', '/v1/password/forgot', { email: 'before@example.com' })).status,
+    ).toBe(202);
+    const reset = link(
+      await onlyMailTo(h, 'before@example.com', 'Reset your password'),
+      '/reset-password',
+    );
+    expect(
+      (
+        await call(
+          h.base,
+          'POST',
+          '/v1/email/change',
+          { password: PASSWORD, new_email: 'after@example.com' },
+          bearer(pair.access_token),
+        )
+      ).status,
+    ).toBe(202);
+    const confirm = link(
+      await onlyMailTo(h, 'after@example.com', 'Confirm your new email address'),
+      '/confirm-email',
+    );
+    expect(
+      (await call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })).status,
+    ).toBe(204);
+    expect(
+      await call(h.base, 'POST', '/v1/password/reset', {
+        token: reset,
+        new_password: NEW_PASSWORD,
+      }),
+    ).toMatchObject({ status: 400, body: { error: 'invalid_link' } });
+    expect((await login(h, 'after@example.com', PASSWORD)).status).toBe(200);
+    expect((await login(h, 'after@example.com', NEW_PASSWORD)).status).toBe(400);
+  });
+
   it('100 parallel confirms of one link: one changes the address; 100 parallel undos: one restores it', async () => {
     const h = await start(backend);
     const user = await signup(h, 'race-old@example.com');

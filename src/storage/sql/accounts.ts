@@ -54,12 +54,13 @@ export function createSqlAccountStore(db: Kysely<Database>): AccountStore {
       const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       return row === undefined ? null : toUser(row);
     },
-    async updatePasswordHash(userId, passwordHash, nowMs) {
-      await db
+    async updatePasswordHash(userId, passwordHash, nowMs, whileEmail) {
+      let update = db
         .updateTable('users')
         .set({ password_hash: passwordHash, updated_at: nowMs })
-        .where('id', '=', userId)
-        .execute();
+        .where('id', '=', userId);
+      if (whileEmail !== undefined) update = update.where('email', '=', whileEmail);
+      return Number((await update.executeTakeFirst()).numUpdatedRows) === 1;
     },
     async markEmailVerified(userId, email, nowMs) {
       const result = await db
