@@ -117,10 +117,11 @@ export interface AccountLifecycle {
   /**
    * Follows the undo link sent to the old address: the account gets that address back (verified),
    * every session ends, every pending link of the user is spent, and with `newPassword` the
-   * password is replaced too (whoever changed the address knew the old one). Records
-   * `email_change_undone`.
+   * password is replaced too (whoever changed the address knew the old one); required when the
+   * password was reset or changed since the change was asked for. Records `email_change_undone`.
    * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_EMAIL_TAKEN (another account has the old
-   *   address now), ERR_AUTH_PASSWORD_POLICY (the link stays usable), ERR_AUTH_BUSY
+   *   address now), ERR_AUTH_PASSWORD_POLICY (the link stays usable), ERR_REQUEST_INVALID
+   *   (new_password_required; the link stays usable), ERR_AUTH_BUSY
    */
   undoEmailChange(token: string, newPassword: string | undefined, meta: RequestMeta): Promise<void>;
   /**
@@ -277,6 +278,13 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     return stored;
   };
 
+  /** Whether the account's password was reset or changed at or after `sinceMs`. */
+  const passwordChangedSince = async (userId: string, sinceMs: number) => {
+    for (const type of ['password_reset', 'password_changed'] as const)
+      if ((await events.listEvents({ userId, type, sinceMs, limit: 1 })).length > 0) return true;
+    return false;
+  };
+
   const consume = async (stored: EmailTokenRecord, meta: RequestMeta) => {
     // Two requests with one link: the statement lets exactly one of them through.
     if (!(await tokens.consumeToken(stored.id, stored.purpose, clock.nowMs())))
@@ -385,6 +393,17 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
 
     async undoEmailChange(token, newPassword, meta) {
       const stored = await check(token, 'undo_email_change', meta);
+      // The password changed since the change was asked for (a reset from the new address, most
+      // likely by whoever changed it): keeping it would leave them a way in.
+      if (
+        newPassword === undefined &&
+        (await passwordChangedSince(stored.userId, stored.createdAtMs))
+      )
+        throw new AuthError(
+          'ERR_REQUEST_INVALID',
+          'The password was changed after the email change was asked for: choose a new password (new_password) to undo it.',
+          { reason: 'new_password_required' },
+        );
       // As for a reset: a refused password leaves the link usable.
       const passwordHash =
         newPassword === undefined ? null : await accounts.hashNewPassword(newPassword);

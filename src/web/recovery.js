@@ -128,6 +128,12 @@ onSubmit($('#undo-email-form'), async (data) => {
     '/v1/email/change/undo',
     password === '' ? { token } : { token, new_password: password },
   );
+  // The only request error of an empty password: it was reset since the change was asked for.
+  if (!ok && password === '' && body?.error === 'invalid_request')
+    return say(
+      'The password was changed after the email change was asked for. Choose a new password above to undo it.',
+      true,
+    );
   if (!ok) return say(explain(status, body), true);
   $('#undo-email-form').hidden = true;
   refreshHeader();

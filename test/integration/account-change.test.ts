@@ -509,6 +509,64 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     expect((await login(h, 'keep@example.com')).status).toBe(200);
   });
 
+  it('undo needs a new password once the password was reset since the change (the intruder knows it)', async () => {
+    const h = await start(backend);
+    await signup(h, 'held@example.com');
+    const pair = await tokens(h, 'held@example.com');
+    await call(
+      h.base,
+      'POST',
+      '/v1/email/change',
+      { password: PASSWORD, new_email: 'taker@example.com' },
+      bearer(pair.access_token),
+    );
+    const undo = link(
+      await onlyMailTo(h, 'held@example.com', 'Your email address is being changed'),
+      '/undo-email-change',
+    );
+    const confirm = link(
+      await onlyMailTo(h, 'taker@example.com', 'Confirm your new email address'),
+      '/confirm-email',
+    );
+    expect(
+      (await call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })).status,
+    ).toBe(204);
+    await call(h.base, 'POST', '/v1/password/forgot', { email: 'taker@example.com' });
+    const reset = link(
+      await onlyMailTo(h, 'taker@example.com', 'Reset your password'),
+      '/reset-password',
+    );
+    const TAKER_PASSWORD = 'the intruder chose this';
+    expect(
+      (
+        await call(h.base, 'POST', '/v1/password/reset', {
+          token: reset,
+          new_password: TAKER_PASSWORD,
+        })
+      ).status,
+    ).toBe(204);
+
+    // Without a new password: refused, nothing spent, the address stays where it is.
+    expect(await call(h.base, 'POST', '/v1/email/change/undo', { token: undo })).toMatchObject({
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        error_description: expect.stringContaining('choose a new password'),
+      },
+    });
+    expect((await login(h, 'taker@example.com', TAKER_PASSWORD)).status).toBe(200);
+    expect(
+      (
+        await call(h.base, 'POST', '/v1/email/change/undo', {
+          token: undo,
+          new_password: NEW_PASSWORD,
+        })
+      ).status,
+    ).toBe(204);
+    expect((await login(h, 'held@example.com', TAKER_PASSWORD)).status).toBe(400);
+    expect((await login(h, 'held@example.com', NEW_PASSWORD)).status).toBe(200);
+  });
+
   it('throttled like the other mail requests: per account, then 429 with Retry-After', async () => {
     const h = await start(backend);
     await signup(h, 'busy@example.com');
