@@ -12,6 +12,10 @@
 #   nodedir=/usr (the machine's Node 20 headers: a binary that then refuses to load), so
 #   npm_config_nodedir points at the package's own include/node.
 # - The native modules are loaded once before the tests, so an ABI mismatch is one clear line.
+# - Without vitest args, the whole suite except test/e2e/pages.browser.test.ts: that file checks
+#   the static pages' layout, contrast and accessibility in Chromium at four widths (about 350 s
+#   of the ~780 s a Node 22 run took here), which the server's Node version does not touch; every
+#   other browser test (sign-in, the client SDK, code flow, cross-origin) runs on each Node.
 # Exit status: that of `npm test` (non-zero on any failure); vitest's JSON report goes to the
 # given path, which .ci/run sums with the other runs.
 set -uo pipefail
@@ -90,6 +94,7 @@ node --input-type=module -e '
   if (!(await argon2.verify(hash, "x"))) throw new Error("@node-rs/argon2 does not verify its own hash");
 ' || { log "a native module does not load under this Node (see above)"; exit 1; }
 
+[ "$#" -eq 0 ] && set -- --exclude test/e2e/pages.browser.test.ts
 started=$SECONDS
 npm test -- "$@" --reporter=default --reporter=json --outputFile="$report"
 status=$?
