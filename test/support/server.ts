@@ -60,25 +60,12 @@ export async function createTestServer(
   let stores = createSqliteStores(sqlite.db);
   let closePostgres = async () => {};
   if (options.postgres === true) {
-    let schema = uniqueSchema('gh_server');
-    let handle: Awaited<ReturnType<typeof openPostgres>>;
-    try {
-      handle = await openPostgres(POSTGRES_URL, { schema });
-    } catch (error) {
-      // Seen three times, only while other agents ran whole suites on the same PostgreSQL: the
-      // migration of a schema just created failed with "schema ... does not exist" (cause not
-      // found yet; see the session note of 2026-12-02). One retry on a fresh schema, that error only.
-      if (!/schema "[a-z0-9_]+" does not exist/.test((error as Error).message)) throw error;
-      await dropSchema(schema);
-      schema = uniqueSchema('gh_server');
-      handle = await openPostgres(POSTGRES_URL, { schema });
-    }
+    const schema = uniqueSchema('gh_server');
+    const handle = await openPostgres(POSTGRES_URL, { schema });
     stores = createSqlStores(handle.db, 'postgres');
-    const opened = handle;
-    const dropped = schema;
     closePostgres = async () => {
-      await opened.close();
-      await dropSchema(dropped);
+      await handle.close();
+      await dropSchema(schema);
     };
   } else if (typeof options.postgres === 'object') {
     const handle = await openPostgres(options.postgres.url);

@@ -2,7 +2,7 @@
  * PostgreSQL behind Kysely (node-postgres pool), migrated on open. Kysely's migrator takes a
  * PostgreSQL advisory lock, so several instances starting at once migrate exactly once.
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { type Dialect, Kysely, PostgresDialect, sql, type TableMetadata } from 'kysely';
 import pg from 'pg';
 import { AuthError } from '../../core/index.js';
 import { migrateDatabase } from '../migrations/run.js';
@@ -22,6 +22,42 @@ export interface OpenPostgresOptions {
   /** Apply pending migrations (default true). */
   readonly migrate?: boolean;
   readonly maxConnections?: number;
+}
+
+/**
+ * A Kysely for the migrator on the same pool, whose introspection sees the current schema only.
+ * Kysely's Migrator looks for its own tables with the dialect's introspector, which on PostgreSQL
+ * lists every table of every schema and calls pg_get_serial_sequence on each by name: a schema
+ * another client drops meanwhile fails the migration with "schema <theirs> does not exist"
+ * (reproduced: a second client creating and dropping schemas in a loop failed 22 of 40
+ * migrations; test/integration/postgres.test.ts). Never destroyed: that would end the shared pool.
+ */
+function migrationDatabase(pool: pg.Pool): Kysely<Database> {
+  const base = new PostgresDialect({ pool });
+  const dialect: Dialect = {
+    createDriver: () => base.createDriver(),
+    createQueryCompiler: () => base.createQueryCompiler(),
+    createAdapter: () => base.createAdapter(),
+    createIntrospector: (db) => {
+      const getTables = async (): Promise<TableMetadata[]> => {
+        const { rows } = await sql<{ schema: string; name: string; type: string }>`
+          select table_schema as schema, table_name as name, table_type as type
+          from information_schema.tables where table_schema = current_schema()`.execute(db);
+        return rows.map((row) => ({
+          schema: row.schema,
+          name: row.name,
+          isView: row.type === 'VIEW',
+          columns: [],
+        }));
+      };
+      return {
+        getSchemas: () => base.createIntrospector(db).getSchemas(),
+        getTables,
+        getMetadata: async () => ({ tables: await getTables() }),
+      };
+    },
+  };
+  return new Kysely<Database>({ dialect });
 }
 
 /**
@@ -69,7 +105,7 @@ export async function openPostgres(
       const current = rows[0]?.schema;
       if (current === undefined || current === null)
         throw new AuthError('ERR_CONFIG_INVALID', 'no current schema: check search_path');
-      applied = await migrateDatabase(db, current);
+      applied = await migrateDatabase(migrationDatabase(pool), current);
     }
   } catch (error) {
     await db.destroy();
