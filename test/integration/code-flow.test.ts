@@ -246,6 +246,13 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
       headers: { cookie },
     });
     codeOf(noneWithSession, none);
+    // Signed in: the error page offers to end this browser's session.
+    const errorPage = await fetch(
+      `${base}/authorize?${query(newFlow({ client_id: 'nobody' }).params)}`,
+      { redirect: 'manual', headers: { cookie } },
+    );
+    expect(errorPage.status).toBe(400);
+    expect(await errorPage.text()).toContain('action="/end-session"');
 
     const login = newFlow({ prompt: 'login' });
     const asked = await fetch(`${base}/authorize?${query(login.params)}`, {
@@ -455,6 +462,8 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
     );
     expect(unknown.status).toBe(400);
     expect(unknown.headers.get('location')).toBeNull();
+    // Nobody is signed in in this browser: no "Sign out" to offer.
+    expect(await unknown.text()).not.toContain('action="/end-session"');
     // A client with one registered URI may omit it (OAuth 2.1), but not for OpenID Connect.
     const { redirect_uri: _dropped, ...params } = newFlow({
       client_id: SHOP,
@@ -725,6 +734,8 @@ describe.each(BACKENDS)('authorization code flow (%s)', (_name, backend) => {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256'],
       code_challenge_methods_supported: ['S256'],
+      // Only what the page acts on (no consent screen, one account per browser session).
+      prompt_values_supported: ['none', 'login'],
     });
     await live?.server.close();
     live = null;

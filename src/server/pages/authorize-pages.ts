@@ -154,15 +154,23 @@ export function renderCheckEmailPage(email: string, branding: Branding): string 
   );
 }
 
-/** A page for an error that cannot go back to the client (RFC 6749 section 4.1.2.1). */
-export function renderErrorPage(error: string, description: string, branding: Branding): string {
+/**
+ * A page for an error that cannot go back to the client (RFC 6749 section 4.1.2.1); `signOut`
+ * (the browser has a session cookie): the header offers to end it.
+ */
+export function renderErrorPage(
+  error: string,
+  description: string,
+  branding: Branding,
+  signOut = false,
+): string {
   return shell(
     branding,
     'Cannot sign in',
     `    <h1>This sign-in link does not work</h1>
     <p id="notice" class="error" role="alert">${escapeHtml(description)}</p>
     <p class="hint">Error code: <code>${escapeHtml(error)}</code>. Go back to the app and try again; if it keeps happening, tell its developers.</p>`,
-    true,
+    signOut,
   );
 }
 

@@ -108,6 +108,19 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         .header('location', redirectWith(redirectUri, params, issuer))
         .send();
 
+    /** The error page, offering to sign out when the browser has a session cookie. */
+    const errorPage = (
+      reply: FastifyReply,
+      error: string,
+      description: string,
+      branding: Branding,
+    ) =>
+      renderErrorPage(
+        error,
+        description,
+        branding,
+        readCookie(reply.request.headers.cookie, SESSION_COOKIE) !== null,
+      );
     /** A refused or unanswerable request, shown or sent back per RFC 6749 section 4.1.2.1. */
     const refuse = (
       reply: FastifyReply,
@@ -118,7 +131,7 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return sendPage(
           reply,
           400,
-          renderErrorPage(result.error, result.description, brand),
+          errorPage(reply, result.error, result.description, brand),
           null,
           brand,
         );
@@ -292,7 +305,7 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           return sendPage(
             reply,
             403,
-            renderErrorPage('csrf_rejected', 'This form was sent from another site.', brand),
+            errorPage(reply, 'csrf_rejected', 'This form was sent from another site.', brand),
             null,
             brand,
           );
@@ -426,7 +439,8 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return sendPage(
           reply,
           400,
-          renderErrorPage(
+          errorPage(
+            reply,
             'invalid_request',
             'A parameter appears more than once or is not text.',
             brand,
@@ -452,7 +466,8 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           return sendPage(
             reply,
             400,
-            renderErrorPage(
+            errorPage(
+              reply,
               'invalid_request',
               'The id_token_hint is not an ID token of this server.',
               brand,
@@ -466,7 +481,8 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return sendPage(
           reply,
           400,
-          renderErrorPage(
+          errorPage(
+            reply,
             'invalid_request',
             'client_id is not the audience of the id_token_hint.',
             brand,
@@ -483,7 +499,8 @@ export function authorizeRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return sendPage(
           reply,
           400,
-          renderErrorPage(
+          errorPage(
+            reply,
             'invalid_request',
             'The post_logout_redirect_uri is not registered for this client.',
             brand,

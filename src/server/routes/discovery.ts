@@ -70,7 +70,10 @@ export function discoveryRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
                 'email',
                 'email_verified',
               ],
-              prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+              // What the sign-in page does something for. `consent` and `select_account` are
+              // accepted (every registered client is trusted: the operator consented; one account
+              // per browser session) but change nothing, so they are not advertised.
+              prompt_values_supported: ['none', 'login'],
               claims_parameter_supported: false,
               request_parameter_supported: false,
               request_uri_parameter_supported: false,
