@@ -21,6 +21,7 @@ import {
 } from '../core/index.js';
 import {
   addressKeyOf,
+  LINK_ADDRESS_POLICY,
   type LimitStore,
   MAIL_ADDRESS_POLICY,
   MAIL_RECIPIENT_POLICY,
@@ -66,6 +67,11 @@ export interface RequestMeta {
   readonly userAgent: string | null;
 }
 
+/** A request following a link: with the wait, when its client address is past its budget. */
+interface LinkMeta extends RequestMeta {
+  readonly overBudgetSeconds: number | null;
+}
+
 export interface AccountLifecycle {
   /** Queues a verification link to a new account's address (after sign-up). */
   sendVerification(user: { readonly id: string; readonly email: string }): Promise<void>;
@@ -76,8 +82,10 @@ export interface AccountLifecycle {
    */
   resendVerification(email: string, meta: RequestMeta): Promise<void>;
   /**
-   * Follows a verification link.
-   * @throws AuthError ERR_EMAIL_LINK_INVALID
+   * Follows a verification link. Every link-following method is throttled per client address on
+   * refused links (LINK_ADDRESS_POLICY): past the budget, a link that would be refused answers
+   * ERR_AUTH_RATE_LIMITED instead and records nothing; a working link still works.
+   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_RATE_LIMITED
    */
   verifyEmail(token: string, meta: RequestMeta): Promise<void>;
   /**
@@ -89,8 +97,8 @@ export interface AccountLifecycle {
   /**
    * Follows a reset link: sets the password, ends every session of the user, kills the user's
    * other reset links, records `password_reset`.
-   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_PASSWORD_POLICY (the link stays usable),
-   *   ERR_AUTH_BUSY
+   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_RATE_LIMITED, ERR_AUTH_PASSWORD_POLICY
+   *   (the link stays usable), ERR_AUTH_BUSY
    */
   resetPassword(token: string, newPassword: string, meta: RequestMeta): Promise<void>;
   /**
@@ -110,8 +118,8 @@ export interface AccountLifecycle {
   /**
    * Follows the link sent to the new address: the account takes it, verified. Records
    * `email_changed`.
-   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_EMAIL_TAKEN (another account took the
-   *   address meanwhile; the link is spent)
+   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_RATE_LIMITED, ERR_AUTH_EMAIL_TAKEN (another
+   *   account took the address meanwhile; the link is spent)
    */
   confirmEmailChange(token: string, meta: RequestMeta): Promise<void>;
   /**
@@ -119,8 +127,8 @@ export interface AccountLifecycle {
    * every session ends, every pending link of the user is spent, and with `newPassword` the
    * password is replaced too (whoever changed the address knew the old one); required when the
    * password was reset or changed since the change was asked for. Records `email_change_undone`.
-   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_EMAIL_TAKEN (another account has the old
-   *   address now), ERR_AUTH_PASSWORD_POLICY (the link stays usable), ERR_REQUEST_INVALID
+   * @throws AuthError ERR_EMAIL_LINK_INVALID, ERR_AUTH_RATE_LIMITED, ERR_AUTH_EMAIL_TAKEN (another
+   *   account has the old address now), ERR_AUTH_PASSWORD_POLICY (the link stays usable), ERR_REQUEST_INVALID
    *   (new_password_required; the link stays usable), ERR_AUTH_BUSY
    */
   undoEmailChange(token: string, newPassword: string | undefined, meta: RequestMeta): Promise<void>;
@@ -252,18 +260,55 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     await reserveAll(limits, keys, clock.nowMs());
   };
 
-  const refuse = async (reason: string, meta: RequestMeta, userId: string | null = null) => {
+  /**
+   * Refuses a link: recorded and answered `invalid_link` while the client address is within its
+   * budget; past it, answered 429 and written nowhere (`overBudgetSeconds`: the wait).
+   */
+  const refuse = async (reason: string, meta: LinkMeta, userId: string | null = null) => {
+    if (meta.overBudgetSeconds !== null)
+      return new AuthError('ERR_AUTH_RATE_LIMITED', 'too many refused links; retry later', {
+        retryAfterSeconds: meta.overBudgetSeconds,
+      });
     await record('email_link_refused', meta, userId);
     return new AuthError('ERR_EMAIL_LINK_INVALID', 'the link is invalid, expired or used', {
       reason,
     });
   };
 
+  /**
+   * Follows a link under the client address's budget of refused links. The slot is reserved
+   * before the lookup (one atomic step in every store), so parallel refusals are counted one
+   * after the other and no burst writes more than the budget; a link that works (or fails for
+   * another reason: a weak password, a busy server) gives it back. Past the budget the link is
+   * still looked up: a working link still works, so a flood from a shared address locks no one's
+   * real link out, and a refused one answers 429 without a write.
+   */
+  const followLink = async (meta: RequestMeta, follow: (link: LinkMeta) => Promise<void>) => {
+    if (meta.ip === null) return follow({ ...meta, overBudgetSeconds: null });
+    const key = `link-from:${addressKeyOf(meta.ip)}`;
+    const reservation = await limits.reserve(key, clock.nowMs(), LINK_ADDRESS_POLICY);
+    if (!reservation.allowed)
+      return follow({
+        ...meta,
+        overBudgetSeconds: Math.max(1, Math.ceil(reservation.retryAfterMs / 1000)),
+      });
+    // The one event of a block: the requests it refuses write nothing.
+    if (reservation.startedBlock) await record('email_link_rate_limited', meta, null);
+    try {
+      await follow({ ...meta, overBudgetSeconds: null });
+    } catch (error) {
+      if (!(error instanceof AuthError && error.code === 'ERR_EMAIL_LINK_INVALID'))
+        await limits.refund(key);
+      throw error;
+    }
+    await limits.refund(key);
+  };
+
   /** Checks a presented link without consuming it; the consumption is one statement later. */
   const check = async (
     presented: string,
     purpose: EmailTokenPurpose,
-    meta: RequestMeta,
+    meta: LinkMeta,
   ): Promise<EmailTokenRecord> => {
     const parsed = parseOpaqueToken(presented);
     if (parsed === null) throw await refuse('malformed', meta);
@@ -285,7 +330,7 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     return false;
   };
 
-  const consume = async (stored: EmailTokenRecord, meta: RequestMeta) => {
+  const consume = async (stored: EmailTokenRecord, meta: LinkMeta) => {
     // Two requests with one link: the statement lets exactly one of them through.
     if (!(await tokens.consumeToken(stored.id, stored.purpose, clock.nowMs())))
       throw await refuse('used', meta, stored.userId);
@@ -305,13 +350,15 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     },
 
     async verifyEmail(token, meta) {
-      const stored = await check(token, 'verify_email', meta);
-      await consume(stored, meta);
-      // The address may have changed since the link was sent: then it proves nothing.
-      if (!(await users.markEmailVerified(stored.userId, stored.email, clock.nowMs())))
-        throw await refuse('email_changed', meta, stored.userId);
-      accounts.forgetUser(stored.userId);
-      await record('email_verified', meta, stored.userId);
+      await followLink(meta, async (link) => {
+        const stored = await check(token, 'verify_email', link);
+        await consume(stored, link);
+        // The address may have changed since the link was sent: then it proves nothing.
+        if (!(await users.markEmailVerified(stored.userId, stored.email, clock.nowMs())))
+          throw await refuse('email_changed', link, stored.userId);
+        accounts.forgetUser(stored.userId);
+        await record('email_verified', link, stored.userId);
+      });
     },
 
     async requestPasswordReset(email, meta) {
@@ -326,21 +373,23 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     },
 
     async resetPassword(token, newPassword, meta) {
-      const stored = await check(token, 'reset_password', meta);
-      // The policy and the hash before the link is spent: a refused password leaves it usable.
-      const passwordHash = await accounts.hashNewPassword(newPassword);
-      await consume(stored, meta);
-      const now = clock.nowMs();
-      // Only while the link's address is the account's: an undo of an email change (or a
-      // confirmed change) racing this reset takes the account away from that inbox.
-      if (!(await users.updatePasswordHash(stored.userId, passwordHash, now, stored.email)))
-        throw await refuse('email_changed', meta, stored.userId);
-      await tokens.consumeUserTokens(stored.userId, 'reset_password', now);
-      // The link reached the inbox: the address is proven as well.
-      await users.markEmailVerified(stored.userId, stored.email, now);
-      await options.endSessions(stored.userId, 'password_reset');
-      accounts.forgetUser(stored.userId);
-      await record('password_reset', meta, stored.userId);
+      await followLink(meta, async (link) => {
+        const stored = await check(token, 'reset_password', link);
+        // The policy and the hash before the link is spent: a refused password leaves it usable.
+        const passwordHash = await accounts.hashNewPassword(newPassword);
+        await consume(stored, link);
+        const now = clock.nowMs();
+        // Only while the link's address is the account's: an undo of an email change (or a
+        // confirmed change) racing this reset takes the account away from that inbox.
+        if (!(await users.updatePasswordHash(stored.userId, passwordHash, now, stored.email)))
+          throw await refuse('email_changed', link, stored.userId);
+        await tokens.consumeUserTokens(stored.userId, 'reset_password', now);
+        // The link reached the inbox: the address is proven as well.
+        await users.markEmailVerified(stored.userId, stored.email, now);
+        await options.endSessions(stored.userId, 'password_reset');
+        accounts.forgetUser(stored.userId);
+        await record('password_reset', link, stored.userId);
+      });
     },
 
     async requestEmailChange(userId, password, newEmail, meta) {
@@ -371,55 +420,59 @@ export function createAccountLifecycle(options: AccountLifecycleOptions): Accoun
     },
 
     async confirmEmailChange(token, meta) {
-      const stored = await check(token, 'change_email', meta);
-      await consume(stored, meta);
-      const now = clock.nowMs();
-      // Not when the old address undid it meanwhile (an undo spends pending change links, but
-      // this one was spent a moment ago, by this call).
-      const outcome = await users.changeEmail(
-        stored.userId,
-        stored.email,
-        now,
-        now,
-        stored.createdAtMs,
-      );
-      if (outcome === 'gone') throw await refuse('account_gone', meta, stored.userId);
-      if (outcome === 'undone') throw await refuse('undone', meta, stored.userId);
-      if (outcome === 'taken')
-        throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'another account has this address now');
-      accounts.forgetUser(stored.userId);
-      await record('email_changed', meta, stored.userId);
+      await followLink(meta, async (link) => {
+        const stored = await check(token, 'change_email', link);
+        await consume(stored, link);
+        const now = clock.nowMs();
+        // Not when the old address undid it meanwhile (an undo spends pending change links, but
+        // this one was spent a moment ago, by this call).
+        const outcome = await users.changeEmail(
+          stored.userId,
+          stored.email,
+          now,
+          now,
+          stored.createdAtMs,
+        );
+        if (outcome === 'gone') throw await refuse('account_gone', link, stored.userId);
+        if (outcome === 'undone') throw await refuse('undone', link, stored.userId);
+        if (outcome === 'taken')
+          throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'another account has this address now');
+        accounts.forgetUser(stored.userId);
+        await record('email_changed', link, stored.userId);
+      });
     },
 
     async undoEmailChange(token, newPassword, meta) {
-      const stored = await check(token, 'undo_email_change', meta);
-      // The password changed since the change was asked for (a reset from the new address, most
-      // likely by whoever changed it): keeping it would leave them a way in.
-      if (
-        newPassword === undefined &&
-        (await passwordChangedSince(stored.userId, stored.createdAtMs))
-      )
-        throw new AuthError(
-          'ERR_REQUEST_INVALID',
-          'The password was changed after the email change was asked for: choose a new password (new_password) to undo it.',
-          { reason: 'new_password_required' },
-        );
-      // As for a reset: a refused password leaves the link usable.
-      const passwordHash =
-        newPassword === undefined ? null : await accounts.hashNewPassword(newPassword);
-      await consume(stored, meta);
-      const now = clock.nowMs();
-      const outcome = await users.changeEmail(stored.userId, stored.email, now, now);
-      if (outcome === 'gone') throw await refuse('account_gone', meta, stored.userId);
-      if (outcome === 'taken')
-        throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'another account has this address now');
-      // Whoever asked for the change may hold links sent to the address they chose.
-      for (const purpose of ['change_email', 'reset_password', 'verify_email'] as const)
-        await tokens.consumeUserTokens(stored.userId, purpose, now);
-      if (passwordHash !== null) await users.updatePasswordHash(stored.userId, passwordHash, now);
-      await options.endSessions(stored.userId, 'email_change_undone');
-      accounts.forgetUser(stored.userId);
-      await record('email_change_undone', meta, stored.userId);
+      await followLink(meta, async (link) => {
+        const stored = await check(token, 'undo_email_change', link);
+        // The password changed since the change was asked for (a reset from the new address, most
+        // likely by whoever changed it): keeping it would leave them a way in.
+        if (
+          newPassword === undefined &&
+          (await passwordChangedSince(stored.userId, stored.createdAtMs))
+        )
+          throw new AuthError(
+            'ERR_REQUEST_INVALID',
+            'The password was changed after the email change was asked for: choose a new password (new_password) to undo it.',
+            { reason: 'new_password_required' },
+          );
+        // As for a reset: a refused password leaves the link usable.
+        const passwordHash =
+          newPassword === undefined ? null : await accounts.hashNewPassword(newPassword);
+        await consume(stored, link);
+        const now = clock.nowMs();
+        const outcome = await users.changeEmail(stored.userId, stored.email, now, now);
+        if (outcome === 'gone') throw await refuse('account_gone', link, stored.userId);
+        if (outcome === 'taken')
+          throw new AuthError('ERR_AUTH_EMAIL_TAKEN', 'another account has this address now');
+        // Whoever asked for the change may hold links sent to the address they chose.
+        for (const purpose of ['change_email', 'reset_password', 'verify_email'] as const)
+          await tokens.consumeUserTokens(stored.userId, purpose, now);
+        if (passwordHash !== null) await users.updatePasswordHash(stored.userId, passwordHash, now);
+        await options.endSessions(stored.userId, 'email_change_undone');
+        accounts.forgetUser(stored.userId);
+        await record('email_change_undone', link, stored.userId);
+      });
     },
 
     async deleteAccount(userId, password, meta) {

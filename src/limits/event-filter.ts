@@ -21,6 +21,7 @@ export const SECURITY_EVENT_TYPES = [
   'password_reset_requested',
   'password_reset',
   'email_link_refused',
+  'email_link_rate_limited',
   'account_disabled',
   'account_enabled',
   'account_signed_out',

@@ -13,6 +13,7 @@ export {
   ADDRESS_POLICY,
   checkLimit,
   KNOWN_ADDRESS_MS,
+  LINK_ADDRESS_POLICY,
   type LimitPolicy,
   type LimitState,
   LONGEST_WINDOW_MS,

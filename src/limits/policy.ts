@@ -95,6 +95,21 @@ export const MAIL_ADDRESS_POLICY: LimitPolicy = Object.freeze({
   maxDelayMs: 60 * MINUTE,
 });
 
+/**
+ * Refused email links (verification, reset, email change) per client address (IPv6 by /64): 20
+ * in 15 minutes, then waits of 1 minute doubling to 15 minutes. A link's 256-bit secret cannot be
+ * guessed: this bounds the rows one address writes into the security events, not guesses. In one
+ * window that is 24 `email_link_refused` (the 20 free, and the 4 that start waits of 1, 2, 4
+ * and 8 minutes, which fill the window) and 4 `email_link_rate_limited` (one per wait). A link
+ * that works gives its slot back.
+ */
+export const LINK_ADDRESS_POLICY: LimitPolicy = Object.freeze({
+  freeFailures: 20,
+  windowMs: 15 * MINUTE,
+  baseDelayMs: MINUTE,
+  maxDelayMs: 15 * MINUTE,
+});
+
 /** How long an address stays known for an account after a successful login there. */
 export const KNOWN_ADDRESS_MS = 30 * 24 * 60 * MINUTE;
 

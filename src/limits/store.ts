@@ -43,6 +43,8 @@ export interface SecurityEvent {
     | 'password_reset_requested'
     | 'password_reset'
     | 'email_link_refused'
+    /** Refused links from one client address started a block (one event per block, not per request). */
+    | 'email_link_rate_limited'
     /** An operator disabled, enabled, signed out or deleted the account (`gatehouse users`). */
     | 'account_disabled'
     | 'account_enabled'

@@ -117,7 +117,7 @@ export const HTTP_ERROR_CATALOGUE = {
   invalid_link: {
     statuses: [400],
     description:
-      'At /v1/email/verify, /v1/password/reset, /v1/email/change/confirm and /v1/email/change/undo: the token of the link is malformed, unknown, altered, expired or already used (each works once). Ask for a new link (POST /v1/email/verification, POST /v1/password/forgot, POST /v1/email/change).',
+      'At /v1/email/verify, /v1/password/reset, /v1/email/change/confirm and /v1/email/change/undo: the token of the link is malformed, unknown, altered, expired or already used (each works once). Ask for a new link (POST /v1/email/verification, POST /v1/password/forgot, POST /v1/email/change). Past 20 refused links in 15 minutes from one address, a refused link answers rate_limited instead.',
   },
   csrf_rejected: {
     statuses: [403],
@@ -137,7 +137,7 @@ export const HTTP_ERROR_CATALOGUE = {
   rate_limited: {
     statuses: [429],
     description:
-      'Too many password attempts for this account or from this address, or too many sign-ups: this attempt was refused unchecked. Wait the Retry-After seconds before trying again.',
+      'Too many password attempts for this account or from this address, or too many sign-ups or emails asked for: this attempt was refused unchecked. At /v1/email/verify, /v1/password/reset, /v1/email/change/confirm and /v1/email/change/undo: too many refused links from this address, and this link was refused too (a link that works still works). Wait the Retry-After seconds before trying again.',
   },
   temporarily_unavailable: {
     statuses: [503],

@@ -34,8 +34,14 @@ async function start(backend: { postgres?: boolean; redisUrl?: string }): Promis
   const smtp = await startTestSmtp();
   const server = await createTestServer({
     ...backend,
-    // Deletion waits one revocation poll and a second before the rows go: 2 s here.
-    env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_REVOCATION_SYNC_INTERVAL: '1' },
+    // Deletion waits one revocation poll and a second before the rows go: 2 s here. One trusted
+    // proxy hop: a race of 100 links comes from 100 addresses (X-Forwarded-For), each within its
+    // budget of refused links (test/attack/links.test.ts floods one address).
+    env: {
+      GATEHOUSE_SMTP_URL: smtp.url,
+      GATEHOUSE_REVOCATION_SYNC_INTERVAL: '1',
+      GATEHOUSE_TRUST_PROXY: '1',
+    },
   });
   cleanups.push(async () => {
     await server.close();
@@ -76,6 +82,8 @@ async function call(
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** Request `i` of a race, from a client address of its own. */
+const fromAddress = (i: number) => ({ 'x-forwarded-for': `198.18.0.${i + 1}` });
 
 async function signup(h: Harness, email: string) {
   const answer = await call(h.base, 'POST', '/v1/signup', { email, password: PASSWORD });
@@ -422,7 +430,11 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
       '/undo-email-change',
     );
     const hundred = (path: string, token: string) =>
-      Promise.all(Array.from({ length: 100 }, () => call(h.base, 'POST', path, { token })));
+      Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          call(h.base, 'POST', path, { token }, fromAddress(i)),
+        ),
+      );
 
     const confirms = await hundred('/v1/email/change/confirm', confirm);
     expect(confirms.filter((a) => a.status === 204)).toHaveLength(1);
@@ -468,8 +480,8 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         i % 2 === 0
-          ? call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })
-          : call(h.base, 'POST', '/v1/email/change/undo', { token: undo }),
+          ? call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm }, fromAddress(i))
+          : call(h.base, 'POST', '/v1/email/change/undo', { token: undo }, fromAddress(i)),
       ),
     );
     expect(answers.every((a) => a.status === 204 || a.body?.error === 'invalid_link')).toBe(true);
