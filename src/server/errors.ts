@@ -105,7 +105,7 @@ const MAP: Readonly<Record<ErrorCode, HttpError>> = {
     status: 403,
     error: 'csrf_rejected',
     description:
-      'Cross-site request refused: the Origin or Sec-Fetch-Site check failed. To allow a web app on another origin, add it to GATEHOUSE_ALLOWED_ORIGINS.',
+      'Cross-site request refused: the Origin or Sec-Fetch-Site check failed. To allow a browser app on another origin, add it to GATEHOUSE_CORS_ORIGINS (it may then call the API and send cookies), or to GATEHOUSE_ALLOWED_ORIGINS (cookie requests only, no CORS).',
   },
   ERR_REFRESH_INVALID: GRANT_INVALID,
   ERR_REFRESH_REUSED: GRANT_INVALID,
@@ -393,13 +393,20 @@ export function httpErrorForFastify(
  * @example
  * routeNotFound(['POST']) // 405, headers { allow: 'POST' }
  */
-export function routeNotFound(allowedMethods: readonly string[]): HttpErrorResponse {
+export function routeNotFound(
+  allowedMethods: readonly string[],
+  corsPreflight = false,
+): HttpErrorResponse {
   if (allowedMethods.length === 0)
     return { status: 404, error: 'not_found', description: 'No such endpoint.', headers: {} };
   return {
     status: 405,
     error: 'method_not_allowed',
-    description: 'This endpoint does not accept this method; see the Allow header.',
+    // A browser's CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) reaches
+    // here only when its origin is not listed: say what to set, not "see the Allow header".
+    description: corsPreflight
+      ? 'CORS preflight refused: this origin is not in GATEHOUSE_CORS_ORIGINS (exact origins, comma-separated, e.g. https://app.example.com).'
+      : 'This endpoint does not accept this method; see the Allow header.',
     headers: { allow: allowedMethods.join(', ') },
   };
 }

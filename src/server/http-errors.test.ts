@@ -82,12 +82,14 @@ describe('the HTTP error catalogue', () => {
     expect(found).toBeGreaterThan(25);
   });
 
-  it('names GATEHOUSE_ALLOWED_ORIGINS in the csrf_rejected answer and its entry', () => {
+  it('names GATEHOUSE_CORS_ORIGINS and GATEHOUSE_ALLOWED_ORIGINS in the csrf_rejected answer and its entry', () => {
     const http = toHttpError(new AuthError('ERR_SESSION_CSRF', 'origin not allowed'), {
       tokenEndpoint: false,
     });
     expect(http).toMatchObject({ status: 403, error: 'csrf_rejected' });
-    expect(http?.description).toContain('GATEHOUSE_ALLOWED_ORIGINS');
-    expect(HTTP_ERROR_CATALOGUE.csrf_rejected.description).toContain('GATEHOUSE_ALLOWED_ORIGINS');
+    for (const variable of ['GATEHOUSE_CORS_ORIGINS', 'GATEHOUSE_ALLOWED_ORIGINS']) {
+      expect(http?.description).toContain(variable);
+      expect(HTTP_ERROR_CATALOGUE.csrf_rejected.description).toContain(variable);
+    }
   });
 });

@@ -122,7 +122,7 @@ export const HTTP_ERROR_CATALOGUE = {
   csrf_rejected: {
     statuses: [403],
     description:
-      'A cookie request from a browser came from an origin that is not allowed (Origin header), or, without Origin, was not same-origin (Sec-Fetch-Site). The issuer origin (GATEHOUSE_ISSUER) is allowed; to allow a web app on another origin, add it to GATEHOUSE_ALLOWED_ORIGINS (comma-separated, e.g. https://app.example.com).',
+      'A cookie request from a browser came from an origin that is not allowed (Origin header), or, without Origin, was not same-origin (Sec-Fetch-Site). The issuer origin (GATEHOUSE_ISSUER) is allowed; to allow a browser app on another origin, add it to GATEHOUSE_CORS_ORIGINS (CORS, and cookie requests) or GATEHOUSE_ALLOWED_ORIGINS (cookie requests only, no CORS); both comma-separated, e.g. https://app.example.com.',
   },
   not_found: {
     statuses: [404],
@@ -132,7 +132,7 @@ export const HTTP_ERROR_CATALOGUE = {
   method_not_allowed: {
     statuses: [405],
     description:
-      'The endpoint exists but does not take this method; the Allow header lists the ones it takes.',
+      "The endpoint exists but does not take this method; the Allow header lists the ones it takes. A browser's CORS preflight (OPTIONS) from an origin that is not in GATEHOUSE_CORS_ORIGINS gets this too, and its description says so.",
   },
   rate_limited: {
     statuses: [429],

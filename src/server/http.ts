@@ -383,7 +383,11 @@ export async function createHttpApp(
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const http = routeNotFound(routeMethods.allowedFor(request.url));
+    const corsPreflight =
+      request.method === 'OPTIONS' &&
+      request.headers.origin !== undefined &&
+      request.headers['access-control-request-method'] !== undefined;
+    const http = routeNotFound(routeMethods.allowedFor(request.url), corsPreflight);
     request.failureCode = http.status === 405 ? 'method_not_allowed' : 'not_found';
     return reply
       .status(http.status)

@@ -107,7 +107,11 @@ describe('CORS on', () => {
       const answer = await preflight('/v1/token', origin);
       expect(answer.statusCode).toBe(405);
       expect(answer.headers.allow).toBe('POST');
-      expect(answer.json()).toMatchObject({ error: 'method_not_allowed' });
+      // Seen by whoever tries it with curl: it says what to set.
+      expect(answer.json()).toMatchObject({
+        error: 'method_not_allowed',
+        error_description: expect.stringContaining('GATEHOUSE_CORS_ORIGINS'),
+      });
       expect(corsHeadersOf(answer.headers)).toEqual({});
       // The answer depends on Origin: caches must keep them apart.
       expect(varyOf(answer.headers)).toContain('origin');
@@ -116,6 +120,7 @@ describe('CORS on', () => {
     it('an OPTIONS request that is not a preflight gets the 405 it gets without CORS', async () => {
       const plain = await server.app.inject({ method: 'OPTIONS', url: '/v1/me' });
       expect(plain.statusCode).toBe(405);
+      expect(plain.json().error_description).not.toContain('CORS');
       // The catch-all OPTIONS route of the plugin is not a method of the path.
       expect(plain.headers.allow).toBe('DELETE, GET, HEAD');
       expect(corsHeadersOf(plain.headers)).toEqual({});
