@@ -81,8 +81,9 @@ export interface ScopeRequest {
 /**
  * The scopes to grant, in the order asked (else the client's order).
  *
- * @throws AuthError ERR_SCOPE_INVALID when a requested scope is unknown, not allowed for the
- *   client, or (on a refresh) not in the original grant
+ * @throws AuthError ERR_SCOPE_INVALID when a requested scope is not configured on the server,
+ *   not allowed for the client, or (on a refresh) not in the original grant; the message says
+ *   which
  * @example
  * decideScopes({ requested: ['read'], client, policy, roles: ['editor'] }); // ['read']
  */
@@ -92,8 +93,13 @@ export function decideScopes(request: ScopeRequest): string[] {
   const clientScopes = (client.scopes ?? supported).filter((s) => supported.includes(s));
   if (requested !== null) {
     for (const scope of requested) {
+      // Which of the two: the metadata's scopes_supported already tells anyone the first.
+      if (!supported.includes(scope))
+        throw invalidScope(
+          `The scope "${scope}" is not configured on this server (see scopes_supported in its metadata).`,
+        );
       if (!clientScopes.includes(scope))
-        throw invalidScope(`The scope "${scope}" is unknown or not allowed for this client.`);
+        throw invalidScope(`The scope "${scope}" is not allowed for this client.`);
       if (ceiling !== undefined && !ceiling.includes(scope))
         throw invalidScope(`The scope "${scope}" was not granted at sign-in (RFC 6749 section 6).`);
     }

@@ -210,12 +210,26 @@ describe.each(BACKENDS)('clients and scopes (%s)', (_name, backend) => {
     expect(partly.status).toBe(200);
     expect(partly.body.scope).toBe('profile');
 
-    // A scope the client may not ask for, or that nothing configures: invalid_scope, no login.
-    for (const scope of ['admin', 'no-such-scope', 'bad"scope']) {
-      const answer = await token(base, password({ client_id: 'orders-app', scope }));
+    // A scope the client may not ask for, or that nothing configures: invalid_scope, no login;
+    // the description says which of the two it is.
+    const notAllowed = /not allowed for this client/;
+    const notConfigured = /not configured on this server/;
+    const admin = await token(base, password({ client_id: 'orders-app', scope: 'admin' }));
+    const unknown = await token(
+      base,
+      password({ client_id: 'orders-app', scope: 'no-such-scope' }),
+    );
+    for (const answer of [admin, unknown]) {
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('invalid_scope');
     }
+    expect(admin.body.error_description).toMatch(notAllowed);
+    expect(admin.body.error_description).not.toMatch(notConfigured);
+    expect(unknown.body.error_description).toMatch(notConfigured);
+    expect(unknown.body.error_description).not.toMatch(notAllowed);
+    const malformed = await token(base, password({ client_id: 'orders-app', scope: 'bad"scope' }));
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toBe('invalid_scope');
     // The built-in clients may ask for any configured scope the user may have.
     await server.context.stores.roles.addUserRole(userId, 'admin', 0);
     const firstParty = await token(base, password());
