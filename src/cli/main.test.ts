@@ -141,7 +141,23 @@ describe('gatehouse token verify', () => {
         ),
       ).toBe(0);
       expect(io.out).toMatch(/^valid/);
+      expect(io.out).toContain('  iss: checked (--iss)\n');
+      expect(io.out).toContain('  aud: checked (--aud)\n');
+      expect(io.out).toContain('  revocation: not checked');
     }
+  });
+
+  it('says what it did not check: iss and aud without --iss and --aud, and never revocation', async () => {
+    // Another issuer and audience than the token's: not looked at, and the output says so.
+    const io = capture();
+    expect(await main(['token', 'verify', token, '--jwks', publicFile], io)).toBe(0);
+    expect(io.out).toMatch(/^valid/);
+    expect(io.out).toContain('  iss: not checked (no --iss)\n');
+    expect(io.out).toContain('  aud: not checked (no --aud)\n');
+    expect(io.out).toContain('  revocation: not checked');
+    const help = capture();
+    expect(await main(['help', 'token', 'verify'], help)).toBe(0);
+    expect(help.out + help.err).toMatch(/Revocation is not checked/);
   });
 
   it('exits 1 with the error code for a wrong audience, a tampered or expired token', async () => {

@@ -17,8 +17,10 @@ import { readTokenArgument } from '../token-input.js';
 import { readableDates } from './token-decode.js';
 
 export const usage = `gatehouse token verify (TOKEN | -) (--jwks FILE | --jwks-url URL | --secret-file FILE) [--aud A] [--iss I] [--alg HS256|HS384|HS512]
-  Verifies signature and claims (exp required). Exit 0 when valid, 1 with the error code when not,
-  2 when it cannot tell (bad arguments, a missing key file, a JWKS that could not be fetched).
+  Verifies signature and claims (exp required; iss and aud only with --iss and --aud). Exit 0 when
+  valid, 1 with the error code when not, 2 when it cannot tell (bad arguments, a missing key file,
+  a JWKS that could not be fetched). Revocation is not checked: the token of a logged-out session
+  still verifies here until its exp.
   '-' reads the token from standard input (kept out of shell history).
   --jwks: a public JWKS, or the private file from 'keys generate' (only public parts are used).
   --jwks-url: fetches the JWKS over http(s), e.g. https://auth.example/.well-known/jwks.json
@@ -128,6 +130,14 @@ export async function run(args: readonly string[], io: CliIo): Promise<ExitCode>
     const { header, payload } = verifier.verify(token);
     io.stdout(
       `valid: signature and claims verified (alg ${header.alg}, kid ${String(header.kid ?? '-')})\n`,
+    );
+    // Say what "valid" covered: iss and aud only when asked for, and never revocation, which
+    // only the issuer knows (a token of a logged-out session verifies here until its exp).
+    io.stdout(
+      `  iss: ${values.iss === undefined ? 'not checked (no --iss)' : 'checked (--iss)'}\n` +
+        `  aud: ${values.aud === undefined ? 'not checked (no --aud)' : 'checked (--aud)'}\n` +
+        '  revocation: not checked (a token of an ended session verifies here until its exp; ' +
+        'the issuer, its /v1/introspect and the middleware with followRevocations refuse it)\n',
     );
     io.stdout(`${JSON.stringify(readableDates(payload), null, 2)}\n`);
     return 0;
