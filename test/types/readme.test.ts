@@ -1,5 +1,6 @@
 /**
- * The README's "Protecting your own API" snippets compile as a user's project would compile them:
+ * The README's "Protecting your own API" snippets, and the CORS middleware of "Browser apps on
+ * another origin", compile as a user's project would compile them:
  * each ```ts block is written to a temporary project (its own tsconfig, `strict`, NodeNext, the
  * framework types from this checkout's node_modules, `@gatehouse/middleware*` mapped to src/) and
  * checked with the TypeScript compiler API. Snippets that misuse the claims must fail, each with
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECTION = '## Protecting your own API';
+const CROSS_ORIGIN_SECTION = '## Browser apps on another origin';
 
 /** The ```ts blocks of one README section, in order. */
 function snippetsOf(readme: string, heading: string): string[] {
@@ -179,8 +181,13 @@ const tsconfigOf = (extra: Readonly<Record<string, unknown>>) => ({
   include: ['*.ts'],
 });
 
-const readmeSnippets = snippetsOf(readFileSync(join(root, 'README.md'), 'utf8'), SECTION);
-const readmeFiles = readmeSnippets.map((_, index) => `readme-${index + 1}.ts`);
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const readmeSnippets = snippetsOf(readme, SECTION);
+const crossOriginSnippets = snippetsOf(readme, CROSS_ORIGIN_SECTION);
+const readmeFiles = [
+  ...readmeSnippets.map((_, index) => `readme-${index + 1}.ts`),
+  ...crossOriginSnippets.map((_, index) => `readme-cross-origin-${index + 1}.ts`),
+];
 
 const show = (diagnostics: readonly ts.Diagnostic[]) =>
   ts.formatDiagnostics(diagnostics, {
@@ -200,6 +207,8 @@ function compileProject(dir: string, tsconfig: object): Map<string, ts.Diagnosti
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   for (const [index, snippet] of readmeSnippets.entries())
     writeFileSync(join(dir, `readme-${index + 1}.ts`), snippet);
+  for (const [index, snippet] of crossOriginSnippets.entries())
+    writeFileSync(join(dir, `readme-cross-origin-${index + 1}.ts`), snippet);
   for (const [file, source] of Object.entries(EXTRA)) writeFileSync(join(dir, file), source);
   for (const [file, { source }] of Object.entries(MISUSES)) writeFileSync(join(dir, file), source);
 
@@ -230,6 +239,16 @@ describe(`README "${SECTION.slice(3)}"`, () => {
       readmeSnippets.map((s) => s.match(/from '@gatehouse\/middleware\/(\w+)'/)?.[1] ?? 'core'),
     ).toEqual(['express', 'fastify', 'hono', 'core']);
     for (const snippet of readmeSnippets) expect(snippet).not.toMatch(/\bas\b|\bany\b|!\./);
+  });
+});
+
+describe(`README "${CROSS_ORIGIN_SECTION.slice(3)}"`, () => {
+  it('has one ts snippet, the CORS middleware for an Express API, with no cast', () => {
+    expect(crossOriginSnippets).toHaveLength(1);
+    const [cors = ''] = crossOriginSnippets;
+    expect(cors).toMatch(/from 'express'/);
+    expect(cors).toMatch(/Access-Control-Allow-Headers', '[^']*Authorization, DPoP/);
+    expect(cors).not.toMatch(/\bas\b|\bany\b|!\.|'\*'\)/);
   });
 });
 
