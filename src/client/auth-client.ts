@@ -84,6 +84,8 @@ export interface AuthClientOptions {
 export interface AuthUser {
   readonly id: string;
   readonly email: string;
+  /** Whether the address was confirmed through its verification link. */
+  readonly email_verified: boolean;
 }
 
 export interface AuthClient {

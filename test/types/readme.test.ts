@@ -89,9 +89,10 @@ new Hono<{ Variables: GatehouseVariables }>().use('*', async (c, next) => {
   // Custom claims are unknown and narrow like any unknown; scope is an optional string.
   'claims-narrowing.ts': `import type { GatehouseClaims } from '@gatehouse/middleware';
 export function tenantOf(claims: GatehouseClaims): string | null {
+  const boundKey: string | null = claims.cnf?.jkt ?? null;
   const scopes: string[] = claims.scope?.split(' ') ?? [];
   const expiresAtMs: number = claims.exp * 1000;
-  return scopes.length > 0 && expiresAtMs > 0 && typeof claims.tenant === 'string'
+  return scopes.length > 0 && expiresAtMs > 0 && boundKey !== '' && typeof claims.tenant === 'string'
     ? claims.tenant
     : null;
 }
@@ -157,6 +158,13 @@ app.get('/orders', (c) => {
     code: 2322,
     source: `import type { GatehouseClaims } from '@gatehouse/middleware';
 export const subjectOf = (claims: GatehouseClaims): number => claims.sub;
+`,
+  },
+  // cnf is typed (no cast needed to read cnf.jkt), and optional: a Bearer token has none.
+  'claims-cnf-unchecked.ts': {
+    code: 18048, // 'claims.cnf' is possibly 'undefined'.
+    source: `import type { GatehouseClaims } from '@gatehouse/middleware';
+export const keyOf = (claims: GatehouseClaims): string => claims.cnf.jkt;
 `,
   },
 };
