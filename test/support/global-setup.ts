@@ -6,7 +6,7 @@
  *   scratch apps and Chromium profiles the tests make in os.tmpdir() leave nothing behind. Test
  *   workers start after this and inherit it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDist, hasChromium } from './browser.js';
@@ -15,6 +15,9 @@ export default function setup(): () => void {
   if (hasChromium) buildDist();
   const previous = process.env.TMPDIR;
   const runDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-run-'));
+  // As /tmp: other users reach it (the outage test runs a PostgreSQL cluster as `postgres` in a
+  // directory of its own here; mkdtemp's 0700 kept that user out).
+  chmodSync(runDir, 0o1777);
   process.env.TMPDIR = runDir;
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
