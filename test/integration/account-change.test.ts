@@ -124,6 +124,28 @@ async function onlyMailTo(h: Harness, to: string, subject: string): Promise<Rece
 
 const link = (mail: ReceivedMail, page: string) => findLink(mail, page).token;
 
+/** Asks to move the account to `newEmail` (202); the links mailed to the new and the old address. */
+async function changeLinks(h: Harness, accessToken: string, oldEmail: string, newEmail: string) {
+  const asked = await call(
+    h.base,
+    'POST',
+    '/v1/email/change',
+    { password: PASSWORD, new_email: newEmail },
+    bearer(accessToken),
+  );
+  expect(asked.status).toBe(202);
+  return {
+    confirm: link(
+      await onlyMailTo(h, newEmail, 'Confirm your new email address'),
+      '/confirm-email',
+    ),
+    undo: link(
+      await onlyMailTo(h, oldEmail, 'Your email address is being changed'),
+      '/undo-email-change',
+    ),
+  };
+}
+
 const eventTypes = async (h: Harness, userId: string) =>
   (await h.server.context.stores.events.listEvents({ userId, limit: 100 })).map((e) => e.type);
 
@@ -290,24 +312,11 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     const user = await signup(h, 'victim@example.com');
     const pair = await tokens(h, 'victim@example.com');
     const other = await tokens(h, 'victim@example.com');
-    expect(
-      (
-        await call(
-          h.base,
-          'POST',
-          '/v1/email/change',
-          { password: PASSWORD, new_email: 'thief@example.com' },
-          bearer(pair.access_token),
-        )
-      ).status,
-    ).toBe(202);
-    const confirm = link(
-      await onlyMailTo(h, 'thief@example.com', 'Confirm your new email address'),
-      '/confirm-email',
-    );
-    const undo = link(
-      await onlyMailTo(h, 'victim@example.com', 'Your email address is being changed'),
-      '/undo-email-change',
+    const { confirm, undo } = await changeLinks(
+      h,
+      pair.access_token,
+      'victim@example.com',
+      'thief@example.com',
     );
     expect(
       (await call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })).status,
@@ -410,24 +419,11 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     const h = await start(backend);
     const user = await signup(h, 'race-old@example.com');
     const pair = await tokens(h, 'race-old@example.com');
-    expect(
-      (
-        await call(
-          h.base,
-          'POST',
-          '/v1/email/change',
-          { password: PASSWORD, new_email: 'race-new@example.com' },
-          bearer(pair.access_token),
-        )
-      ).status,
-    ).toBe(202);
-    const confirm = link(
-      await onlyMailTo(h, 'race-new@example.com', 'Confirm your new email address'),
-      '/confirm-email',
-    );
-    const undo = link(
-      await onlyMailTo(h, 'race-old@example.com', 'Your email address is being changed'),
-      '/undo-email-change',
+    const { confirm, undo } = await changeLinks(
+      h,
+      pair.access_token,
+      'race-old@example.com',
+      'race-new@example.com',
     );
     const hundred = (path: string, token: string) =>
       Promise.all(
@@ -458,24 +454,11 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     const h = await start(backend);
     await signup(h, 'owner@example.com');
     const pair = await tokens(h, 'owner@example.com');
-    expect(
-      (
-        await call(
-          h.base,
-          'POST',
-          '/v1/email/change',
-          { password: PASSWORD, new_email: 'intruder@example.com' },
-          bearer(pair.access_token),
-        )
-      ).status,
-    ).toBe(202);
-    const confirm = link(
-      await onlyMailTo(h, 'intruder@example.com', 'Confirm your new email address'),
-      '/confirm-email',
-    );
-    const undo = link(
-      await onlyMailTo(h, 'owner@example.com', 'Your email address is being changed'),
-      '/undo-email-change',
+    const { confirm, undo } = await changeLinks(
+      h,
+      pair.access_token,
+      'owner@example.com',
+      'intruder@example.com',
     );
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -497,21 +480,12 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     const h = await start(backend);
     await signup(h, 'keep@example.com');
     const pair = await tokens(h, 'keep@example.com');
-    await call(
-      h.base,
-      'POST',
-      '/v1/email/change',
-      { password: PASSWORD, new_email: 'moved@example.com' },
-      bearer(pair.access_token),
-    );
-    const undo = link(
-      await onlyMailTo(h, 'keep@example.com', 'Your email address is being changed'),
-      '/undo-email-change',
-    );
     // Undone before it was confirmed: the pending confirmation dies too.
-    const confirm = link(
-      await onlyMailTo(h, 'moved@example.com', 'Confirm your new email address'),
-      '/confirm-email',
+    const { confirm, undo } = await changeLinks(
+      h,
+      pair.access_token,
+      'keep@example.com',
+      'moved@example.com',
     );
     expect((await call(h.base, 'POST', '/v1/email/change/undo', { token: undo })).status).toBe(204);
     expect(
@@ -525,20 +499,11 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
     const h = await start(backend);
     await signup(h, 'held@example.com');
     const pair = await tokens(h, 'held@example.com');
-    await call(
-      h.base,
-      'POST',
-      '/v1/email/change',
-      { password: PASSWORD, new_email: 'taker@example.com' },
-      bearer(pair.access_token),
-    );
-    const undo = link(
-      await onlyMailTo(h, 'held@example.com', 'Your email address is being changed'),
-      '/undo-email-change',
-    );
-    const confirm = link(
-      await onlyMailTo(h, 'taker@example.com', 'Confirm your new email address'),
-      '/confirm-email',
+    const { confirm, undo } = await changeLinks(
+      h,
+      pair.access_token,
+      'held@example.com',
+      'taker@example.com',
     );
     expect(
       (await call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })).status,
