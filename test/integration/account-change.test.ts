@@ -146,6 +146,13 @@ async function changeLinks(h: Harness, accessToken: string, oldEmail: string, ne
   };
 }
 
+/** A new account signed in with tokens, then asked to move to `newEmail`: its links. */
+async function startChange(h: Harness, oldEmail: string, newEmail: string) {
+  const user = await signup(h, oldEmail);
+  const pair = await tokens(h, oldEmail);
+  return { user, pair, ...(await changeLinks(h, pair.access_token, oldEmail, newEmail)) };
+}
+
 const eventTypes = async (h: Harness, userId: string) =>
   (await h.server.context.stores.events.listEvents({ userId, limit: 100 })).map((e) => e.type);
 
@@ -309,15 +316,12 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
 
   it('undo from the old address: restored, every session ended, pending links spent, new password', async () => {
     const h = await start(backend);
-    const user = await signup(h, 'victim@example.com');
-    const pair = await tokens(h, 'victim@example.com');
-    const other = await tokens(h, 'victim@example.com');
-    const { confirm, undo } = await changeLinks(
+    const { user, pair, confirm, undo } = await startChange(
       h,
-      pair.access_token,
       'victim@example.com',
       'thief@example.com',
     );
+    const other = await tokens(h, 'victim@example.com');
     expect(
       (await call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })).status,
     ).toBe(204);
@@ -417,11 +421,8 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
 
   it('100 parallel confirms of one link: one changes the address; 100 parallel undos: one restores it', async () => {
     const h = await start(backend);
-    const user = await signup(h, 'race-old@example.com');
-    const pair = await tokens(h, 'race-old@example.com');
-    const { confirm, undo } = await changeLinks(
+    const { user, pair, confirm, undo } = await startChange(
       h,
-      pair.access_token,
       'race-old@example.com',
       'race-new@example.com',
     );
@@ -452,11 +453,8 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
 
   it('confirm racing undo (50 each, interleaved): the old address always wins', async () => {
     const h = await start(backend);
-    await signup(h, 'owner@example.com');
-    const pair = await tokens(h, 'owner@example.com');
-    const { confirm, undo } = await changeLinks(
+    const { pair, confirm, undo } = await startChange(
       h,
-      pair.access_token,
       'owner@example.com',
       'intruder@example.com',
     );
@@ -478,15 +476,8 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
 
   it('undo without a new password: the address comes back, the password stays', async () => {
     const h = await start(backend);
-    await signup(h, 'keep@example.com');
-    const pair = await tokens(h, 'keep@example.com');
     // Undone before it was confirmed: the pending confirmation dies too.
-    const { confirm, undo } = await changeLinks(
-      h,
-      pair.access_token,
-      'keep@example.com',
-      'moved@example.com',
-    );
+    const { pair, confirm, undo } = await startChange(h, 'keep@example.com', 'moved@example.com');
     expect((await call(h.base, 'POST', '/v1/email/change/undo', { token: undo })).status).toBe(204);
     expect(
       await call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm }),
@@ -497,14 +488,7 @@ describe.each(BACKENDS)('email change over HTTP (%s)', (_name, backend) => {
 
   it('undo needs a new password once the password was reset since the change (the intruder knows it)', async () => {
     const h = await start(backend);
-    await signup(h, 'held@example.com');
-    const pair = await tokens(h, 'held@example.com');
-    const { confirm, undo } = await changeLinks(
-      h,
-      pair.access_token,
-      'held@example.com',
-      'taker@example.com',
-    );
+    const { confirm, undo } = await startChange(h, 'held@example.com', 'taker@example.com');
     expect(
       (await call(h.base, 'POST', '/v1/email/change/confirm', { token: confirm })).status,
     ).toBe(204);
